@@ -1,0 +1,1 @@
+"""The actors of Secure Communities as pipeline stages, and the disclosure gate (issue 8)."""

@@ -1,0 +1,1 @@
+"""Fingerprint images, features, templates, comparison and search (issues 3 and 7)."""

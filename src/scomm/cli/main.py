@@ -1,0 +1,33 @@
+"""Entry point of the ``scomm`` command; each capability adds its own sub-command group."""
+
+from __future__ import annotations
+
+import typer
+from rich.console import Console
+
+import scomm
+from scomm.cli.demo import run_demo
+
+app = typer.Typer(
+    name="scomm",
+    help="Secure Communities, run for real: EBTS, fingerprints, policy, ledger, statistics.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+console = Console()
+
+
+@app.command()
+def version() -> None:
+    """Print scomm's version."""
+    console.print(f"scomm {scomm.__version__}")
+
+
+@app.command()
+def demo() -> None:
+    """Run the main job on the embedded defaults (what `make demo` runs)."""
+    run_demo(console)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

@@ -1,0 +1,1 @@
+"""ANSI/NIST-ITL traditional encoding and the EBTS transactions (issue 4)."""

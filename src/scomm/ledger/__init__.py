@@ -1,0 +1,1 @@
+"""The transparency log of every disclosure (issue 6)."""

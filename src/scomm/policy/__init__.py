@@ -1,0 +1,1 @@
+"""Jurisdictions, the rollout and the sharing-policy engine (issue 5)."""

@@ -1,0 +1,1 @@
+"""Statistics, plots and the HTML report (issue 9)."""

@@ -1,0 +1,1 @@
+"""Synthetic population, histories and booking streams (issue 9)."""

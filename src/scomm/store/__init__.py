@@ -1,0 +1,1 @@
+"""Persistence and the durable work channel (issues 6 and 8)."""
