@@ -8,7 +8,7 @@ transfer happens) and never commit it; with an Engine, each call is its own tran
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -285,12 +285,16 @@ class Ledger:
         return ConsistencyProof(old_size, size, tuple(hashes))
 
     def verify(
-        self, verifier: NoteVerifier | None = None, within: Connection | Session | None = None
+        self,
+        verifier: NoteVerifier | None = None,
+        within: Connection | Session | None = None,
+        progress: Callable[[int, int], None] | None = None,
     ) -> VerificationReport:
         """Re-derive every hash and check every checkpoint (signed by ``verifier``, default
         this ledger's key); the report names the first entry that does not fit."""
+        key = verifier if verifier is not None else self.verifier
         with self._connection(within) as conn:
-            return verify_log(conn, verifier if verifier is not None else self.verifier)
+            return verify_log(conn, key, progress)
 
     def _records(
         self, conditions: list[ColumnElement[bool]], within: Connection | Session | None

@@ -10,7 +10,7 @@ it is, instead of as a cascade up to the root.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -200,8 +200,11 @@ def _open_checkpoints(
     return by_size, latest, read
 
 
-def verify_log(conn: Connection, verifier: NoteVerifier) -> VerificationReport:
-    """Check the whole stored log against itself and its checkpoints signed by ``verifier``."""
+def verify_log(
+    conn: Connection, verifier: NoteVerifier, progress: Callable[[int, int], None] | None = None
+) -> VerificationReport:
+    """Check the whole stored log against itself and its checkpoints signed by ``verifier``;
+    ``progress(done, total)`` is called every few thousand entries."""
     checker = _Checker(verifier)
     state = conn.execute(
         select(STATE_TABLE.c.tree_size, STATE_TABLE.c.frontier).where(STATE_TABLE.c.id == 1)
@@ -284,6 +287,8 @@ def verify_log(conn: Connection, verifier: NoteVerifier) -> VerificationReport:
         tainted = checker.count > problems_before
         _push_stored(stack, index, carried, tainted, nodes, checker)
         index += 1
+        if progress is not None and index % STREAM_BATCH == 0:
+            progress(index, tree_size)
         check_roots(index, truth.root() if truth is not None else None)
     nodes.rest(tree_size)
     for size, found in checkpoints.items():
