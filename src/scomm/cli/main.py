@@ -7,6 +7,7 @@ from rich.console import Console
 
 import scomm
 from scomm.cli.demo import run_demo
+from scomm.cli.policy import app as policy_app
 
 app = typer.Typer(
     name="scomm",
@@ -15,6 +16,7 @@ app = typer.Typer(
     add_completion=False,
 )
 console = Console()
+app.add_typer(policy_app)
 
 
 @app.command()
