@@ -7,6 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from scomm.sim.scenario import (
     Param,
@@ -116,3 +118,25 @@ def test_overrides_are_validated_and_sourced() -> None:
     with pytest.raises(ValueError):
         base.with_values({"population.male_share": 2.0}, "test: out of range")
     assert base.with_overrides(seed=5).seed == 5
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=300))
+def test_any_text_is_a_scenario_or_a_clear_error(text: str) -> None:
+    try:
+        parse_scenario(text, "fuzz.yaml")
+    except ScenarioError as err:
+        assert str(err).startswith("fuzz.yaml:")
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(0, 200), st.sampled_from(["", "x", "-1", "[", "{a: 1}", "null", "1e9"]))
+def test_corrupting_a_line_gives_a_clear_error(index: int, junk: str) -> None:
+    lines = _text().splitlines()
+    at = index % len(lines)
+    head, sep, _ = lines[at].partition(":")
+    lines[at] = f"{head}{sep} {junk}" if sep else junk
+    try:
+        parse_scenario("\n".join(lines), "c.yaml")
+    except ScenarioError as err:
+        assert str(err).startswith("c.yaml:")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import numpy as np
@@ -9,6 +10,7 @@ import pytest
 
 from scomm.domain import CriminalLevel, Ori, Race, Sex
 from scomm.sim.bookings import BookingStream, activation_from_mapping
+from scomm.sim.detainers import historical_rules
 from scomm.sim.geography import national_geography
 from scomm.sim.scenario import ImmigrationStatus, builtin_scenario
 from scomm.sim.smallworld import WorldBuilder
@@ -114,3 +116,24 @@ def test_generated_world_truth_agrees_with_its_scalar_form() -> None:
         assert ident[row] == w.in_ident(pid, day)
         booking = w.booking(int(row))  # every generated booking is a valid domain object
         assert booking.person.person_id == f"P{pid:010d}"
+
+
+def test_ice_questions_accept_domain_objects() -> None:
+    w, people, rows = _small()
+    booking = w.booking(rows["felon"])
+    rules = historical_rules()
+    by_object = w.outcome(rules, booking.person, booking, booking.booked_at)
+    by_number = w.outcome(rules, people["felon"], rows["felon"], booking.booked_at)
+    assert by_object == by_number
+    assert (
+        w.detainer_decision(rules, booking.person, booking, booking.booked_at) == by_number.decision
+    )
+    assert w.in_ident(booking.person, dt.date(2009, 2, 1)) is False
+    with pytest.raises(ValueError, match="is not a booking of"):
+        w.outcome(rules, people["repeat"], booking, booking.booked_at)
+    other = w.booking(rows["first"])
+    forged = dataclasses.replace(booking, ori=other.ori, booked_at=other.booked_at)
+    with pytest.raises(KeyError, match="does not match row"):
+        w.row_of(forged)
+    with pytest.raises(KeyError, match="not in this world"):
+        w.row_of(99)

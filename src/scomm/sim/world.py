@@ -58,7 +58,15 @@ def person_id(number: int) -> str:
     return f"P{number:010d}"
 
 
-def person_number(pid: str | int) -> int:
+PersonRef = str | int | Person
+"""A person: the id (``P0000000042``), its number, or the domain ``Person``."""
+BookingRef = int | Booking
+"""A booking: its row in the world, or the domain ``Booking`` made by :meth:`World.booking`."""
+
+
+def person_number(pid: PersonRef) -> int:
+    if isinstance(pid, Person):
+        pid = pid.person_id
     if isinstance(pid, int):
         return pid
     match = _PERSON_ID.fullmatch(pid)
@@ -102,7 +110,7 @@ class World:
         return cls.from_chunk(stream, chunks[0])
 
     # ---- indexing -------------------------------------------------------------------------
-    def _row(self, pid: str | int) -> int:
+    def _row(self, pid: PersonRef) -> int:
         number = person_number(pid)
         row = number - int(self.people.person[0]) if len(self.people) else -1
         if not 0 <= row < len(self.people):
@@ -120,17 +128,17 @@ class World:
         starts = np.searchsorted(rows[order], np.arange(len(self.people) + 1)).astype(np.int64)
         return order, starts
 
-    def bookings_of(self, pid: str | int) -> npt.NDArray[np.int64]:
+    def bookings_of(self, pid: PersonRef) -> npt.NDArray[np.int64]:
         """Row numbers of a person's bookings, in time order."""
         row = self._row(pid)
         order, starts = self._bookings_by_person
         return order[starts[row] : starts[row + 1]]
 
     # ---- ground truth -------------------------------------------------------------------
-    def status(self, pid: str | int) -> ImmigrationStatus:
+    def status(self, pid: PersonRef) -> ImmigrationStatus:
         return STATUSES[int(self.people.status[self._row(pid)])]
 
-    def in_criminal_master_file(self, pid: str | int, at: dt.date) -> bool:
+    def in_criminal_master_file(self, pid: PersonRef, at: dt.date) -> bool:
         """True when the FBI holds a tenprint of the person before ``at`` (prior arrest or an
         earlier booking in this run)."""
         row, day = self._row(pid), day_number(at)
@@ -138,7 +146,7 @@ class World:
             return True
         return bool(np.any(self.bookings.day[self.bookings_of(pid)] < day))
 
-    def in_ident(self, pid: str | int, at: dt.date) -> bool:
+    def in_ident(self, pid: PersonRef, at: dt.date) -> bool:
         """True when DHS IDENT holds an encounter of the person before ``at``."""
         return bool(self.people.ident_day[self._row(pid)] < day_number(at))
 
@@ -154,7 +162,7 @@ class World:
         first_day[has] = np.minimum.reduceat(b.day[order], starts[:-1][has])
         return prior | (first_day[rows] < b.day), ident
 
-    def convictions(self, pid: str | int, as_of: dt.date | None = None) -> tuple[Conviction, ...]:
+    def convictions(self, pid: PersonRef, as_of: dt.date | None = None) -> tuple[Conviction, ...]:
         """Prior convictions plus convictions for this run's bookings, up to ``as_of``."""
         row = self._row(pid)
         p, codes = self.people, self.catalog.codes
@@ -175,11 +183,11 @@ class World:
             if day <= limit
         )
 
-    def level(self, pid: str | int, as_of: dt.date) -> CriminalLevel:
+    def level(self, pid: PersonRef, as_of: dt.date) -> CriminalLevel:
         return classify_level(self.convictions(pid, as_of), as_of)
 
     # ---- domain objects -----------------------------------------------------------------
-    def person(self, pid: str | int) -> Person:
+    def person(self, pid: PersonRef) -> Person:
         row = self._row(pid)
         p = self.people
         place = self.birthplaces[int(p.birthplace[row])]
@@ -233,14 +241,33 @@ class World:
             yield self.booking(int(row))
 
     # ---- ICE side -----------------------------------------------------------------------
-    def _u(self, stream: Stream, pid: str | int, row: int) -> float:
+    def _u(self, stream: Stream, pid: PersonRef, row: int) -> float:
         return uniform(self.scenario.seed, int(stream), person_number(pid), row)
 
+    def row_of(self, booking: BookingRef) -> int:
+        """The row of a booking made by :meth:`booking` (its TCN ends with the row number)."""
+        if isinstance(booking, int):
+            row = booking
+        else:
+            tail = booking.tcn.value.rsplit("-", 1)[-1]
+            if not tail.isdigit():
+                raise KeyError(f"booking {booking.tcn} was not made by this world")
+            row = int(tail)
+        if not 0 <= row < len(self.bookings):
+            raise KeyError(f"booking row {row} is not in this world")
+        if not isinstance(booking, int) and (
+            self.ori(row) != booking.ori or self.booked_at(row) != booking.booked_at
+        ):
+            raise KeyError(f"booking {booking.tcn} does not match row {row} of this world")
+        return row
+
     def lesc_determination(
-        self, pid: str | int, at: dt.datetime, row: int = -1
+        self, pid: PersonRef, at: dt.datetime, booking: BookingRef = -1
     ) -> LescDetermination:
-        """The LESC's answer to an IAQ about the person for booking ``row``."""
+        """The LESC's answer to an IAQ about the person (for ``booking`` when given: each IAQ
+        is a fresh look, so a citizen may be flagged on one booking and not on another)."""
         del at  # status does not change during a run; kept for the pipeline's signature
+        row = -1 if booking == -1 else self._checked_row(pid, booking)
         return lesc_determination(
             self.status(pid),
             self.scenario.parameters.ice,
@@ -248,7 +275,16 @@ class World:
             self._u(Stream.LESC_UNDETERMINED, pid, row),
         )
 
-    def detainer_case(self, pid: str | int, row: int, at: dt.datetime) -> DetainerCase:
+    def _checked_row(self, pid: PersonRef, booking: BookingRef) -> int:
+        row = self.row_of(booking)
+        if int(self.bookings.person[row]) != person_number(pid):
+            raise ValueError(
+                f"booking row {row} is not a booking of {person_id(person_number(pid))}"
+            )
+        return row
+
+    def detainer_case(self, pid: PersonRef, booking: BookingRef, at: dt.datetime) -> DetainerCase:
+        row = self._checked_row(pid, booking)
         entry = int(self.people.entry_day[self._row(pid)])
         county = self.geography.counties[int(self.bookings.county[row])]
         code = self.catalog.codes[int(self.bookings.offense_code[row])]
@@ -263,12 +299,15 @@ class World:
         )
 
     def detainer_decision(
-        self, rules: EraRules, pid: str | int, row: int, at: dt.datetime
+        self, rules: EraRules, pid: PersonRef, booking: BookingRef, at: dt.datetime
     ) -> DetainerDecision:
-        return rules.decide(self.detainer_case(pid, row, at), self.scenario.parameters.ice)
+        return rules.decide(self.detainer_case(pid, booking, at), self.scenario.parameters.ice)
 
-    def outcome(self, rules: EraRules, pid: str | int, row: int, at: dt.datetime) -> IceOutcome:
-        """Decision and its consequence for the person's booking ``row``, decided at ``at``."""
+    def outcome(
+        self, rules: EraRules, pid: PersonRef, booking: BookingRef, at: dt.datetime
+    ) -> IceOutcome:
+        """Decision and its consequence for the person's booking, decided at ``at``."""
+        row = self._checked_row(pid, booking)
         case = self.detainer_case(pid, row, at)
         params = self.scenario.parameters.ice
         decision = rules.decide(case, params)
