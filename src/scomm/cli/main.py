@@ -6,6 +6,7 @@ import typer
 from rich.console import Console
 
 import scomm
+from scomm.cli import fingerprint
 from scomm.cli.demo import run_demo
 from scomm.cli.policy import app as policy_app
 
@@ -17,6 +18,7 @@ app = typer.Typer(
 )
 console = Console()
 app.add_typer(policy_app)
+app.add_typer(fingerprint.app, name="fingerprint")
 
 
 @app.command()
