@@ -20,7 +20,11 @@ from sqlalchemy import Engine, MetaData
 
 from scomm.store.database import Base
 
-TABLE_MODULES = ("scomm.store.work_tables",)
+TABLE_MODULES = (
+    "scomm.store.work_tables",
+    "scomm.store.ledger_tables",
+    "scomm.store.outcome_tables",
+)
 """Modules whose models make up the schema; add a module here when it adds tables."""
 
 
