@@ -6,8 +6,10 @@ import typer
 from rich.console import Console
 
 import scomm
+from scomm.cli import fingerprint
 from scomm.cli.demo import run_demo
 from scomm.cli.ledger import app as ledger_app
+from scomm.cli.policy import app as policy_app
 
 app = typer.Typer(
     name="scomm",
@@ -16,6 +18,8 @@ app = typer.Typer(
     add_completion=False,
 )
 console = Console()
+app.add_typer(policy_app)
+app.add_typer(fingerprint.app, name="fingerprint")
 app.add_typer(ledger_app, name="ledger")
 
 
