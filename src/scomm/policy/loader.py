@@ -90,8 +90,19 @@ def parse_policy(text: str, source: str = "<policy>") -> PolicySet:
     return _Compiler(source, node).compile(spec)
 
 
+class _Loader(yaml.SafeLoader):
+    """SafeLoader that leaves dates as text: the schema parses them and names a bad one,
+    where PyYAML would raise a bare ``ValueError`` for ``2009-13-01``."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
 def _parse_yaml(text: str, source: str) -> tuple[Node, Any]:
-    loader = yaml.SafeLoader(text)
+    loader = _Loader(text)
     try:
         node = loader.get_single_node()
         if node is None:
