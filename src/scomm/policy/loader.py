@@ -82,6 +82,14 @@ def load_policy(path: str | Path) -> PolicySet:
 
 
 def parse_policy(text: str, source: str = "<policy>") -> PolicySet:
+    """Compile policy text; ``source`` names it in error messages."""
+    try:
+        return _parse(text, source)
+    except RecursionError:
+        raise PolicyError([PolicyIssue(source, 1, "nested too deeply to be a policy")]) from None
+
+
+def _parse(text: str, source: str) -> PolicySet:
     node, data = _parse_yaml(text, source)
     try:
         spec = PolicySpec.model_validate(data)
@@ -102,22 +110,62 @@ _Loader.yaml_implicit_resolvers = {
 
 
 def _parse_yaml(text: str, source: str) -> tuple[Node, Any]:
-    loader = _Loader(text)
+    loader: _Loader | None = None
     try:
+        loader = _Loader(text)
         node = loader.get_single_node()
         if node is None:
             raise PolicyError([PolicyIssue(source, 1, "the policy file is empty")])
+        size = _expanded_size(node, {})
+        if size > MAX_NODES:
+            message = f"too large: {size:,} values once aliases are expanded (limit {MAX_NODES:,})"
+            raise PolicyError([PolicyIssue(source, 1, message)])
         data = loader.construct_document(node)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else 0
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise PolicyError([PolicyIssue(source, line, f"not valid YAML: {problem}")]) from None
+        raise PolicyError(
+            [PolicyIssue(source, _yaml_error_line(exc, text), _problem(exc))]
+        ) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     if not isinstance(data, dict):
         raise PolicyError([PolicyIssue(source, 1, "a policy file must be a mapping (name, rules)")])
     return node, data
+
+
+MAX_NODES = 200_000
+
+
+def _expanded_size(node: Node, memo: dict[int, int]) -> int:
+    """How many values the document holds with every alias expanded (computed, not expanded),
+    so that a few lines of nested aliases cannot make validation run for ever."""
+    known = memo.get(id(node))
+    if known is not None:
+        return known
+    memo[id(node)] = MAX_NODES + 1  # a cycle counts as too large
+    if isinstance(node, MappingNode):
+        size = 1 + sum(_expanded_size(k, memo) + _expanded_size(v, memo) for k, v in node.value)
+    elif isinstance(node, SequenceNode):
+        size = 1 + sum(_expanded_size(item, memo) for item in node.value)
+    else:
+        size = 1
+    memo[id(node)] = min(size, MAX_NODES + 1)
+    return memo[id(node)]
+
+
+def _yaml_error_line(exc: yaml.YAMLError, text: str) -> int:
+    mark = getattr(exc, "problem_mark", None)
+    if mark is not None:
+        return int(mark.line) + 1
+    position = getattr(exc, "position", None)  # ReaderError: a character YAML does not allow
+    return text.count("\n", 0, position) + 1 if isinstance(position, int) else 0
+
+
+def _problem(exc: yaml.YAMLError) -> str:
+    problem = getattr(exc, "problem", None)
+    if isinstance(exc, yaml.reader.ReaderError):
+        problem = f"character U+{exc.character:04X} is not allowed"
+    return f"not valid YAML: {problem or exc}"
 
 
 def line_of(node: Node, path: tuple[int | str, ...]) -> int:
@@ -143,7 +191,9 @@ def _pydantic_issue(source: str, node: Node, error: Any) -> PolicyIssue:
     elif error["type"] == "missing":
         message = f"{where}: required key is missing"
     else:
-        message = f"{where}: {error['msg']} (got {error.get('input')!r})"
+        got = repr(error.get("input"))
+        got = got if len(got) <= 60 else got[:57] + "..."
+        message = f"{where}: {error['msg']} (got {got})"
     return PolicyIssue(source, line_of(node, loc), message)
 
 
