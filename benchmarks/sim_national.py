@@ -29,8 +29,13 @@ from scomm.sim.world import World
 SHARED = Path(__file__).parents[1].parent / "shared" / "data"
 CUTOFF = dt.date(2011, 3, 31)
 GAO_END = dt.date(2012, 3, 31)
-PUBLISHED = {"submissions": 7_225_393, "ice_custody": 197_302, "removed": 101_741,
-             "removed_non_criminal_share": 1 - 72_445 / 101_741, "convicted_share_to_2012_03": 0.74}  # fmt: skip
+PUBLISHED = {
+    "submissions": 7_225_393,
+    "ice_custody": 197_302,
+    "removed": 101_741,
+    "removed_non_criminal_share": 1 - 72_445 / 101_741,
+    "convicted_share_to_2012_03": 0.74,
+}
 
 
 def activation_dates() -> dict[int, dt.date | None]:
