@@ -70,7 +70,7 @@ def test_a_wrong_value_names_file_and_line() -> None:
 
 
 def test_shares_must_sum_to_one() -> None:
-    text = _text().replace("permanent_resident: 0.50", "permanent_resident: 0.60")
+    text = _text().replace("previously_removed: 0.0", "previously_removed: 0.1")
     with pytest.raises(ScenarioError, match="noncitizen_status_mix: shares must sum to 1"):
         parse_scenario(text, "s.yaml")
 

@@ -146,6 +146,7 @@ class IceParams(_Strict):
     citizen_flagged_probability: Param[dict[str, Probability]]
     undetermined_probability: Param[Probability]
     i247_issue_probability: Param[dict[str, Probability]]
+    direct_custody_share: Param[Probability]
     i247_lawful_investigation_probability: Param[Probability]
     lea_decline_probability: Param[Probability]
     citizen_lift_probability: Param[Probability]
