@@ -7,6 +7,7 @@ from rich.console import Console
 
 import scomm
 from scomm.cli.demo import run_demo
+from scomm.cli.synth import synth_command
 
 app = typer.Typer(
     name="scomm",
@@ -15,6 +16,7 @@ app = typer.Typer(
     add_completion=False,
 )
 console = Console()
+app.command("synth-fingerprints")(synth_command)
 
 
 @app.command()

@@ -48,7 +48,7 @@ class Impression:
 
 
 @dataclass(frozen=True, eq=False)
-class _Warp:
+class SkinWarp:
     """Maps impression pixels to master pixels."""
 
     centre_image: Array  # (2,)
@@ -112,14 +112,8 @@ def render_impression(
     if not (64 <= height <= 1024 and 64 <= width <= 1024):
         raise ValueError(f"impression size must be within 64..1024 pixels, got {size}")
     rng = finger_rng(master.seed, master.identity, master.finger, 1, index)
-    capture = Capture(
-        rotation=float(np.deg2rad(np.clip(rng.normal(0, 8), -25, 25))),
-        shift_x=float(rng.normal(0, 22)),
-        shift_y=float(rng.normal(20, 28)),
-        pressure=float(rng.beta(2.5, 2.5)),
-        moisture=float(np.clip(rng.normal(0, 0.45), -1, 1)),
-    )
-    warp = _draw_warp(rng, master, capture, height, width)
+    capture = draw_capture(rng)
+    warp = draw_warp(rng, master.pattern.centre_x, master.pattern.centre_y, capture, height, width)
 
     step = 8
     gy, gx = np.mgrid[0 : height + step : step, 0 : width + step : step].astype(np.float64)
@@ -137,7 +131,7 @@ def render_impression(
         _contact_area(rng, warp, capture, height, width) * outline, dtype=np.float32
     )
     image = _skin_and_sensor(rng, ridges, contact, capture)
-    minutiae = _visible_minutiae(master.minutiae, warp, contact, capture)
+    minutiae = _visible_minutiae(master.minutiae, warp, contact)
     return Impression(
         identity=master.identity,
         finger=master.finger,
@@ -165,18 +159,33 @@ def _upsample(coarse: Array, full: tuple[int, int], step: int) -> npt.NDArray[np
     )
 
 
-def _draw_warp(
-    rng: np.random.Generator, master: MasterPrint, capture: Capture, height: int, width: int
-) -> _Warp:
-    centre_image = np.array([(width - 1) / 2, (height - 1) / 2])
-    centre_master = np.array(
-        [master.pattern.centre_x + capture.shift_x, master.pattern.centre_y + capture.shift_y]
+def draw_capture(rng: np.random.Generator) -> Capture:
+    """How the finger met the sensor this time."""
+    return Capture(
+        rotation=float(np.deg2rad(np.clip(rng.normal(0, 8), -25, 25))),
+        shift_x=float(rng.normal(0, 22)),
+        shift_y=float(rng.normal(20, 28)),
+        pressure=float(rng.beta(2.5, 2.5)),
+        moisture=float(np.clip(rng.normal(0, 0.45), -1, 1)),
     )
+
+
+def draw_warp(
+    rng: np.random.Generator,
+    centre_x: float,
+    centre_y: float,
+    capture: Capture,
+    height: int,
+    width: int,
+) -> SkinWarp:
+    """Placement and skin distortion, around the finger's pattern centre."""
+    centre_image = np.array([(width - 1) / 2, (height - 1) / 2])
+    centre_master = np.array([centre_x + capture.shift_x, centre_y + capture.shift_y])
     contact = centre_image + rng.normal(0, 25, 2)
     inner = rng.uniform(45, 85) * (0.8 + 0.4 * capture.pressure)
     skin_angle = np.deg2rad(rng.normal(0, 2.5))
     bumps = 5
-    return _Warp(
+    return SkinWarp(
         centre_image=centre_image,
         centre_master=centre_master,
         cos_r=float(np.cos(capture.rotation)),
@@ -202,13 +211,21 @@ def _smooth_noise(
     return np.asarray(np.clip(field, -2.5, 2.5) / 1.5, dtype=np.float32)
 
 
+def contact_axes(
+    rng: np.random.Generator, capture: Capture, height: int, width: int
+) -> tuple[float, float]:
+    """Half-axes of the elliptic contact area: more pressure, more skin on the glass."""
+    half_w = width * (0.36 + 0.2 * capture.pressure) * rng.uniform(0.9, 1.1)
+    half_h = height * (0.42 + 0.25 * capture.pressure) * rng.uniform(0.9, 1.1)
+    return float(half_w), float(half_h)
+
+
 def _contact_area(
-    rng: np.random.Generator, warp: _Warp, capture: Capture, height: int, width: int
+    rng: np.random.Generator, warp: SkinWarp, capture: Capture, height: int, width: int
 ) -> npt.NDArray[np.float32]:
     """Where skin touches the platen: an ellipse around the contact centre with a ragged edge."""
     ys, xs = np.mgrid[0:height, 0:width].astype(np.float32)
-    half_w = width * (0.36 + 0.2 * capture.pressure) * rng.uniform(0.9, 1.1)
-    half_h = height * (0.42 + 0.25 * capture.pressure) * rng.uniform(0.9, 1.1)
+    half_w, half_h = contact_axes(rng, capture, height, width)
     r = np.hypot((xs - warp.contact[0]) / half_w, (ys - warp.contact[1]) / half_h)
     ragged = 0.06 * _smooth_noise(rng, height, width, 40)
     return np.asarray(np.clip((1.0 + ragged - r) * 12.0, 0.0, 1.0), dtype=np.float32)
@@ -240,7 +257,9 @@ def _skin_and_sensor(
 
 
 def _visible_minutiae(
-    minutiae: GroundTruthMinutiae, warp: _Warp, contact: npt.NDArray[np.float32], capture: Capture
+    minutiae: GroundTruthMinutiae,
+    warp: SkinWarp,
+    contact: npt.NDArray[np.float32],
 ) -> GroundTruthMinutiae:
     """The master's minutiae mapped into the image, kept where the skin touched the sensor."""
     if len(minutiae) == 0:

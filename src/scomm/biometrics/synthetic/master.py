@@ -92,7 +92,7 @@ def generate_master(
     )
     periods = sample_period_map(rng, pattern.centre_x, pattern.centre_y)
     phase = solve_continuous_phase(pattern, periods)
-    outline = _fingertip(rng, pattern)
+    outline = Fingertip.sample(rng).image()
     spirals = _place_spirals(rng, pattern, periods, phase, outline)
     pin = slit_pinning(phase, spirals)
     spirals, pin = _nudge_to_kind(rng, phase, spirals, pin)
@@ -110,19 +110,42 @@ def generate_master(
     )
 
 
-def _fingertip(rng: np.random.Generator, pattern: FingerPattern) -> npt.NDArray[np.float32]:
-    """A rounded-rectangle-like fingertip (superellipse), open towards the bottom."""
-    cx = MASTER_WIDTH / 2 + rng.normal(0, 6)
-    cy = MASTER_HEIGHT / 2 + 40 + rng.normal(0, 8)
-    half_w = rng.uniform(175, 205)
-    half_h = rng.uniform(250, 280)
-    power = rng.uniform(2.2, 2.8)
-    ys, xs = np.mgrid[0:MASTER_HEIGHT, 0:MASTER_WIDTH].astype(np.float32)
-    u = np.abs(xs - cx) / half_w
-    v = np.abs(ys - cy) / half_h
-    v = np.where(ys > cy, v * 0.6, v)  # the finger continues below the tip
-    radius = (u**power + v**power) ** (1.0 / power)
-    return np.asarray(np.clip((1.0 - radius) * 25.0, 0.0, 1.0), dtype=np.float32)
+@dataclass(frozen=True)
+class Fingertip:
+    """The fingertip's outline: a superellipse, open towards the bottom of the canvas."""
+
+    centre_x: float
+    centre_y: float
+    half_width: float
+    half_height: float
+    power: float
+
+    @classmethod
+    def sample(cls, rng: np.random.Generator) -> Fingertip:
+        return cls(
+            centre_x=float(MASTER_WIDTH / 2 + rng.normal(0, 6)),
+            centre_y=float(MASTER_HEIGHT / 2 + 40 + rng.normal(0, 8)),
+            half_width=float(rng.uniform(175, 205)),
+            half_height=float(rng.uniform(250, 280)),
+            power=float(rng.uniform(2.2, 2.8)),
+        )
+
+    def coverage(self, x: Array, y: Array) -> Array:
+        """1 well inside, 0 outside, a soft edge a few pixels wide."""
+        u = np.abs(x - self.centre_x) / self.half_width
+        v = np.abs(y - self.centre_y) / self.half_height
+        v = np.where(y > self.centre_y, v * 0.6, v)  # the finger continues below the tip
+        radius = (u**self.power + v**self.power) ** (1.0 / self.power)
+        return np.asarray(np.clip((1.0 - radius) * 25.0, 0.0, 1.0), dtype=np.float64)
+
+    def image(self) -> npt.NDArray[np.float32]:
+        ys, xs = np.mgrid[0:MASTER_HEIGHT, 0:MASTER_WIDTH].astype(np.float32)
+        u = np.abs(xs - np.float32(self.centre_x)) / np.float32(self.half_width)
+        v = np.abs(ys - np.float32(self.centre_y)) / np.float32(self.half_height)
+        v = np.where(ys > self.centre_y, v * np.float32(0.6), v)
+        power = np.float32(self.power)
+        radius = (u**power + v**power) ** (np.float32(1.0) / power)
+        return np.asarray(np.clip((1.0 - radius) * 25.0, 0.0, 1.0), dtype=np.float32)
 
 
 def _place_spirals(
