@@ -10,6 +10,7 @@ from scomm.cli import fingerprint
 from scomm.cli.demo import run_demo
 from scomm.cli.ledger import app as ledger_app
 from scomm.cli.policy import app as policy_app
+from scomm.cli.synth import synth_command
 
 app = typer.Typer(
     name="scomm",
@@ -18,6 +19,7 @@ app = typer.Typer(
     add_completion=False,
 )
 console = Console()
+fingerprint.app.command("synth")(synth_command)
 app.add_typer(policy_app)
 app.add_typer(fingerprint.app, name="fingerprint")
 app.add_typer(ledger_app, name="ledger")
