@@ -1,17 +1,20 @@
 """Mutation fuzzing of the ANSI/NIST-ITL parser over the real NBIS test files.
 
-Run ``.venv/bin/python tests/ebts/fuzz_parser.py [CASES]`` (default 100,000). Each case takes a
-real file, applies a few hypothesis-chosen mutations (byte flips, cuts, insertions, separator
-and digit edits, lying lengths) and requires that the parser either reads it -- and then writes
-it back so that it reads again to the same bytes, validates and lists its images -- or raises
-``EbtsError``. Anything else is a crash: its input is saved under ``corpus/`` and the run fails.
-The normal test run (``test_fuzz.py``) replays the corpus and a small sample of new cases.
+Run ``.venv/bin/python tests/ebts/fuzz_parser.py [CASES] [--keep-interesting]`` (default
+100,000 cases; ``--keep-interesting`` also saves one small input per new kind of error).
+Each case takes a real file, applies a few hypothesis-chosen mutations (byte flips, cuts,
+insertions, separator and digit edits, lying lengths) and requires that the parser either
+reads it -- and then writes it back so that it reads again to the same bytes, validates and
+lists its images -- or raises ``EbtsError``. Anything else is a crash: its input is saved
+under ``corpus/`` and the run fails. The normal test run (``test_fuzz.py``) replays the corpus
+and a small sample of new cases.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import re
 import sys
 import time
 from pathlib import Path
@@ -77,11 +80,20 @@ def mutated(draw: st.DrawFn, originals: list[bytes]) -> bytes:
     return bytes(data)
 
 
-def check(data: bytes) -> None:
+_KIND = re.compile(r"\d+|'[^']*'|b'[^']*'")
+_SEEN: set[str] = set()
+INTERESTING_MAX_BYTES = 20_000
+
+
+def check(data: bytes, keep_interesting: bool = False) -> None:
     """The property: a clean result or an EbtsError; never another exception."""
     try:
         tx = parse(data)
-    except EbtsError:
+    except EbtsError as exc:
+        kind = _KIND.sub("#", exc.reason)
+        if keep_interesting and kind not in _SEEN and len(data) <= INTERESTING_MAX_BYTES:
+            _SEEN.add(kind)
+            save(data, "error")
         return
     try:
         encoded = tx.to_bytes()
@@ -93,14 +105,14 @@ def check(data: bytes) -> None:
     image_infos(tx)
 
 
-def save_crasher(data: bytes) -> Path:
+def save(data: bytes, kind: str) -> Path:
     CORPUS.mkdir(exist_ok=True)
-    path = CORPUS / f"crash-{hashlib.sha256(data).hexdigest()[:16]}.an2"
+    path = CORPUS / f"{kind}-{hashlib.sha256(data).hexdigest()[:16]}.an2"
     path.write_bytes(data)
     return path
 
 
-def run(cases: int, originals: list[bytes]) -> None:
+def run(cases: int, originals: list[bytes], keep_interesting: bool = False) -> None:
     @settings(
         max_examples=cases,
         deadline=None,
@@ -110,22 +122,24 @@ def run(cases: int, originals: list[bytes]) -> None:
     @given(mutated(originals))
     def property_holds(data: bytes) -> None:
         try:
-            check(data)
+            check(data, keep_interesting)
         except Exception:
-            save_crasher(data)
+            save(data, "crash")
             raise
 
     property_holds()
 
 
 def main(argv: list[str]) -> int:
+    keep = "--keep-interesting" in argv
+    argv = [a for a in argv if a != "--keep-interesting"]
     cases = int(argv[0]) if argv else 100_000
     originals = seeds()
     if not originals:
         print(f"no seed files in {SHARED}", file=sys.stderr)
         return 2
     start = time.perf_counter()
-    run(cases, originals)
+    run(cases, originals, keep)
     elapsed = time.perf_counter() - start
     print(f"{cases} mutated files parsed without a crash in {elapsed:.0f} s")
     return 0

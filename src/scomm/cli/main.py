@@ -7,6 +7,7 @@ from rich.console import Console
 
 import scomm
 from scomm.cli.demo import run_demo
+from scomm.cli.ebts import app as ebts_app
 
 app = typer.Typer(
     name="scomm",
@@ -15,6 +16,7 @@ app = typer.Typer(
     add_completion=False,
 )
 console = Console()
+app.add_typer(ebts_app, name="ebts")
 
 
 @app.command()

@@ -187,7 +187,7 @@ def _image_record(
             10: str(ppi),
             11: "WSQ20",
             12: "8",
-            13: f"{int(position):02d}",
+            13: str(int(position)),
             999: data,
         },
         idc=idc,

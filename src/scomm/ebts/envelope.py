@@ -22,7 +22,7 @@ FBI_CJIS_ORI = "WVIAFIS0Z"  # the FBI's IAFIS/NGI in Clarksburg, WV: DAI of ever
 LESC_ORI = "VTICE0900"  # ICE Law Enforcement Support Center, Williston VT
 NO_IMAGES_RESOLUTION = "00.00"
 FINGERPRINT_RESOLUTION = "19.69"  # pixels per mm: 500 ppi
-SCOMM_DOMAIN = ("SCOMM", "1.0")  # 1.013 DOM of the messages scomm defines itself
+SCOMM_DOMAIN = ("SCOMM", "1")  # 1.013 DOM of the messages scomm defines itself
 
 _NAME_DROP = re.compile(r"[^A-Z ,\-]")
 _NAME_MAX = 30
