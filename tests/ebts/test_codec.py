@@ -51,6 +51,7 @@ def test_adding_and_removing_records_rewrites_cnt() -> None:
         4, idc=tx.next_idc(), impression=1, positions=(7,), isr=0, width=1, height=1,
         compression=0, data=b"\x80",
     )  # fmt: skip
+    assert tx.with_record(second).header.subfields(3)[0] == ("1", "3")  # before encoding too
     grown = parse(tx.with_record(second).to_bytes())
     assert [(r.type, r.idc) for r in grown.records[1:]] == [(2, 0), (4, 1), (4, 2)]
     assert grown.header.subfields(3)[0] == ("1", "3")
@@ -110,3 +111,8 @@ def test_any_content_round_trips(
         assert type2.subfields(number) == tuple(tuple(items) for items in subfields)
     assert again.tagged(14).data == image  # type: ignore[union-attr]
     assert [r.data for r in again.of_type(7)] == raw_records  # type: ignore[union-attr]
+
+
+def test_appended_tagged_record_gets_the_next_idc() -> None:
+    tx = small_transaction().with_record(TaggedRecord.new(10, {3: "FACE", 999: b"\xff\xd8"}))
+    assert [(r.type, r.idc) for r in parse(tx.to_bytes()).records[1:]] == [(2, 0), (4, 1), (10, 2)]

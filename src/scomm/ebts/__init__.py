@@ -35,6 +35,7 @@ from scomm.ebts.responses import (
     build_sre,
     read_errt,
     read_sre,
+    reject,
     rejection_messages,
 )
 from scomm.ebts.transaction import Transaction
@@ -79,6 +80,7 @@ __all__ = [
     "read_iaq",
     "read_iar",
     "read_sre",
+    "reject",
     "rejection_messages",
     "validate",
 ]

@@ -12,7 +12,6 @@ import re
 from scomm.ebts.errors import EbtsError
 from scomm.ebts.fields import DATA_FIELD, Field, decode_text
 from scomm.ebts.records import (
-    BINARY_LAYOUTS,
     BINARY_LEN_SIZE,
     BINARY_TYPES,
     KNOWN_TYPES,
@@ -21,6 +20,7 @@ from scomm.ebts.records import (
     Record,
     TaggedRecord,
     header_size,
+    header_struct,
 )
 from scomm.ebts.transaction import Transaction, read_cnt
 
@@ -179,10 +179,7 @@ def _read_binary(buf: bytes, offset: int, record_type: int, index: int) -> tuple
             record=index,
             offset=offset,
         )
-    header = []
-    pos = offset + BINARY_LEN_SIZE
-    for _, width in BINARY_LAYOUTS[record_type]:
-        header.append(int.from_bytes(buf[pos : pos + width], "big"))
-        pos += width
+    layout = header_struct(record_type)
+    header = layout.unpack_from(buf, offset + BINARY_LEN_SIZE)
     end = offset + length
-    return BinaryRecord(record_type, tuple(header), buf[pos:end]), end
+    return BinaryRecord(record_type, header, buf[offset + size : end]), end

@@ -6,6 +6,7 @@ exactly, and the UTF-8 that ANSI/NIST-ITL 1-2011 allows reads as proper text.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -16,7 +17,7 @@ GS = 0x1D  # group separator: ends a field
 RS = 0x1E  # record separator: between subfields (repetitions)
 US = 0x1F  # unit separator: between information items
 SEPARATORS = frozenset({FS, GS, RS, US})
-_SEPARATOR_CHARS = frozenset(chr(s) for s in SEPARATORS)
+_SEPARATOR = re.compile("[\x1c-\x1f]")
 
 TEXT_ENCODING = "utf-8"
 TEXT_ERRORS = "surrogateescape"
@@ -106,7 +107,7 @@ class Field:
             for item in items:
                 if not isinstance(item, str):
                     raise EbtsError(f"item {item!r} is not text", field=where)
-                if _SEPARATOR_CHARS.intersection(item):
+                if _SEPARATOR.search(item):
                     raise EbtsError(f"item {item!r} contains a separator character", field=where)
         return cls(record_type, number, subfields)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import struct
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
@@ -39,6 +40,18 @@ BINARY_LEN_SIZE = 4
 
 def header_size(record_type: int) -> int:
     return BINARY_LEN_SIZE + sum(size for _, size in BINARY_LAYOUTS[record_type])
+
+
+_STRUCT_CODES = {1: "B", 2: "H", 4: "I"}
+_HEADER_STRUCTS = {
+    record_type: struct.Struct(">" + "".join(_STRUCT_CODES[size] for _, size in layout))
+    for record_type, layout in BINARY_LAYOUTS.items()
+}
+
+
+def header_struct(record_type: int) -> struct.Struct:
+    """The big-endian layout of a binary record's header after LEN."""
+    return _HEADER_STRUCTS[record_type]
 
 
 @dataclass(frozen=True, slots=True)

@@ -135,7 +135,10 @@ class RuleTable:
         self.fields = fields
         self._fields: dict[tuple[int, int], list[FieldRule]] = {}
         self._items: dict[tuple[int, int], list[FieldRule]] = {}
+        self._binary: dict[int, list[FieldRule]] = {}
         for rule in fields:
+            if rule.byte_offset is not None:
+                self._binary.setdefault(rule.record, []).append(rule)
             target = self._items if rule.item is not None else self._fields
             target.setdefault((rule.record, rule.field), []).append(rule)
 
@@ -144,6 +147,10 @@ class RuleTable:
 
     def item_rules(self, record: int, field: int) -> list[FieldRule]:
         return self._items.get((record, field), [])
+
+    def binary_rules(self, record: int) -> list[FieldRule]:
+        """Rules of a binary record's header items (they carry their byte offset)."""
+        return self._binary.get(record, [])
 
     def field_numbers(self, record: int) -> set[int]:
         return {number for (rtype, number) in self._fields if rtype == record}

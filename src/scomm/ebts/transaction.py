@@ -8,6 +8,7 @@ correct keeps its exact original text, so an unchanged file encodes back byte fo
 
 from __future__ import annotations
 
+import struct
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -19,6 +20,7 @@ from scomm.ebts.records import (
     BinaryRecord,
     Record,
     TaggedRecord,
+    header_struct,
 )
 
 CNT_FIELD = 3
@@ -93,15 +95,18 @@ class Transaction:
     def replace_record(self, index: int, record: Record) -> Transaction:
         records = list(self.records)
         records[index] = record
-        return Transaction(tuple(records))
+        return Transaction(tuple(records)).with_consistent_cnt()
 
     def with_record(self, record: Record) -> Transaction:
-        return Transaction((*self.records, record))
+        """Append a record; a tagged record without an IDC gets the next free one."""
+        if isinstance(record, TaggedRecord) and record.idc is None and record.type != 1:
+            record = record.with_idc(self.next_idc())
+        return Transaction((*self.records, record)).with_consistent_cnt()
 
     def without_record(self, index: int) -> Transaction:
         if index == 0:
             raise EbtsError("the Type-1 record cannot be removed")
-        return Transaction(self.records[:index] + self.records[index + 1 :])
+        return Transaction(self.records[:index] + self.records[index + 1 :]).with_consistent_cnt()
 
     def next_idc(self) -> int:
         used = [r.idc for r in self.records[1:] if r.idc is not None]
@@ -115,7 +120,7 @@ class Transaction:
     ) -> Transaction:
         """A transaction from Type-1 values (number -> value) and the other records."""
         values: dict[int, str | bytes | Sequence[Sequence[str]]] = {CNT_FIELD: "0", **header}
-        return cls((TaggedRecord.new(1, values), *records))
+        return cls((TaggedRecord.new(1, values), *records)).with_consistent_cnt()
 
     # -- encoding ------------------------------------------------------------------------
     def content_entries(self) -> list[tuple[int, int]]:
@@ -129,12 +134,13 @@ class Transaction:
         return entries
 
     def with_consistent_cnt(self) -> Transaction:
+        """This transaction with 1.003 CNT listing its records (kept as is when it already does)."""
         entries = self.content_entries()
         header = self.header
         if read_cnt(header) == entries:
             return self
         subfields = [(str(t), str(n) if t == 1 else f"{n:02d}") for t, n in entries]
-        return self.replace_record(0, header.with_value(CNT_FIELD, subfields))
+        return Transaction((header.with_value(CNT_FIELD, subfields), *self.records[1:]))
 
     def to_bytes(self) -> bytes:
         """The traditional encoding, with LEN and CNT computed from the records."""
@@ -182,15 +188,16 @@ def _encode_binary(record: BinaryRecord, index: int) -> bytes:
             f"Type-{record.type} header needs {len(layout)} values, got {len(record.header)}",
             record=index,
         )
-    parts = []
-    for (name, size), value in zip(layout, record.header, strict=True):
-        if not 0 <= value < 256**size:
-            raise EbtsError(
-                f"Type-{record.type} {name} value {value} does not fit {size} byte(s)",
-                record=index,
-            )
-        parts.append(value.to_bytes(size, "big"))
-    head = b"".join(parts)
+    try:
+        head = header_struct(record.type).pack(*record.header)
+    except struct.error:
+        for (name, size), value in zip(layout, record.header, strict=True):
+            if not (isinstance(value, int) and 0 <= value < 256**size):
+                raise EbtsError(
+                    f"Type-{record.type} {name} value {value!r} does not fit {size} byte(s)",
+                    record=index,
+                ) from None
+        raise
     length = BINARY_LEN_SIZE + len(head) + len(record.data)
     if length >= 256**BINARY_LEN_SIZE:
         raise EbtsError(f"Type-{record.type} record of {length} bytes is too long", record=index)

@@ -283,9 +283,7 @@ class _Checker:
 
     # -- binary records -----------------------------------------------------------------
     def _binary(self, index: int, record: BinaryRecord) -> None:
-        rules = [
-            r for r in self.rules.fields if r.record == record.type and r.byte_offset is not None
-        ]
+        rules = self.rules.binary_rules(record.type)
         layout = BINARY_LAYOUTS[record.type]
         names = [name for name, _ in layout]
         for rule in rules:
