@@ -20,6 +20,7 @@ from PIL import Image
 from scomm.ebts.errors import EbtsError
 from scomm.ebts.records import BinaryRecord, Record, TaggedRecord
 from scomm.ebts.transaction import Transaction
+from scomm.ebts.wsq_worker import IsolatedDecoder
 
 PixelArray = npt.NDArray[np.uint8]
 
@@ -60,9 +61,11 @@ class ImageInfo:
     bits_per_pixel: int
     data: bytes
 
-    def pixels(self) -> PixelArray:
-        """Decoded pixels: (height, width) grayscale or (height, width, 3) colour, uint8."""
-        return decode_pixels(self)
+    def pixels(self, *, isolated: bool = True) -> PixelArray:
+        """Decoded pixels: (height, width) grayscale or (height, width, 3) colour, uint8.
+
+        ``isolated=False`` runs the WSQ decoder in this process (trusted data only)."""
+        return decode_pixels(self, isolated=isolated)
 
     def describe(self) -> str:
         ppi = f"{self.ppi:.0f} ppi" if self.ppi else "ppi unknown"
@@ -171,7 +174,7 @@ def image_payload(info: ImageInfo) -> bytes:
     return data
 
 
-def decode_pixels(info: ImageInfo) -> PixelArray:
+def decode_pixels(info: ImageInfo, *, isolated: bool = True) -> PixelArray:
     where = f"Type-{info.record_type} image"
     data = image_payload(info)
     kind = info.compression
@@ -179,7 +182,7 @@ def decode_pixels(info: ImageInfo) -> PixelArray:
         if kind == "NONE":
             return _raw(info, data)
         if kind == "WSQ":
-            return decode_wsq(data)
+            return decode_wsq(data, isolated=isolated)
         if kind in ("JPEGB", "JPEGL", "JP2", "JP2L", "PNG", "G4FAX"):
             with Image.open(io.BytesIO(data)) as opened:
                 image: Image.Image = opened
@@ -240,12 +243,38 @@ def wsq_dimensions(data: bytes) -> tuple[int, int]:
     raise EbtsError("WSQ data has no readable frame header (FFA2)")
 
 
-def decode_wsq(data: bytes) -> PixelArray:
-    width, height = wsq_dimensions(data)  # refuse what the C decoder would choke on
-    buf, w, h, _ppi = _wsq().decompress(bytes(data))
+MAX_WSQ_SIDE = 16_384  # a 2000 ppi full palm is ~11,000 pixels; the NBIS decoder crashes far above
+
+
+def decode_wsq(data: bytes, *, isolated: bool = True) -> PixelArray:
+    """Decode WSQ to a (height, width) uint8 array.
+
+    The NBIS decoder is C and can crash the whole process on corrupt data, so by default it
+    runs in a helper process: a corrupt image is then an ``EbtsError``, never a dead worker.
+    ``isolated=False`` decodes in this process (for data scomm encoded itself).
+    """
+    width, height = wsq_dimensions(data)
+    if width > MAX_WSQ_SIDE or height > MAX_WSQ_SIDE:
+        raise EbtsError(f"WSQ frame of {width}x{height} pixels is implausibly large")
+    if isolated:
+        buf, w, h = _isolated_decode(bytes(data))
+    else:
+        buf, w, h = _decode_here(bytes(data))
     if (w, h) != (width, height) or len(buf) < w * h:
         raise EbtsError(f"WSQ decoder returned {w}x{h}, the header says {width}x{height}")
     return np.frombuffer(buf, np.uint8, w * h).reshape(h, w).copy()
+
+
+def _decode_here(data: bytes) -> tuple[bytes, int, int]:
+    buf, width, height, _ppi = _wsq().decompress(data)
+    return bytes(buf), int(width), int(height)
+
+
+_decoder = IsolatedDecoder()
+
+
+def _isolated_decode(data: bytes) -> tuple[bytes, int, int]:
+    return _decoder.decode(data)
 
 
 def encode_wsq(pixels: PixelArray) -> bytes:
