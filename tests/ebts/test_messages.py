@@ -125,3 +125,20 @@ def test_readers_check_the_tot() -> None:
         read_car_facts(tx)
     with pytest.raises(EbtsError, match="timezone"):
         Envelope("T-0000000001", "A", "B", dt.datetime(2011, 1, 1)).header("SRE")
+
+
+def test_reject_unreadable_bytes_addresses_the_submitter() -> None:
+    from scomm.ebts import reject_unreadable
+
+    good = Transaction.create({2: "0400", 4: "CAR", 8: "TX1010000", 9: "TX1010000-77"})
+    data = good.to_bytes() + b"junk"
+    with pytest.raises(EbtsError) as caught:
+        parse(data)
+    errt = reject_unreadable(data, caught.value, tcn="WVIAFIS0Z-2", ori=FBI_CJIS_ORI,
+                             sent_at=AT, fallback_dai="NB0010000")  # fmt: skip
+    back = read_errt(parse(errt.to_bytes()))
+    assert (back.envelope.dai, back.envelope.tcr) == ("TX1010000", "TX1010000-77")
+    assert "4 bytes after the last record" in back.messages[0]
+    garbage = reject_unreadable(b"\x00\x01", caught.value, tcn="WVIAFIS0Z-3",
+                                ori=FBI_CJIS_ORI, sent_at=AT, fallback_dai="NB0010000")  # fmt: skip
+    assert read_errt(garbage).envelope.dai == "NB0010000"

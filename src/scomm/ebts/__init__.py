@@ -8,7 +8,7 @@ against the EBTS 9.1 rule table. Every problem is an ``EbtsError`` naming where 
 """
 
 from scomm.ebts.car import CarFacts, build_car, finger_images, read_car, read_car_facts
-from scomm.ebts.codec import parse
+from scomm.ebts.codec import parse, read_header
 from scomm.ebts.envelope import FBI_CJIS_ORI, LESC_ORI, Envelope, Subject
 from scomm.ebts.errors import EbtsError
 from scomm.ebts.fields import Field
@@ -36,6 +36,7 @@ from scomm.ebts.responses import (
     read_errt,
     read_sre,
     reject,
+    reject_unreadable,
     rejection_messages,
 )
 from scomm.ebts.transaction import Transaction
@@ -77,10 +78,12 @@ __all__ = [
     "read_car_facts",
     "read_detainer",
     "read_errt",
+    "read_header",
     "read_iaq",
     "read_iar",
     "read_sre",
     "reject",
+    "reject_unreadable",
     "rejection_messages",
     "validate",
 ]

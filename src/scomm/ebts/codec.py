@@ -183,3 +183,12 @@ def _read_binary(buf: bytes, offset: int, record_type: int, index: int) -> tuple
     header = layout.unpack_from(buf, offset + BINARY_LEN_SIZE)
     end = offset + length
     return BinaryRecord(record_type, header, buf[offset + size : end]), end
+
+
+def read_header(data: bytes | bytearray | memoryview) -> TaggedRecord:
+    """Only the Type-1 record: enough to answer (ORI, TCN) a file whose body is broken."""
+    buf = bytes(data)
+    if not buf:
+        raise EbtsError("empty input: no Type-1 record", offset=0)
+    header, _ = _read_tagged(buf, 0, 1, 1)
+    return header

@@ -128,7 +128,8 @@ class Subject:
     @property
     def nam(self) -> str:
         """2.018 NAM: ``LAST,FIRST``, NCIC style, cut to 30 characters."""
-        last = _NAME_DROP.sub("", self.last_name.upper()).strip(" ,")
+        last = _NAME_DROP.sub("", self.last_name.upper()).replace(",", " ").strip()
+        last = last[: _NAME_MAX - 2].rstrip(" -")  # room for the comma and a given name
         first = _NAME_DROP.sub("", self.first_name.upper()).replace(",", " ").strip()
         return f"{last},{first}"[:_NAME_MAX].rstrip(" ,-")
 

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from scomm.ebts.car import CarFacts
+from scomm.ebts.codec import read_header
 from scomm.ebts.envelope import Envelope, text_transaction, type2_of
 from scomm.ebts.errors import EbtsError
 from scomm.ebts.transaction import Transaction
@@ -126,3 +127,23 @@ def reject(
     cri = type2.text(73) if type2 is not None else ""
     envelope = Envelope(tcn, ori, request.ori, sent_at, request.tcn)
     return build_errt(ErrorResponse(envelope, tuple(rejection_messages(problems)), cri))
+
+
+def reject_unreadable(
+    data: bytes,
+    error: EbtsError,
+    *,
+    tcn: str,
+    ori: str,
+    sent_at: dt.datetime,
+    fallback_dai: str,
+) -> Transaction:
+    """The ERRT for bytes that did not parse: addressed from their Type-1 when it is readable,
+    else to ``fallback_dai`` (the channel the bytes came from)."""
+    try:
+        header = read_header(data)
+        dai, tcr = header.text(8) or fallback_dai, header.text(9)
+    except EbtsError:
+        dai, tcr = fallback_dai, ""
+    envelope = Envelope(tcn, ori, dai, sent_at, tcr)
+    return build_errt(ErrorResponse(envelope, tuple(rejection_messages(error))))
