@@ -86,6 +86,8 @@ def test_domain_objects_for_the_replay() -> None:
     assert booking.person.place_of_birth == "MX" and booking.person.race is Race.WHITE
     assert booking.booked_at == dt.datetime(2009, 1, 2, 23, 30, tzinfo=UTC)
     assert booking.charges[0].offense.code == "5499"
+    facts = dict(booking.facts)
+    assert facts == {"offense_group": "traffic", "minor_offense": "1", "ethnicity": "hispanic"}
     repeat = w.booking(rows["first"]).person
     assert repeat.sex is Sex.FEMALE and repeat.race is Race.BLACK and repeat.place_of_birth == "TX"
     assert [b.booked_at.date() for b in w.iter_bookings()] == sorted(

@@ -6,6 +6,7 @@ import typer
 from rich.console import Console
 
 import scomm
+from scomm.cli import sim
 from scomm.cli.demo import run_demo
 
 app = typer.Typer(
@@ -15,6 +16,7 @@ app = typer.Typer(
     add_completion=False,
 )
 console = Console()
+app.add_typer(sim.app, name="sim")
 
 
 @app.command()

@@ -226,7 +226,18 @@ class World:
             victim=bool(b.victim[row]),
             witness=bool(b.witness[row]),
             domestic_violence_victim=bool(b.domestic_violence_victim[row]),
-            facts=(("offense_group", self.catalog.groups[int(b.offense_group[row])]),),
+            facts=self._facts(row),
+        )
+
+    def _facts(self, row: int) -> tuple[tuple[str, str], ...]:
+        """What the booking agency records beyond EBTS: offense group, whether it is a minor
+        offense, and ethnicity (EBTS folds Latino into race W; the profiling monitor needs it)."""
+        b, group = self.bookings, int(self.bookings.offense_group[row])
+        hispanic = bool(self.people.hispanic[self._row(int(b.person[row]))])
+        return (
+            ("offense_group", self.catalog.groups[group]),
+            ("minor_offense", "1" if self.catalog.group_minor[group] else "0"),
+            ("ethnicity", "hispanic" if hispanic else "not_hispanic"),
         )
 
     def iter_bookings(self, rows: Iterable[int] | None = None) -> Iterator[Booking]:
