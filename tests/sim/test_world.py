@@ -139,3 +139,14 @@ def test_ice_questions_accept_domain_objects() -> None:
         w.row_of(forged)
     with pytest.raises(KeyError, match="not in this world"):
         w.row_of(99)
+
+
+def test_bulk_names_equal_single_names() -> None:
+    from scomm.sim.names import name_of, names_of
+
+    persons = np.arange(0, 5000, 7, dtype=np.int64)
+    male = persons % 3 == 0
+    hispanic = persons % 5 == 0
+    last, first = names_of(persons, male, hispanic)
+    for i, p in enumerate(persons.tolist()):
+        assert (last[i], first[i]) == name_of(p, bool(male[i]), bool(hispanic[i]))
