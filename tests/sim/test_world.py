@@ -43,7 +43,7 @@ def _small() -> tuple[World, dict[str, str], dict[str, int]]:
             people["citizen_in_ident"],
             dt.datetime(2009, 1, 2, 23, 30, tzinfo=UTC),
             victim=True,
-            agency=1,
+            agency="TX1010100",
         ),
         "second": b.booking(
             people["repeat"],
@@ -150,3 +150,20 @@ def test_bulk_names_equal_single_names() -> None:
     last, first = names_of(persons, male, hispanic)
     for i, p in enumerate(persons.tolist()):
         assert (last[i], first[i]) == name_of(p, bool(male[i]), bool(hispanic[i]))
+
+
+def test_builder_refuses_unknown_agencies_and_people() -> None:
+    b = WorldBuilder()
+    harris = b.county(48201, jail_ori="TX1010000")
+    pid = b.person(county=harris)
+    at = dt.datetime(2009, 1, 1, tzinfo=UTC)
+    with pytest.raises(ValueError, match="not an agency of county 48201"):
+        b.booking(pid, at, agency="TX1010100")
+    with pytest.raises(ValueError, match="has no agency number 3"):
+        b.booking(pid, at, agency=3)
+    with pytest.raises(ValueError, match="was not added"):
+        b.booking("P0000000009", at)
+    with pytest.raises(ValueError, match="timezone-aware"):
+        b.booking(pid, dt.datetime(2009, 1, 1))
+    with pytest.raises(ValueError, match="county index 5"):
+        b.person(county=5)
