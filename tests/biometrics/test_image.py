@@ -92,6 +92,25 @@ def test_blank_and_tiny_images_have_quality_zero(shape: tuple[int, int]) -> None
     assert len(template) == 0
 
 
+def test_noise_is_flagged_unusable() -> None:
+    import cv2
+
+    from scomm.biometrics import is_usable
+
+    rng = np.random.default_rng(7)
+    noise = rng.integers(0, 256, (480, 640), dtype=np.uint8)
+    blurred = np.asarray(cv2.GaussianBlur(noise, (0, 0), 3), dtype=np.uint8)
+    for pixels in (noise, blurred):
+        assert not is_usable(extract(FingerprintImage(pixels)).quality)
+
+
+def test_fvc_prints_are_usable(fvc_dir: Path) -> None:
+    from scomm.biometrics import is_usable
+
+    for name in ("101_1", "104_3", "109_2"):
+        assert is_usable(extract(read_image(fvc_dir / f"{name}.tif")).quality)
+
+
 def test_one_pixel_png_decodes_and_extracts_to_nothing() -> None:
     data = encode_image(FingerprintImage(np.zeros((1, 1), dtype=np.uint8)), "png")
     assert extract(decode_image(data)).quality == 0
