@@ -6,8 +6,10 @@ import typer
 from rich.console import Console
 
 import scomm
+from scomm.cli import fingerprint
 from scomm.cli.demo import run_demo
 from scomm.cli.ebts import app as ebts_app
+from scomm.cli.policy import app as policy_app
 
 app = typer.Typer(
     name="scomm",
@@ -17,6 +19,8 @@ app = typer.Typer(
 )
 console = Console()
 app.add_typer(ebts_app, name="ebts")
+app.add_typer(policy_app)
+app.add_typer(fingerprint.app, name="fingerprint")
 
 
 @app.command()
