@@ -11,6 +11,7 @@ from PIL import Image
 
 from scomm.domain import TEN_FINGERS, Booking, Charge, FingerPosition, Ori, Person, Race, Sex, Tcn
 from scomm.ebts import (
+    BinaryRecord,
     EbtsError,
     build_car,
     encode_wsq,
@@ -134,3 +135,12 @@ def test_outside_car_reads_without_codes(shared_data: Path) -> None:
     assert facts.unparsed_charges == ("4727442",)
     with pytest.raises(EbtsError):
         facts.booking("x")  # no arrest charge scomm understands
+
+
+def test_a_finger_sent_twice_is_a_violation(prints: dict[FingerPosition, np.ndarray]) -> None:
+    tx = build_car(booking(), {FingerPosition.RIGHT_INDEX: prints[FingerPosition.RIGHT_INDEX]})
+    image = tx.records[2]
+    assert isinstance(image, BinaryRecord)
+    twice = tx.with_record(image.with_idc(2))
+    reasons = [v.describe() for v in validate(twice)]
+    assert reasons == ["record 4 (Type-4) 4.004 FGP: finger position 2 already sent in record 3"]
