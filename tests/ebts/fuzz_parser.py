@@ -4,8 +4,8 @@ Run ``.venv/bin/python tests/ebts/fuzz_parser.py [CASES] [--keep-interesting]`` 
 100,000 cases; ``--keep-interesting`` also saves one small input per new kind of error).
 Each case takes a real file, applies a few hypothesis-chosen mutations (byte flips, cuts,
 insertions, separator and digit edits, lying lengths) and requires that the parser either
-reads it -- and then writes it back so that it reads again to the same bytes, validates and
-lists its images -- or raises ``EbtsError``. Anything else is a crash: its input is saved
+reads it -- and then writes it back byte for byte, validates it, lists its images and reads
+it as its message -- or raises ``EbtsError``. Anything else is a crash: its input is saved
 under ``corpus/`` and the run fails. The normal test run (``test_fuzz.py``) replays the corpus
 and a small sample of new cases.
 """
