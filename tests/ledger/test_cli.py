@@ -22,8 +22,8 @@ runner = CliRunner()
 
 
 @pytest.fixture
-def setup(tmp_path: Path, make_event: EventFactory) -> tuple[list[str], Ledger]:
-    url = f"sqlite:///{tmp_path / 'cli.db'}"
+def setup(db_url: str, tmp_path: Path, make_event: EventFactory) -> tuple[list[str], Ledger]:
+    url = db_url
     keys = tmp_path / "keys"
     ledger = Ledger(make_engine(url), keys)
     ledger.append([make_event(i) for i in range(30)])
