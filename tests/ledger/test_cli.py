@@ -121,3 +121,12 @@ def test_bad_input_is_named(setup: tuple[list[str], Ledger], tmp_path: Path) -> 
     bad_key.write_text("garbage\n")
     code, out = invoke("check-proof", str(missing), "--key", str(bad_key))
     assert code == 2 and "bad.pub" in out
+
+
+def test_unsafe_private_key_is_refused_with_a_message(setup: tuple[list[str], Ledger]) -> None:
+    opts, ledger = setup
+    private = ledger.key_dir / "ledger-signing.key"
+    assert ledger.verifier.encode()  # made on first use
+    private.chmod(0o644)
+    code, out = invoke("checkpoint", *opts)
+    assert code == 2 and "chmod 600" in out
