@@ -20,6 +20,12 @@ branch_labels = None
 depends_on = None
 
 _EPOCH = dt.datetime(1970, 1, 1)
+_ENTRIES = sa.table(
+    "ledger_entry",
+    sa.column("idx", sa.BigInteger()),
+    sa.column("event_time", sa.DateTime()),
+    sa.column("event_us", sa.BigInteger()),
+)
 _MICROSECOND = dt.timedelta(microseconds=1)
 
 
@@ -32,16 +38,10 @@ def upgrade() -> None:
     with op.batch_alter_table("ledger_entry") as batch_op:
         batch_op.drop_index("ix_ledger_entry_ori_time")
         batch_op.add_column(sa.Column("event_us", sa.BigInteger(), nullable=True))
-    entries = sa.table(
-        "ledger_entry",
-        sa.column("idx", sa.BigInteger()),
-        sa.column("event_time", sa.DateTime()),
-        sa.column("event_us", sa.BigInteger()),
-    )
-    rows = bind.execute(sa.select(entries.c.idx, entries.c.event_time)).all()
+    rows = bind.execute(sa.select(_ENTRIES.c.idx, _ENTRIES.c.event_time)).all()
     if rows:  # naive UTC datetimes, as the previous revision stored them
         bind.execute(
-            entries.update().where(entries.c.idx == sa.bindparam("i")),
+            _ENTRIES.update().where(_ENTRIES.c.idx == sa.bindparam("i")),
             [{"i": idx, "event_us": (at - _EPOCH) // _MICROSECOND} for idx, at in rows],
         )
     with op.batch_alter_table("ledger_entry", recreate="always") as batch_op:
@@ -58,16 +58,10 @@ def downgrade() -> None:
     with op.batch_alter_table("ledger_entry") as batch_op:
         batch_op.drop_index("ix_ledger_entry_ori_time")
         batch_op.add_column(sa.Column("event_time", sa.DateTime(), nullable=True))
-    entries = sa.table(
-        "ledger_entry",
-        sa.column("idx", sa.BigInteger()),
-        sa.column("event_time", sa.DateTime()),
-        sa.column("event_us", sa.BigInteger()),
-    )
-    rows = bind.execute(sa.select(entries.c.idx, entries.c.event_us)).all()
+    rows = bind.execute(sa.select(_ENTRIES.c.idx, _ENTRIES.c.event_us)).all()
     if rows:
         bind.execute(
-            entries.update().where(entries.c.idx == sa.bindparam("i")),
+            _ENTRIES.update().where(_ENTRIES.c.idx == sa.bindparam("i")),
             [{"i": idx, "event_time": _EPOCH + us * _MICROSECOND} for idx, us in rows],
         )
     with op.batch_alter_table("ledger_entry", recreate="always") as batch_op:
