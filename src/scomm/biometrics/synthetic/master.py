@@ -35,6 +35,7 @@ from scomm.biometrics.synthetic.phase import (
     render_ridges,
     slit_pinning,
     solve_continuous_phase,
+    strain,
 )
 from scomm.domain import FingerPosition
 
@@ -44,6 +45,8 @@ Array = npt.NDArray[np.float64]
 DENSITY_RANGE = (3.0e-4, 4.4e-4)
 MIN_SPACING = 11.0
 ENDING_SHARE = 0.55
+MAX_STRAIN = 0.1
+MAX_LAYOUTS = 8
 
 
 @dataclass(frozen=True, eq=False)
@@ -85,13 +88,16 @@ def generate_master(
     """The master print of ``identity``'s ``finger``; the same arguments give the same print."""
     finger_code = int(finger)
     rng = finger_rng(seed, identity, finger_code, 0)
-    pattern = (
-        sample_pattern(rng, finger_code)
-        if pattern_class is None
-        else pattern_for_class(rng, pattern_class)
-    )
-    periods = sample_period_map(rng, pattern.centre_x, pattern.centre_y)
-    phase = solve_continuous_phase(pattern, periods)
+    for _ in range(MAX_LAYOUTS):  # redraw the rare layouts no ridge phase can follow
+        pattern = (
+            sample_pattern(rng, finger_code)
+            if pattern_class is None
+            else pattern_for_class(rng, pattern_class)
+        )
+        periods = sample_period_map(rng, pattern.centre_x, pattern.centre_y)
+        phase = solve_continuous_phase(pattern, periods)
+        if strain(phase, periods) < MAX_STRAIN:
+            break
     outline = Fingertip.sample(rng).image()
     spirals = _place_spirals(rng, pattern, periods, phase, outline)
     pin = slit_pinning(phase, spirals)
