@@ -130,7 +130,8 @@ def render_impression(
     contact = np.asarray(
         _contact_area(rng, warp, capture, height, width) * outline, dtype=np.float32
     )
-    image = _skin_and_sensor(rng, ridges, contact, capture)
+    creases = cv2.remap(master.creases, map_x, map_y, cv2.INTER_LINEAR, borderValue=1.0)
+    image = _skin_and_sensor(rng, ridges, contact * creases, capture)
     minutiae = _visible_minutiae(master.minutiae, warp, contact)
     return Impression(
         identity=master.identity,
@@ -238,15 +239,18 @@ def _skin_and_sensor(
     capture: Capture,
 ) -> npt.NDArray[np.uint8]:
     height, width = ridges.shape
-    # dry skin: ridges thinner and broken in blotches; wet skin: thicker, valleys fill in patches
+    # dry skin: ridges thinner and broken in blotches; wet skin: thicker, valleys fill in patches;
+    # a fine-grained term makes ridge edges ragged like real skin, not drawn with a ruler
     blotch = _smooth_noise(rng, height, width, 24)
-    level = -0.35 * capture.moisture + 0.12 * blotch * abs(capture.moisture) + 0.05
-    ink = np.clip((ridges - level) / 0.55 + 0.5, 0.0, 1.0)
+    grain = _smooth_noise(rng, height, width, 3)
+    level = -0.35 * capture.moisture + 0.12 * blotch * abs(capture.moisture) + 0.16 * grain + 0.05
+    ink = np.clip((ridges - level) / 0.45 + 0.5, 0.0, 1.0)
     if capture.moisture < 0:  # dry: pieces of ridge do not print
         gaps = _smooth_noise(rng, height, width, 6)
         ink *= np.clip(1.5 + 2.5 * capture.moisture * (gaps > 0.3), 0.0, 1.0)
+    ink *= 1.0 - _pores(rng, height, width)
     pressure_gain = 0.65 + 0.35 * capture.pressure
-    shade = np.clip(pressure_gain + 0.12 * _smooth_noise(rng, height, width, 60), 0.3, 1.0)
+    shade = np.clip(pressure_gain + 0.2 * _smooth_noise(rng, height, width, 50), 0.3, 1.0)
     darkness = ink * contact * shade
     background = rng.uniform(215, 245)
     ridge_grey = rng.uniform(15, 70)
@@ -254,6 +258,15 @@ def _skin_and_sensor(
     image = cv2.GaussianBlur(image.astype(np.float32), (0, 0), rng.uniform(0.6, 1.0))
     image += rng.normal(0, rng.uniform(3, 9), (height, width)).astype(np.float32)
     return np.asarray(np.clip(image, 0, 255).astype(np.uint8))
+
+
+def _pores(rng: np.random.Generator, height: int, width: int) -> npt.NDArray[np.float32]:
+    """Sweat pores: small round gaps in the ink, a few per ridge millimetre."""
+    count = int(height * width / 140)
+    spots = np.zeros((height, width), dtype=np.float32)
+    spots[rng.integers(0, height, count), rng.integers(0, width, count)] = 1.0
+    blurred = cv2.GaussianBlur(spots, (0, 0), 0.9)
+    return np.asarray(np.clip(blurred * 4.0, 0.0, 0.8), dtype=np.float32)
 
 
 def _visible_minutiae(
