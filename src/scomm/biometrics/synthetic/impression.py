@@ -87,6 +87,14 @@ class SkinWarp:
         my = self.centre_master[1] + self.sin_r * ux + self.cos_r * uy
         return mx, my
 
+    def minutiae_to_image(self, minutiae: GroundTruthMinutiae) -> tuple[Array, Array, Array]:
+        """Positions and directions of master minutiae in the impression."""
+        mx = minutiae.x.astype(np.float64)
+        my = minutiae.y.astype(np.float64)
+        qx, qy = self.to_image(mx, my)
+        ax, ay = self.to_image(mx + 3 * np.cos(minutiae.theta), my + 3 * np.sin(minutiae.theta))
+        return qx, qy, np.arctan2(ay - qy, ax - qx)
+
     def to_image(self, mx: Array, my: Array) -> tuple[Array, Array]:
         """Inverse of :meth:`to_master` by fixed-point iteration (the distortion is gentle)."""
         vx = mx - self.centre_master[0]
@@ -277,11 +285,7 @@ def _visible_minutiae(
     """The master's minutiae mapped into the image, kept where the skin touched the sensor."""
     if len(minutiae) == 0:
         return minutiae
-    mx = minutiae.x.astype(np.float64)
-    my = minutiae.y.astype(np.float64)
-    qx, qy = warp.to_image(mx, my)
-    ax, ay = warp.to_image(mx + 3 * np.cos(minutiae.theta), my + 3 * np.sin(minutiae.theta))
-    theta = np.arctan2(ay - qy, ax - qx)
+    qx, qy, theta = warp.minutiae_to_image(minutiae)
     height, width = contact.shape
     inside = (qx >= 0) & (qx <= width - 1) & (qy >= 0) & (qy <= height - 1)
     keep = inside.copy()
