@@ -86,3 +86,15 @@ def test_empty_templates_score_zero(fvc_templates: Templates) -> None:
     empty = Template.create([], 640, 480)
     assert compare(empty, fvc_templates[101, 1]) == 0.0
     assert compare(empty, empty) == 0.0
+
+
+def test_compare_many_scores_a_gallery_in_order(fvc_templates: Templates) -> None:
+    from scomm.biometrics import Comparator
+
+    gallery = [fvc_templates[k] for k in sorted(fvc_templates)]
+    probe = fvc_templates[103, 2]
+    scores = Comparator().compare_many(probe, gallery)
+    assert scores.shape == (len(gallery),)
+    assert list(scores) == [compare(probe, t) for t in gallery]
+    best = sorted(fvc_templates)[int(scores.argmax())]
+    assert best == (103, 2)
