@@ -14,7 +14,7 @@ import numpy.typing as npt
 
 from scomm.biometrics.features.enhancement import EnhancementParams, GaborEnhancer
 from scomm.biometrics.features.filtering import FilterParams, MinutiaeFilter
-from scomm.biometrics.features.frequency import FrequencyEstimator, FrequencyParams
+from scomm.biometrics.features.frequency import FrequencyEstimator, FrequencyParams, period_image
 from scomm.biometrics.features.minutiae import (
     BIFURCATION,
     DetectionParams,
@@ -103,7 +103,10 @@ class Extractor:
         mask = self.segmenter.run(norm)
         field_ = self.orientation.run(norm)
         period = self.frequency.run(norm, field_.theta, mask)
-        enhanced = self.enhancer.run(norm, field_.theta, period.median, mask)
+        local = (
+            period_image(period, norm.shape) if self.params.enhancement.period_bins > 1 else None
+        )
+        enhanced = self.enhancer.run(norm, field_.theta, period.median, mask, local)
         ridges = self.skeletonizer.binarize(enhanced, mask)
         skeleton = self.skeletonizer.thin(ridges)
         raw = self.detector.run(skeleton, mask, field_.theta)
