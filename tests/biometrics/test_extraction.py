@@ -59,3 +59,10 @@ def test_local_period_filter_banks_give_a_comparable_template(fvc_image: Fingerp
     b = Extractor().run(fvc_image).template
     assert abs(len(a) - len(b)) <= 0.5 * len(b)
     assert compare(a, b) > 0.1
+
+
+def test_implausible_resolution_is_a_clear_error(fvc_image: FingerprintImage) -> None:
+    from scomm.biometrics import ImageError
+
+    with pytest.raises(ImageError, match="resolution"):
+        Extractor().run(FingerprintImage(fvc_image.pixels, 10))
