@@ -1,0 +1,181 @@
+"""The ``oracle`` biometric fidelity: prints that name their finger, searched with the engine's
+error rates instead of pixels.
+
+An oracle CAR is a real EBTS CAR whose Type-4 records carry a tiny WSQ image (64x64, one per
+finger position, encoded once per process) with a WSQ comment segment ``SCOMM-ORACLE <token>``.
+The token stands for the ridge pattern: a one-way digest of the person's key, so the person's
+key never travels, and two bookings of one person carry the same token as two real tenprints
+would carry the same ridges. A gallery enrols tokens with the day each was enrolled.
+
+A search is the ground truth (is the token enrolled before the event?) with the engine's error
+rates applied: a mated search misses with probability FNIR, a non-mated search returns a false
+candidate with probability FPIR. Each draw is a hash of (seed, TCN, gallery), so a redelivered
+message gets the same answer. Agencies only see the :class:`IdentificationService` interface.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+
+from scomm.agencies.identification import Candidate, Probe, SearchOutcome
+from scomm.domain import Booking, FingerPosition
+from scomm.ebts import EbtsError, ImageInfo, build_car
+from scomm.ebts.images import encode_wsq
+
+MARKER = b"SCOMM-ORACLE "
+TOKEN_LENGTH = 20
+_COM = b"\xff\xa8"
+_SOI = b"\xff\xa0"
+
+
+def finger_token(person_key: str) -> str:
+    """The token standing for a person's ridges (hex, one-way from scomm's person key)."""
+    return hashlib.sha256(b"scomm-oracle-ridges:" + person_key.encode()).hexdigest()[:TOKEN_LENGTH]
+
+
+@cache
+def _blank_wsq() -> bytes:
+    rng = np.random.default_rng(20081027)
+    return encode_wsq(rng.integers(96, 160, (64, 64)).astype(np.uint8))
+
+
+def oracle_print(token: str, position: FingerPosition) -> bytes:
+    """WSQ bytes of an oracle print of ``position`` for ``token``."""
+    text = MARKER + f"{token} {int(position)}".encode()
+    blank = _blank_wsq()
+    return blank[:2] + _COM + (len(text) + 2).to_bytes(2, "big") + text + blank[2:]
+
+
+def oracle_prints(
+    token: str, positions: Iterable[FingerPosition] | None = None
+) -> dict[FingerPosition, bytes]:
+    chosen = positions if positions is not None else [FingerPosition(i) for i in range(1, 11)]
+    return {position: oracle_print(token, position) for position in chosen}
+
+
+def token_of(images: Mapping[FingerPosition, ImageInfo]) -> str | None:
+    """The oracle token the prints carry (None: not oracle prints). Prints of two people in one
+    CAR are refused, as a real search would fail to make sense of them."""
+    found: set[str] = set()
+    for position, info in images.items():
+        data = info.data
+        if data[:2] != _SOI or data[2:4] != _COM:
+            return None
+        length = int.from_bytes(data[4:6], "big")
+        text = data[6 : 4 + length]
+        if not text.startswith(MARKER):
+            return None
+        token, _, finger = text[len(MARKER) :].decode("ascii", "replace").partition(" ")
+        if finger != str(int(position)):
+            raise EbtsError(f"oracle print of finger {finger} filed as {position.name}")
+        found.add(token)
+    if len(found) > 1:
+        raise EbtsError("the CAR's prints belong to more than one person")
+    return found.pop() if found else None
+
+
+def _uniform(seed: int, *parts: str) -> float:
+    text = "|".join((str(seed), *parts)).encode()
+    return int.from_bytes(hashlib.blake2b(text, digest_size=8).digest(), "big") / 2.0**64
+
+
+@dataclass(frozen=True)
+class ErrorRates:
+    """A search's error rates at the operating threshold."""
+
+    fnir: float
+    """False-negative identification rate: a mated search returns no candidate."""
+    fpir: float
+    """False-positive identification rate: a non-mated search returns a candidate."""
+    source: str = ""
+
+    def __post_init__(self) -> None:
+        if not (0.0 <= self.fnir < 1.0 and 0.0 <= self.fpir < 1.0):
+            raise ValueError(f"error rates must be in [0, 1): {self}")
+
+
+class OracleGallery:
+    """Enrolled tokens with their enrolment day and the record id a hit reports."""
+
+    def __init__(self, name: str, tokens: Iterable[str], days: Iterable[int], ids: Iterable[str]):
+        self.name = name
+        self.tokens = list(tokens)
+        self.days = list(days)
+        self.ids = list(ids)
+        if not len(self.tokens) == len(self.days) == len(self.ids):
+            raise ValueError("gallery columns differ in length")
+        self._index = {token: i for i, token in enumerate(self.tokens)}
+
+    def __len__(self) -> int:
+        return len(self.tokens)
+
+    def enrolled(self, token: str, before: dt.date) -> int | None:
+        """The entry of ``token`` if it was enrolled before ``before``."""
+        i = self._index.get(token)
+        if i is None or self.days[i] >= before.toordinal():
+            return None
+        return i
+
+    def save(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp.npz")
+        np.savez_compressed(
+            tmp,
+            name=np.array(self.name),
+            tokens=np.array(self.tokens, dtype=f"S{TOKEN_LENGTH}"),
+            days=np.array(self.days, dtype=np.int32),
+            ids=np.array(self.ids, dtype="S32"),
+        )
+        tmp.replace(path)
+
+    @classmethod
+    def load(cls, path: Path) -> OracleGallery:
+        with np.load(path) as data:
+            return cls(
+                str(data["name"]),
+                (t.decode() for t in data["tokens"]),
+                (int(d) for d in data["days"]),
+                (i.decode() for i in data["ids"]),
+            )
+
+
+class OracleSearch:
+    """1:N search of an :class:`OracleGallery` with deterministic errors."""
+
+    def __init__(self, gallery: OracleGallery, rates: ErrorRates, seed: int) -> None:
+        self.gallery = gallery
+        self.rates = rates
+        self.seed = seed
+
+    @property
+    def name(self) -> str:
+        return self.gallery.name
+
+    def search(self, probe: Probe) -> SearchOutcome:
+        token = token_of(probe.images)
+        if token is None:
+            raise EbtsError("the prints are not oracle prints: this run searches in oracle mode")
+        entry = self.gallery.enrolled(token, probe.event_time.date())
+        u = _uniform(self.seed, probe.tcn, self.gallery.name)
+        if entry is not None:
+            if u < self.rates.fnir:
+                return SearchOutcome(None, mated=True)
+            return SearchOutcome(Candidate(self.gallery.ids[entry], 1.0), mated=True)
+        if u < self.rates.fpir and len(self.gallery):
+            pick = int(
+                _uniform(self.seed, probe.tcn, self.gallery.name, "pick") * len(self.gallery)
+            )
+            return SearchOutcome(Candidate(self.gallery.ids[pick], 0.0), mated=False)
+        return SearchOutcome(None, mated=False)
+
+
+def oracle_car(booking: Booking, token: str) -> bytes:
+    """The CAR of ``booking`` with oracle prints of all ten fingers for ``token``."""
+    return build_car(booking, oracle_prints(token)).to_bytes()
