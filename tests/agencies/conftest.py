@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -76,3 +76,9 @@ def make_replay(url: str, data_dir: Path, world: World, policy: str = "historica
 @pytest.fixture
 def replay(tmp_path: Path, galleries: Path, small_world: World) -> Replay:
     return make_replay(f"sqlite:///{tmp_path / 'scomm.db'}", galleries, small_world)
+
+
+@pytest.fixture
+def replay_factory(galleries: Path, small_world: World) -> Callable[[str], Replay]:
+    """Opens the test run on a database URL (SQLite file or PostgreSQL schema)."""
+    return lambda url: make_replay(url, galleries, small_world)
