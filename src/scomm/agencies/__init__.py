@@ -32,7 +32,6 @@ from scomm.agencies.oracle import (
     OracleSearch,
     finger_token,
     oracle_car,
-    oracle_prints,
 )
 from scomm.agencies.routing import STAGES, MessageKey
 from scomm.agencies.runner import PipelineWorker, RunContext, StageRunner
@@ -70,7 +69,6 @@ __all__ = [
     "finish_run",
     "open_run",
     "oracle_car",
-    "oracle_prints",
     "policy_by_name",
     "standard_services",
 ]

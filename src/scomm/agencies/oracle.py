@@ -1,8 +1,8 @@
 """The ``oracle`` biometric fidelity: prints that name their finger, searched with the engine's
 error rates instead of pixels.
 
-An oracle CAR is a real EBTS CAR whose Type-4 records carry a tiny WSQ image (64x64, one per
-finger position, encoded once per process) with a WSQ comment segment ``SCOMM-ORACLE <token>``.
+An oracle CAR is a real EBTS CAR whose ten Type-4 records each carry a tiny uncompressed image
+(GCA 0, one pixel high) whose pixels spell ``SCOMM-ORACLE <token> <finger>``.
 The token stands for the ridge pattern: a one-way digest of the person's key, so the person's
 key never travels, and two bookings of one person carry the same token as two real tenprints
 would carry the same ridges. A gallery enrols tokens with the day each was enrolled.
@@ -26,13 +26,13 @@ import numpy as np
 
 from scomm.agencies.identification import Candidate, Probe, SearchOutcome
 from scomm.domain import Booking, FingerPosition
-from scomm.ebts import EbtsError, ImageInfo, build_car
-from scomm.ebts.images import encode_wsq
+from scomm.ebts import BinaryRecord, EbtsError, ImageInfo, Transaction, build_car
+from scomm.ebts.images import GCA_CODES, encode_wsq
 
 MARKER = b"SCOMM-ORACLE "
 TOKEN_LENGTH = 20
-_COM = b"\xff\xa8"
-_SOI = b"\xff\xa0"
+_NONE = GCA_CODES["NONE"]
+_LIVESCAN_PLAIN, _LIVESCAN_ROLLED = 0, 1
 
 
 def finger_token(person_key: str) -> str:
@@ -40,24 +40,38 @@ def finger_token(person_key: str) -> str:
     return hashlib.sha256(b"scomm-oracle-ridges:" + person_key.encode()).hexdigest()[:TOKEN_LENGTH]
 
 
-@cache
-def _blank_wsq() -> bytes:
-    rng = np.random.default_rng(20081027)
-    return encode_wsq(rng.integers(96, 160, (64, 64)).astype(np.uint8))
-
-
 def oracle_print(token: str, position: FingerPosition) -> bytes:
-    """WSQ bytes of an oracle print of ``position`` for ``token``."""
-    text = MARKER + f"{token} {int(position)}".encode()
-    blank = _blank_wsq()
-    return blank[:2] + _COM + (len(text) + 2).to_bytes(2, "big") + text + blank[2:]
+    """The pixels of an oracle print of ``position`` for ``token``: one row of text bytes."""
+    return MARKER + f"{token} {int(position)}".encode()
 
 
-def oracle_prints(
-    token: str, positions: Iterable[FingerPosition] | None = None
-) -> dict[FingerPosition, bytes]:
-    chosen = positions if positions is not None else [FingerPosition(i) for i in range(1, 11)]
-    return {position: oracle_print(token, position) for position in chosen}
+@cache
+def _placeholder_wsq() -> bytes:
+    rng = np.random.default_rng(20081027)
+    return encode_wsq(rng.integers(96, 160, (32, 32)).astype(np.uint8))
+
+
+def oracle_car(booking: Booking, token: str) -> bytes:
+    """The CAR of ``booking`` whose ten Type-4 records are oracle prints for ``token``.
+
+    Each record is an uncompressed (GCA 0) image one pixel high whose pixels spell
+    ``SCOMM-ORACLE <token> <finger>``: a valid Type-4 record of a few dozen bytes, so an oracle
+    CAR is about 1 KB where a real one is about 300 KB.
+    """
+    positions = [FingerPosition(i) for i in range(1, 11)]
+    placeholder = _placeholder_wsq()
+    tx = build_car(booking, dict.fromkeys(positions, placeholder))
+    records = list(tx.records)
+    for index, record in enumerate(records):
+        if isinstance(record, BinaryRecord) and record.type == 4:
+            position = FingerPosition(record.finger_positions[0])
+            pixels = oracle_print(token, position)
+            impression = _LIVESCAN_ROLLED if position.is_single_finger else _LIVESCAN_PLAIN
+            records[index] = BinaryRecord.image(
+                4, idc=record.idc, impression=impression, positions=(int(position),), isr=0,
+                width=len(pixels), height=1, compression=_NONE, data=pixels,
+            )  # fmt: skip
+    return Transaction(tuple(records)).with_consistent_cnt().to_bytes()
 
 
 def token_of(images: Mapping[FingerPosition, ImageInfo]) -> str | None:
@@ -65,12 +79,8 @@ def token_of(images: Mapping[FingerPosition, ImageInfo]) -> str | None:
     CAR are refused, as a real search would fail to make sense of them."""
     found: set[str] = set()
     for position, info in images.items():
-        data = info.data
-        if data[:2] != _SOI or data[2:4] != _COM:
-            return None
-        length = int.from_bytes(data[4:6], "big")
-        text = data[6 : 4 + length]
-        if not text.startswith(MARKER):
+        text = info.data
+        if info.compression != "NONE" or not text.startswith(MARKER):
             return None
         token, _, finger = text[len(MARKER) :].decode("ascii", "replace").partition(" ")
         if finger != str(int(position)):
@@ -174,8 +184,3 @@ class OracleSearch:
             )
             return SearchOutcome(Candidate(self.gallery.ids[pick], 0.0), mated=False)
         return SearchOutcome(None, mated=False)
-
-
-def oracle_car(booking: Booking, token: str) -> bytes:
-    """The CAR of ``booking`` with oracle prints of all ten fingers for ``token``."""
-    return build_car(booking, oracle_prints(token)).to_bytes()

@@ -267,7 +267,10 @@ class PipelineWorker:
         stop: Callable[[], bool] | None = None,
         on_batch: Callable[[BatchResult], None] | None = None,
         max_poll_seconds: float = 0.5,
+        may_stop: Callable[[], bool] | None = None,
     ) -> BatchResult:
+        """Process until ``stop()`` says so or (``until_idle``) no live message is left —
+        and, when given, ``may_stop()`` agrees (more work may still be coming)."""
         total = BatchResult()
         wait = 0.02
         while stop is None or not stop():
@@ -278,7 +281,11 @@ class PipelineWorker:
             if result.total:
                 wait = 0.02
                 continue
-            if until_idle and self.channel.pending(self.stages) == 0:
+            if (
+                until_idle
+                and (may_stop is None or may_stop())
+                and self.channel.pending(self.stages) == 0
+            ):
                 break
             time.sleep(wait)
             wait = min(max_poll_seconds, wait * 2)

@@ -42,23 +42,27 @@ def make_worker(config: WorkerConfig, worker_id: str | None = None) -> PipelineW
     )  # fmt: skip
 
 
-def worker_main(config: WorkerConfig, report: Any = None) -> None:
-    """Entry point of a worker process; puts ``(pid, done)`` on ``report`` after each batch."""
+def worker_main(config: WorkerConfig, report: Any = None, fed: Any = None) -> None:
+    """Entry point of a worker process: puts ``(pid, done)`` on ``report`` after each batch;
+    with ``fed`` (an Event), idle is only the end once the feeder has set it."""
     worker = make_worker(config)
 
     def tell(result: Any) -> None:
         if report is not None and result.total:
             report.put_nowait((os.getpid(), result.done))
 
-    worker.run(until_idle=config.until_idle, on_batch=tell)
+    may_stop = None if fed is None else fed.is_set
+    worker.run(until_idle=config.until_idle, on_batch=tell, may_stop=may_stop)
 
 
-def start_workers(config: WorkerConfig, count: int, report: Any = None) -> list[SpawnProcess]:
+def start_workers(
+    config: WorkerConfig, count: int, report: Any = None, fed: Any = None
+) -> list[SpawnProcess]:
     """Start ``count`` worker processes (spawned, not forked)."""
     context = mp.get_context("spawn")
     processes = []
     for _ in range(count):
-        process = context.Process(target=worker_main, args=(config, report), daemon=True)
+        process = context.Process(target=worker_main, args=(config, report, fed), daemon=True)
         process.start()
         processes.append(process)
     return processes
