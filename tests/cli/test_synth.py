@@ -55,3 +55,11 @@ def test_same_seed_writes_the_same_prints(tmp_path: Path) -> None:
 def test_bad_counts_are_refused(tmp_path: Path) -> None:
     result = runner.invoke(app, ["fingerprint", "synth", "--fingers", "11", str(tmp_path)])
     assert result.exit_code != 0
+
+
+def test_out_must_be_a_folder(tmp_path: Path) -> None:
+    target = tmp_path / "file.txt"
+    target.write_text("not a folder")
+    result = runner.invoke(app, ["fingerprint", "synth", "--identities", "1", str(target)])
+    assert result.exit_code != 0
+    assert "not a folder" in result.output
