@@ -158,7 +158,7 @@ def run_demo(console: Console) -> None:
     elapsed = _replay_oracle(console, root, url, engine, gallery, rows)
     channel = WorkChannel(engine)
     dead = sum(d["dead"] for d in channel.depths().values())
-    ledger = Ledger(engine, root / "keys", create_tables=False)
+    ledger = Ledger(engine, root / "keys", migrate=False)
     checkpoint = ledger.checkpoint()
     verified = ledger.verify()
     with console.status("writing the report"):
