@@ -235,7 +235,12 @@ class WorldDetainerRule:
         result = self.who.world.outcome(self.rules, number, row, at)
         decision = result.decision
         if decision.form is None:
-            return DetainerChoice(None, decision.reason)
+            # Custody taken directly at release (no detainer lodged) still ends in ICE
+            # custody and possibly a removal: the national calibration relies on it.
+            return DetainerChoice(
+                None, decision.reason, booked_into_ice=result.taken_into_custody,
+                removed_on=result.removed_on,
+            )  # fmt: skip
         action = DetainerAction.NOTIFY if decision.form.value == "I-247N" else DetainerAction.DETAIN
         return DetainerChoice(
             decision.form.value,
