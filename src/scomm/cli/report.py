@@ -108,7 +108,7 @@ def compare(
 def national(
     sample: Annotated[
         int, typer.Option("--sample", min=1, help="replay 1 booking in K (weight K)")
-    ] = 100,
+    ] = 300,
     workers: Annotated[int, typer.Option("--workers", min=1, help="worker processes")] = 2,
     seed: Annotated[int, typer.Option("--seed", help="the world's seed")] = 20081027,
     limit: Annotated[

@@ -46,7 +46,7 @@ class NationalSpec:
     scenario: str = "national-2008-2011"
     start: str = "2008-10-27"
     end: str = GAO_END.isoformat()
-    sample: int = 100
+    sample: int = 300
     seed: int = 20081027
 
     def __post_init__(self) -> None:
