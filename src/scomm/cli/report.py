@@ -20,7 +20,7 @@ from scomm.policy import Registry
 from scomm.reports import Outcomes, ReportError, build_report, write_report
 from scomm.sim.national import NationalSpec, activation_dates
 from scomm.sim.replay import SERVICES, WorldSpec, build_world, enrol, time_order
-from scomm.store import data_dir, make_engine
+from scomm.store import data_dir, default_database_url, make_engine
 
 app = typer.Typer(no_args_is_help=True)
 console = Console()
@@ -38,23 +38,26 @@ def report(
     ] = None,
     database: Annotated[
         str | None,
-        typer.Option("--database", help="database URL (default: the data directory's scomm.db)"),
+        typer.Option(
+            "--database",
+            help="database URL (default: $SCOMM_DATABASE_URL, else the data directory's scomm.db)",
+        ),
     ] = None,
 ) -> None:
     """Write a finished run's report: HTML with figures and a CSV per table."""
     started = time.perf_counter()
-    url = database or f"sqlite:///{data_dir() / 'scomm.db'}"
+    url = database or default_database_url()
     try:
         outcomes = Outcomes.load(make_engine(url), run_id)
     except ReportError as error:
         console.print(f"[red]{error}[/red]")
         raise typer.Exit(1) from error
     target = out or data_dir() / "reports" / run_id
-    path = write_report(build_report(outcomes, _activation()), target)
-    console.print(
-        f"report: {path}  ({len(outcomes):,} bookings, {time.perf_counter() - started:.1f} s)"
-    )
-    for headline in build_report(outcomes).headlines:
+    built = build_report(outcomes, _activation())
+    path = write_report(built, target)
+    seconds = time.perf_counter() - started
+    console.print(f"report: {path}  ({len(outcomes):,} booking rows, {seconds:.1f} s)")
+    for headline in built.headlines:
         console.print(f"  {headline.text}")
 
 
