@@ -168,3 +168,11 @@ def test_changed_stored_subtree(log: Ledger, engine: Engine) -> None:
         conn.execute(update(NODE_TABLE).where(NODE_TABLE.c.key == key).values(hash=b"\0" * 32))
     report = log.verify()
     assert [(p.kind, p.entry) for p in report.problems] == [("node-mismatch", 8)]
+
+
+def test_entry_with_an_impossible_index(log: Ledger, engine: Engine) -> None:
+    row = entry_row(engine, 5)
+    with engine.begin() as conn:
+        conn.execute(ENTRY_TABLE.insert(), [{**row, "idx": -1}])
+    report = log.verify()
+    assert [(p.kind, p.entry) for p in report.problems] == [("entry-extra", -1)]
