@@ -2,7 +2,7 @@
 
 Revision ID: 0002_ledger_outcomes
 Revises: 0001_work_channel
-Create Date: 2026-11-25 16:32:10.865411
+Create Date: 2026-11-25 16:17:00.583150
 """
 
 from __future__ import annotations
@@ -77,16 +77,11 @@ def upgrade() -> None:
 
     op.create_table(
         "ledger_entry",
-        sa.Column(
-            "idx",
-            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
-            autoincrement=False,
-            nullable=False,
-        ),
+        sa.Column("idx", sa.BigInteger(), autoincrement=False, nullable=False),
         sa.Column("payload", sa.LargeBinary(), nullable=False),
         sa.Column("tcn", sa.String(length=40), nullable=False),
         sa.Column("booking_ori", sa.String(length=9), nullable=False),
-        sa.Column("event_us", sa.BigInteger(), nullable=False),
+        sa.Column("event_time", sa.DateTime(), nullable=False),
         sa.Column("sender", sa.String(length=64), nullable=False),
         sa.Column("recipient", sa.String(length=64), nullable=False),
         sa.Column("transfer", sa.String(length=32), nullable=False),
@@ -94,17 +89,14 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("idx"),
     )
     with op.batch_alter_table("ledger_entry", schema=None) as batch_op:
-        batch_op.create_index("ix_ledger_entry_ori_time", ["booking_ori", "event_us"], unique=False)
+        batch_op.create_index(
+            "ix_ledger_entry_ori_time", ["booking_ori", "event_time"], unique=False
+        )
         batch_op.create_index("ix_ledger_entry_tcn", ["tcn"], unique=False)
 
     op.create_table(
         "ledger_node",
-        sa.Column(
-            "key",
-            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
-            autoincrement=False,
-            nullable=False,
-        ),
+        sa.Column("key", sa.BigInteger(), autoincrement=False, nullable=False),
         sa.Column("hash", sa.LargeBinary(length=32), nullable=False),
         sa.PrimaryKeyConstraint("key"),
     )
