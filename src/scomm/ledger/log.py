@@ -90,7 +90,7 @@ class Ledger:
     """The transparency log: append, checkpoint, prove, verify, query.
 
     ``bind`` is an Engine (each call its own committed transaction; the database is brought to
-    the current schema first unless ``create_tables`` is false) or the caller's Session or
+    the current schema first unless ``migrate`` is false) or the caller's Session or
     Connection (calls run inside it and commit nothing; its database must already be at the
     current schema, see ``scomm.store.upgrade_to_head``). ``key_dir`` holds the signing key,
     made on first use (default: ``<data dir>/keys``).
@@ -102,13 +102,13 @@ class Ledger:
         key_dir: Path | None = None,
         *,
         origin: str = DEFAULT_KEY_NAME,
-        create_tables: bool = True,
+        migrate: bool = True,
     ) -> None:
         self._bind = bind
         self.key_dir = key_dir if key_dir is not None else data_dir() / "keys"
         self.origin = origin
         self._signer: NoteSigner | None = None
-        if create_tables and isinstance(bind, Engine):
+        if migrate and isinstance(bind, Engine):
             upgrade_to_head(bind)
 
     # --- plumbing ---------------------------------------------------------------------------
