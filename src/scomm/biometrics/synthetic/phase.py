@@ -33,6 +33,10 @@ from scomm.biometrics.synthetic.pattern import MASTER_HEIGHT, MASTER_WIDTH, Fing
 Array = npt.NDArray[np.float64]
 
 GRID_STEP = 6
+#: extra solves asking for more ridges where they came out sparse: a core-delta pair (loops,
+#: tented arches) needs several to shrink the smudge by the delta; whorl centres get busy with
+#: more than one
+BOOST_ROUNDS_PAIRED = 3
 BOOST_ROUNDS = 1
 #: half-width of the band around a slit where the spiral phase is pinned to zero (pixels)
 SLIT_BAND = 18.0
@@ -121,7 +125,8 @@ def solve_continuous_phase(pattern: FingerPattern, periods: RidgePeriodMap) -> C
     if has_folds and len(length) > 1:
         wraps = _best_wraps(system, edges, owner, wraps, same, flip)
     wavenumber = target
-    for attempt in range(BOOST_ROUNDS + 1):
+    rounds = BOOST_ROUNDS_PAIRED if len(length) == 1 else BOOST_ROUNDS
+    for attempt in range(rounds + 1):
         if attempt:
             wavenumber = wavenumber * _frequency_boost(values, target, edges, step, rows, cols)
             edges = _edges(normal, wavenumber, step, gx, gy, (start, direction, length))
