@@ -5,7 +5,7 @@
   singularities are the ground-truth minutiae.
 * :func:`render_impression` - any number of live-scan impressions of a master (placement,
   elastic distortion, partial contact, dry/wet skin, sensor noise), with the minutiae mapped in.
-* :func:`synthesize_template` / :func:`template_impression` - minutiae sets with realistic
+* :func:`synthesize_master_template` / :func:`template_impression` - minutiae sets with realistic
   statistics and no image, for filling very large galleries cheaply.
 """
 
@@ -18,6 +18,11 @@ from scomm.biometrics.synthetic.impression import (
 from scomm.biometrics.synthetic.master import MasterPrint, generate_master
 from scomm.biometrics.synthetic.minutiae import BIFURCATION, ENDING, GroundTruthMinutiae
 from scomm.biometrics.synthetic.pattern import PatternClass, SingularPoint
+from scomm.biometrics.synthetic.templates import (
+    MasterTemplate,
+    synthesize_master_template,
+    template_impression,
+)
 
 __all__ = [
     "BIFURCATION",
@@ -27,8 +32,11 @@ __all__ = [
     "GroundTruthMinutiae",
     "Impression",
     "MasterPrint",
+    "MasterTemplate",
     "PatternClass",
     "SingularPoint",
     "generate_master",
     "render_impression",
+    "synthesize_master_template",
+    "template_impression",
 ]
