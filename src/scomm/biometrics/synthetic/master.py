@@ -28,15 +28,17 @@ from scomm.biometrics.synthetic.pattern import (
     sample_pattern,
 )
 from scomm.biometrics.synthetic.phase import (
-    SLIT_BAND,
     ContinuousPhase,
-    SpiralSet,
     distance_to_segments,
+    solve_continuous_phase,
+    strain,
+)
+from scomm.biometrics.synthetic.ridges import (
+    SLIT_BAND,
+    SpiralSet,
     phase_at,
     render_ridges,
     slit_pinning,
-    solve_continuous_phase,
-    strain,
 )
 from scomm.domain import FingerPosition
 
