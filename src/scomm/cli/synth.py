@@ -1,4 +1,4 @@
-"""`scomm synth-fingerprints OUT/`: write synthetic fingerprints with their ground truth.
+"""`scomm fingerprint synth OUT/`: write synthetic fingerprints with their ground truth.
 
 For each identity and finger: ``{identity}_{finger}_master.png`` (the whole finger),
 ``{identity}_{finger}_{k}.png`` for each impression (live-scan flats at 500 ppi) and

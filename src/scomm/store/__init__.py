@@ -6,6 +6,43 @@ from scomm.store.database import (
     default_database_url,
     make_engine,
     make_sessionmaker,
+    read_only,
+    transaction,
 )
+from scomm.store.schema import current_revision, head_revision, metadata, upgrade_to_head
+from scomm.store.workchannel import (
+    AlreadyProcessed,
+    DeadLetterInfo,
+    Lease,
+    LeaseLost,
+    Message,
+    RetryPolicy,
+    WorkChannel,
+)
+from scomm.store.worker import BatchResult, Handler, TwoPhaseHandler, Worker, process_batch
 
-__all__ = ["Base", "data_dir", "default_database_url", "make_engine", "make_sessionmaker"]
+__all__ = [
+    "AlreadyProcessed",
+    "Base",
+    "BatchResult",
+    "DeadLetterInfo",
+    "Handler",
+    "Lease",
+    "LeaseLost",
+    "Message",
+    "RetryPolicy",
+    "TwoPhaseHandler",
+    "WorkChannel",
+    "Worker",
+    "current_revision",
+    "data_dir",
+    "default_database_url",
+    "head_revision",
+    "make_engine",
+    "make_sessionmaker",
+    "metadata",
+    "process_batch",
+    "read_only",
+    "transaction",
+    "upgrade_to_head",
+]

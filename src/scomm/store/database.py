@@ -1,17 +1,32 @@
 """Database engines and sessions: SQLite (WAL) in the data directory by default, PostgreSQL
-when ``SCOMM_DATABASE_URL`` names one."""
+when ``SCOMM_DATABASE_URL`` names one.
+
+SQLite transactions are started by us, not by the ``sqlite3`` module: every transaction on a
+scomm engine begins with ``BEGIN IMMEDIATE`` so that a read-then-write (leasing work, appending
+to the ledger) holds the write lock from its first statement.  A deferred transaction that
+later writes can fail with ``SQLITE_BUSY`` no matter the busy timeout when another process
+committed in between; several worker processes make that certain, so writes never use it.
+Read-only work may ask for a deferred start with :func:`read_only`.
+"""
 
 from __future__ import annotations
 
+import fcntl
 import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.orm import DeclarativeBase, sessionmaker
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 DATA_DIR_ENV = "SCOMM_DATA_DIR"
 DATABASE_URL_ENV = "SCOMM_DATABASE_URL"
+SQLITE_BEGIN_OPTION = "scomm_sqlite_begin"
+"""Execution option naming how a SQLite transaction begins: ``IMMEDIATE`` (default) or
+``DEFERRED`` (read-only work that should not wait for the write lock)."""
 
 
 class Base(DeclarativeBase):
@@ -33,7 +48,9 @@ def default_database_url(directory: Path | None = None) -> str:
     return f"sqlite:///{directory / 'scomm.db'}"
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+    # Take transaction control away from the sqlite3 module; _sqlite_begin emits BEGIN.
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
@@ -42,16 +59,106 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _sqlite_begin(conn: Connection) -> None:
+    options = conn.get_execution_options()
+    if options.get("isolation_level") == "AUTOCOMMIT":
+        return
+    mode = str(options.get(SQLITE_BEGIN_OPTION, "IMMEDIATE")).upper()
+    if mode not in ("IMMEDIATE", "DEFERRED", "EXCLUSIVE"):
+        raise ValueError(f"{SQLITE_BEGIN_OPTION} must be IMMEDIATE, DEFERRED or EXCLUSIVE: {mode}")
+    conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+def normalise_url(url: str) -> str:
+    """Map plain ``postgresql://`` URLs to the psycopg 3 driver scomm depends on."""
+    if url.startswith("postgresql://") or url.startswith("postgres://"):
+        return "postgresql+psycopg://" + url.split("://", 1)[1]
+    return url
+
+
 def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
     """An engine for ``url`` (default: :func:`default_database_url`), SQLite tuned for WAL."""
-    url = url or default_database_url()
-    if url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-    engine = create_engine(url, future=True, **kwargs)
+    engine = create_engine(normalise_url(url or default_database_url()), **kwargs)
     if engine.dialect.name == "sqlite":
-        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "connect", _sqlite_connect)
+        event.listen(engine, "begin", _sqlite_begin)
     return engine
 
 
-def make_sessionmaker(engine: Engine) -> sessionmaker[Any]:
+def read_only(engine: Engine) -> Engine:
+    """The same engine (same pool) whose SQLite transactions begin deferred, for readers."""
+    return engine.execution_options(**{SQLITE_BEGIN_OPTION: "DEFERRED"})
+
+
+def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+class _WriterTurn:
+    """Whose turn it is to write a SQLite file, across threads and processes.
+
+    SQLite's own lock is always what keeps the data safe.  This only makes waiting cheap: a
+    writer blocked on SQLite's busy handler polls with sleeps of up to 100 ms, so a busy writer
+    keeps winning the lock back and the others idle.  A blocking ``flock`` on a file beside the
+    database wakes the next writer the moment the lock is released, so workers take turns and
+    do their work outside transactions in parallel.  The kernel drops the lock of a process
+    that dies.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.threads = threading.RLock()  # re-entrant: a nested write waits on SQLite instead
+        self.depth = 0
+        self.fd: int | None = None
+
+    @contextmanager
+    def held(self) -> Iterator[None]:
+        with self.threads:
+            if self.fd is None:
+                self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+            if self.depth == 0:
+                fcntl.flock(self.fd, fcntl.LOCK_EX)
+            self.depth += 1
+            try:
+                yield
+            finally:
+                self.depth -= 1
+                if self.depth == 0:
+                    fcntl.flock(self.fd, fcntl.LOCK_UN)
+
+
+_turns: dict[tuple[int, Path], _WriterTurn] = {}
+_turns_lock = threading.Lock()
+
+
+@contextmanager
+def writer_turn(engine: Engine) -> Iterator[None]:
+    """Wait for this process's turn to write ``engine``'s SQLite file (no-op elsewhere)."""
+    database = engine.url.database
+    if engine.dialect.name != "sqlite" or not database or database == ":memory:":
+        yield
+        return
+    key = (os.getpid(), Path(database).resolve())  # a forked child opens its own descriptor
+    with _turns_lock:
+        turn = _turns.setdefault(key, _WriterTurn(Path(f"{key[1]}-writer.lock")))
+    with turn.held():
+        yield
+
+
+@contextmanager
+def begin(engine: Engine) -> Iterator[Connection]:
+    """A connection inside one write transaction, taken in turn with other writers."""
+    with writer_turn(engine), engine.begin() as conn:
+        yield conn
+
+
+@contextmanager
+def transaction(engine: Engine) -> Iterator[Session]:
+    """A session inside one transaction: committed when the block ends, rolled back on error;
+    on SQLite taken in turn with other writers (see :func:`writer_turn`)."""
+    with (
+        writer_turn(engine),
+        Session(engine, expire_on_commit=False) as session,
+        session.begin(),
+    ):
+        yield session

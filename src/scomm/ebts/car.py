@@ -1,0 +1,249 @@
+"""CAR: the Criminal Tenprint Submission (Answer Required) that carries a booking to the FBI.
+
+Type-1 envelope, Type-2 with the arrestee's descriptors and arrest charges, one Type-4 record
+(500 ppi) or Type-14 record (any other resolution) per finger, WSQ compressed. Arrest charges
+travel in 2.047 ASL as ``DOO`` (date of offense) and ``AOL`` (arrest offense literal); scomm
+writes each AOL as ``"<NCIC code> <literal>"`` so that the offense code survives the trip.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+from scomm.domain import Booking, Charge, FingerPosition, NcicOffense, Ori, Tcn
+from scomm.ebts.envelope import (
+    FBI_CJIS_ORI,
+    FINGERPRINT_RESOLUTION,
+    Envelope,
+    Subject,
+    format_date,
+    text_transaction,
+    type2_of,
+)
+from scomm.ebts.errors import EbtsError
+from scomm.ebts.images import (
+    GCA_CODES,
+    ImageInfo,
+    PixelArray,
+    encode_wsq,
+    image_infos,
+    wsq_dimensions,
+)
+from scomm.ebts.records import BinaryRecord, Record, TaggedRecord
+from scomm.ebts.transaction import Transaction
+
+CAR_TOTS = ("CAR", "CNA")
+LIVESCAN_ROLLED, LIVESCAN_PLAIN = 1, 0
+_AOL = re.compile(r"(\d{4})(?: (.*))?", re.S)
+_AOL_MAX = 300
+UNKNOWN_HEIGHT, UNKNOWN_WEIGHT, UNKNOWN_COLOR = "000", "000", "XXX"
+
+FingerImage = PixelArray | bytes
+
+
+@dataclass(frozen=True, slots=True)
+class CarFacts:
+    """What a CAR says about the booking (scomm's person key never travels)."""
+
+    envelope: Envelope
+    subject: Subject
+    booking_ori: str  # 2.073 CRI, the agency that booked
+    arrested_on: dt.date
+    charges: tuple[Charge, ...]
+    unparsed_charges: tuple[str, ...] = ()  # AOLs without an NCIC code (outside files)
+
+    @property
+    def tcn(self) -> str:
+        return self.envelope.tcn
+
+    @property
+    def booked_at(self) -> dt.datetime:
+        return self.envelope.sent_at
+
+    def booking(self, person_id: str) -> Booking:
+        """The booking again, keyed to ``person_id`` (which the CAR does not carry)."""
+        try:
+            return Booking(
+                tcn=Tcn(self.envelope.tcn),
+                ori=Ori(self.booking_ori),
+                person=self.subject.person(person_id),
+                booked_at=self.booked_at,
+                charges=self.charges,
+            )
+        except ValueError as exc:
+            raise EbtsError(f"CAR does not describe a valid booking: {exc}") from None
+
+
+def build_car(
+    booking: Booking,
+    images: Mapping[FingerPosition, FingerImage],
+    *,
+    ppi: int = 500,
+    destination: str | Ori = FBI_CJIS_ORI,
+    tot: str = "CAR",
+    submitter: str | Ori | None = None,
+    height: str = UNKNOWN_HEIGHT,
+    weight: str = UNKNOWN_WEIGHT,
+    eyes: str = UNKNOWN_COLOR,
+    hair: str = UNKNOWN_COLOR,
+    retain: bool = True,
+) -> Transaction:
+    """A CAR for ``booking`` with one image per finger position.
+
+    ``images`` holds grayscale uint8 arrays (WSQ-encoded here, the costly part) or already
+    encoded WSQ bytes. ``submitter`` is 1.008 ORI when a SIB forwards for the booking agency
+    (default: the booking agency itself, which is also 2.073 CRI).
+    """
+    if tot not in CAR_TOTS:
+        raise EbtsError(f"a criminal tenprint submission is CAR or CNA, not {tot!r}")
+    if not images:
+        raise EbtsError("a CAR needs at least one fingerprint image")
+    if ppi <= 0:
+        raise EbtsError(f"ppi must be positive, got {ppi}")
+    when = booking.booked_at
+    envelope = Envelope(
+        tcn=str(booking.tcn),
+        ori=str(submitter if submitter is not None else booking.ori),
+        dai=str(destination),
+        sent_at=when,
+    )
+    day = when.date()
+    doo = format_date(day)
+    type2: dict[int, str | list[tuple[str, ...]]] = {
+        **Subject.of(booking.person).type2_values(),
+        5: "Y" if retain else "N",
+        27: height,
+        29: weight,
+        31: eyes,
+        32: hair,
+        45: doo,
+        47: [(doo, _aol(charge)) for charge in booking.charges[:40]],
+        73: str(booking.ori),
+    }
+    records: list[Record] = []
+    for idc, (position, image) in enumerate(sorted(images.items()), start=1):
+        records.append(_image_record(FingerPosition(position), image, idc, ppi, booking, day))
+    return text_transaction(
+        tot, envelope, dict(type2), images=records, resolution=FINGERPRINT_RESOLUTION
+    )
+
+
+def _aol(charge: Charge) -> str:
+    text = charge.literal or charge.offense.description
+    return f"{charge.offense.code} {text}"[:_AOL_MAX]
+
+
+def _wsq(image: FingerImage, position: FingerPosition) -> tuple[bytes, int, int]:
+    if isinstance(image, bytes | bytearray):
+        data = bytes(image)
+        try:
+            width, height = wsq_dimensions(data)
+        except EbtsError as exc:
+            raise EbtsError(f"image for {position.name}: {exc.reason}") from None
+        return data, width, height
+    if not isinstance(image, np.ndarray):
+        raise EbtsError(f"image for {position.name} must be a uint8 array or WSQ bytes")
+    data = encode_wsq(image)
+    return data, image.shape[1], image.shape[0]
+
+
+def _image_record(
+    position: FingerPosition,
+    image: FingerImage,
+    idc: int,
+    ppi: int,
+    booking: Booking,
+    day: dt.date,
+) -> Record:
+    data, width, height = _wsq(image, position)
+    impression = LIVESCAN_ROLLED if position.is_single_finger else LIVESCAN_PLAIN
+    if ppi == 500:
+        return BinaryRecord.image(
+            4,
+            idc=idc,
+            impression=impression,
+            positions=(int(position),),
+            isr=0,
+            width=width,
+            height=height,
+            compression=GCA_CODES["WSQ"],
+            data=data,
+        )
+    return TaggedRecord.new(
+        14,
+        {
+            3: str(impression),
+            4: str(booking.ori),
+            5: format_date(day),
+            6: str(width),
+            7: str(height),
+            8: "1",
+            9: str(ppi),
+            10: str(ppi),
+            11: "WSQ20",
+            12: "8",
+            13: str(int(position)),
+            999: data,
+        },
+        idc=idc,
+    )
+
+
+def read_car_facts(tx: Transaction) -> CarFacts:
+    """The booking facts of a CAR/CNA, without touching its images."""
+    record = type2_of(tx, CAR_TOTS)
+    envelope = Envelope.read(tx)
+    doa = record.text(45)
+    try:
+        arrested_on = dt.datetime.strptime(doa, "%Y%m%d").date()
+    except ValueError:
+        raise EbtsError(f"DOA {doa!r} is not a date CCYYMMDD", record=2, field="2.045") from None
+    charges, unparsed = [], []
+    for items in record.subfields(47):
+        aol = items[1] if len(items) > 1 else items[0]
+        match = _AOL.fullmatch(aol)
+        try:
+            offense = NcicOffense.lookup(match.group(1)) if match else None
+        except ValueError:
+            offense = None
+        if offense is None or match is None:
+            unparsed.append(aol)
+            continue
+        literal = match.group(2) or ""
+        charges.append(Charge(offense, "" if literal == offense.description else literal))
+    cri = record.subfields(73)
+    return CarFacts(
+        envelope=envelope,
+        subject=Subject.read(record),
+        booking_ori=cri[0][0] if cri and cri[0] else tx.ori,
+        arrested_on=arrested_on,
+        charges=tuple(charges),
+        unparsed_charges=tuple(unparsed),
+    )
+
+
+def finger_images(tx: Transaction) -> dict[FingerPosition, ImageInfo]:
+    """The fingerprint images of a transaction by finger position (still encoded)."""
+    out: dict[FingerPosition, ImageInfo] = {}
+    for info in image_infos(tx):
+        if info.record_type in (4, 14) and info.positions:
+            try:
+                position = FingerPosition.parse(info.positions[0])
+            except ValueError as exc:
+                raise EbtsError(str(exc), record=info.record) from None
+            if position in out:
+                raise EbtsError(f"two images for {position.name}", record=info.record)
+            out[position] = info
+    return out
+
+
+def read_car(tx: Transaction) -> tuple[CarFacts, dict[FingerPosition, PixelArray]]:
+    """Booking facts and decoded finger images (decoding ten WSQ images costs ~0.1 s;
+    use ``read_car_facts`` and ``finger_images`` to decode lazily)."""
+    facts = read_car_facts(tx)
+    return facts, {p: info.pixels() for p, info in finger_images(tx).items()}

@@ -1,0 +1,199 @@
+"""Reading the ANSI/NIST-ITL traditional encoding.
+
+Every length read from the file is checked against the bytes that are really there before it
+is used, so a lying LEN or a claimed 2 GB record is an ``EbtsError`` naming the offset, never a
+huge allocation or a read past the end.
+"""
+
+from __future__ import annotations
+
+import re
+
+from scomm.ebts.errors import EbtsError
+from scomm.ebts.fields import DATA_FIELD, Field, decode_text
+from scomm.ebts.records import (
+    BINARY_LEN_SIZE,
+    BINARY_TYPES,
+    KNOWN_TYPES,
+    LEN_FIELD,
+    BinaryRecord,
+    Record,
+    TaggedRecord,
+    header_size,
+    header_struct,
+)
+from scomm.ebts.transaction import Transaction, read_cnt
+
+_TAG = re.compile(rb"(\d{1,3})\.(\d{1,5})")
+_MAX_TAG = 10  # "999.99999"
+_MAX_LEN_DIGITS = 12
+_FS, _GS = 0x1C, 0x1D
+
+
+def parse(data: bytes | bytearray | memoryview) -> Transaction:
+    """Read one transaction; ``EbtsError`` naming the offset/record/field if it is malformed."""
+    buf = bytes(data)
+    if not buf:
+        raise EbtsError("empty input: no Type-1 record", offset=0)
+    if buf.lstrip()[:1] == b"<":
+        raise EbtsError(
+            "this looks like the XML (NIEM) encoding; only the traditional encoding is read",
+            offset=0,
+        )
+    header, offset = _read_tagged(buf, 0, 1, 1)
+    entries = read_cnt(header)
+    if entries is None:
+        raise EbtsError("CNT (1.003) is missing or not pairs of numbers", record=1, field="1.003")
+    first_type, count = entries[0]
+    if first_type != 1:
+        raise EbtsError(f"CNT must begin with 1, got {first_type}", record=1, field="1.003")
+    if count != len(entries) - 1:
+        raise EbtsError(
+            f"CNT says {count} further records but lists {len(entries) - 1}",
+            record=1,
+            field="1.003",
+        )
+    records: list[Record] = [header]
+    for index, (record_type, idc) in enumerate(entries[1:], start=2):
+        if record_type not in KNOWN_TYPES or record_type == 1:
+            raise EbtsError(
+                f"CNT lists unknown record type {record_type}", record=index, offset=offset
+            )
+        if offset >= len(buf):
+            raise EbtsError(
+                f"file ends after {len(records)} records; CNT lists {len(entries)}",
+                record=index,
+                offset=offset,
+            )
+        record: Record
+        if record_type in BINARY_TYPES:
+            record, offset = _read_binary(buf, offset, record_type, index)
+        else:
+            record, offset = _read_tagged(buf, offset, record_type, index)
+        if record.idc != idc:
+            raise EbtsError(
+                f"IDC {record.idc} of this Type-{record_type} record disagrees with CNT ({idc})",
+                record=index,
+            )
+        records.append(record)
+    if offset != len(buf):
+        raise EbtsError(
+            f"{len(buf) - offset} bytes after the last record listed in CNT", offset=offset
+        )
+    return Transaction(tuple(records))
+
+
+def _read_tag(buf: bytes, pos: int, end: int, index: int) -> tuple[int, int, str, int]:
+    """(record type, field number, tag text, position after the colon)."""
+    colon = buf.find(b":", pos, min(end, pos + _MAX_TAG + 1))
+    if colon < 0:
+        snippet = buf[pos : pos + 12]
+        raise EbtsError(
+            f"expected a field tag like '2.018:', found {snippet!r}", record=index, offset=pos
+        )
+    match = _TAG.fullmatch(buf, pos, colon)
+    if match is None:
+        raise EbtsError(f"malformed field tag {buf[pos:colon]!r}", record=index, offset=pos)
+    return int(match[1]), int(match[2]), buf[pos:colon].decode("ascii"), colon + 1
+
+
+def _read_tagged(buf: bytes, offset: int, record_type: int, index: int) -> tuple[TaggedRecord, int]:
+    kind, number, tag, pos = _read_tag(buf, offset, len(buf), index)
+    if kind != record_type or number != LEN_FIELD:
+        raise EbtsError(
+            f"a Type-{record_type} record must start with its LEN field, found tag {tag!r}",
+            record=index,
+            offset=offset,
+        )
+    stop = min(len(buf), pos + _MAX_LEN_DIGITS + 1)
+    gs = buf.find(b"\x1d", pos, stop)
+    value_end = gs if gs >= 0 else buf.find(b"\x1c", pos, stop)
+    raw_len = buf[pos:value_end] if value_end >= 0 else b""
+    if not raw_len or not raw_len.isdigit():
+        raise EbtsError(
+            f"LEN {buf[pos:stop]!r} is not a number followed by a separator",
+            record=index,
+            field=tag,
+            offset=pos,
+        )
+    length = int(raw_len)
+    remaining = len(buf) - offset
+    if length > remaining:
+        raise EbtsError(
+            f"LEN says {length} bytes but only {remaining} remain",
+            record=index,
+            field=tag,
+            offset=pos,
+        )
+    if length < value_end - offset + 1:
+        raise EbtsError(
+            f"LEN {length} is shorter than the LEN field", record=index, field=tag, offset=pos
+        )
+    end = offset + length - 1  # position of the closing FS
+    if buf[end] != _FS:
+        raise EbtsError(
+            f"record does not end with FS where LEN ({length}) says it does",
+            record=index,
+            offset=end,
+        )
+    fields = [Field(record_type, LEN_FIELD, ((raw_len.decode("ascii"),),), None, tag)]
+    seen = {LEN_FIELD}
+    pos = value_end + 1 if value_end < end else end
+    while pos < end:
+        kind, number, tag, start = _read_tag(buf, pos, end, index)
+        if kind != record_type:
+            raise EbtsError(f"tag {tag!r} in a Type-{record_type} record", record=index, offset=pos)
+        if number in seen:
+            raise EbtsError("field appears twice", record=index, field=tag, offset=pos)
+        seen.add(number)
+        if number == DATA_FIELD and record_type not in (1, 2):
+            fields.append(Field(record_type, number, (), buf[start:end], tag))
+            pos = end
+            break
+        gs = buf.find(b"\x1d", start, end)
+        stop = end if gs < 0 else gs
+        if buf.find(b"\x1c", start, stop) >= 0:
+            raise EbtsError(
+                "FS inside a field", record=index, field=tag, offset=buf.find(b"\x1c", start, stop)
+            )
+        fields.append(Field(record_type, number, decode_text(buf[start:stop]), None, tag))
+        if gs >= 0 and gs + 1 == end:
+            raise EbtsError("GS right before the closing FS", record=index, offset=gs)
+        pos = stop + 1
+    return TaggedRecord(record_type, tuple(fields)), end + 1
+
+
+def _read_binary(buf: bytes, offset: int, record_type: int, index: int) -> tuple[BinaryRecord, int]:
+    size = header_size(record_type)
+    if len(buf) - offset < size:
+        raise EbtsError(
+            f"Type-{record_type} record needs a {size}-byte header,"
+            f" {len(buf) - offset} bytes remain",
+            record=index,
+            offset=offset,
+        )
+    length = int.from_bytes(buf[offset : offset + BINARY_LEN_SIZE], "big")
+    remaining = len(buf) - offset
+    if length > remaining:
+        raise EbtsError(
+            f"LEN says {length} bytes but only {remaining} remain", record=index, offset=offset
+        )
+    if length < size:
+        raise EbtsError(
+            f"LEN {length} is shorter than the {size}-byte Type-{record_type} header",
+            record=index,
+            offset=offset,
+        )
+    layout = header_struct(record_type)
+    header = layout.unpack_from(buf, offset + BINARY_LEN_SIZE)
+    end = offset + length
+    return BinaryRecord(record_type, header, buf[offset + size : end]), end
+
+
+def read_header(data: bytes | bytearray | memoryview) -> TaggedRecord:
+    """Only the Type-1 record: enough to answer (ORI, TCN) a file whose body is broken."""
+    buf = bytes(data)
+    if not buf:
+        raise EbtsError("empty input: no Type-1 record", offset=0)
+    header, _ = _read_tagged(buf, 0, 1, 1)
+    return header

@@ -1,0 +1,207 @@
+"""What every scomm message shares: the Type-1 envelope and the subject's identity in Type-2.
+
+Field conventions (EBTS 9.1 and NCIC): names as ``LAST,FIRST`` in capitals without
+apostrophes or periods, dates as ``CCYYMMDD``, ``00000000`` for an unknown birth date, the
+event time in 1.014 GMT so that the receiver acts as of the event, never its own clock.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from scomm.domain import Person, Race, Sex
+from scomm.ebts.errors import EbtsError
+from scomm.ebts.records import Record, TaggedRecord
+from scomm.ebts.transaction import Transaction
+
+VERSION = "0400"  # ANSI/NIST-ITL 1-2007, the version EBTS 9.1 requires
+FBI_CJIS_ORI = "WVIAFIS0Z"  # the FBI's IAFIS/NGI in Clarksburg, WV: DAI of every CAR
+LESC_ORI = "VTICE0900"  # ICE Law Enforcement Support Center, Williston VT
+NO_IMAGES_RESOLUTION = "00.00"
+FINGERPRINT_RESOLUTION = "19.69"  # pixels per mm: 500 ppi
+SCOMM_DOMAIN = ("SCOMM", "1")  # 1.013 DOM of the messages scomm defines itself
+
+_NAME_DROP = re.compile(r"[^A-Z ,\-]")
+_NAME_MAX = 30
+
+
+def check_event_time(when: dt.datetime) -> dt.datetime:
+    if not isinstance(when, dt.datetime) or when.utcoffset() is None:
+        raise EbtsError(f"event time {when!r} must be a timezone-aware datetime")
+    return when
+
+
+def format_gmt(when: dt.datetime) -> str:
+    return check_event_time(when).astimezone(dt.UTC).strftime("%Y%m%d%H%M%SZ")
+
+
+def parse_gmt(value: str, field: str = "1.014") -> dt.datetime:
+    try:
+        return dt.datetime.strptime(value, "%Y%m%d%H%M%SZ").replace(tzinfo=dt.UTC)
+    except ValueError:
+        raise EbtsError(f"{value!r} is not a GMT time YYYYMMDDhhmmssZ", field=field) from None
+
+
+def format_date(day: dt.date | None) -> str:
+    return "00000000" if day is None else day.strftime("%Y%m%d")
+
+
+def parse_date(value: str, field: str, *, unknown_ok: bool = False) -> dt.date | None:
+    if unknown_ok and value == "00000000":
+        return None
+    try:
+        return dt.datetime.strptime(value, "%Y%m%d").date()
+    except ValueError:
+        raise EbtsError(f"{value!r} is not a date CCYYMMDD", field=field) from None
+
+
+@dataclass(frozen=True, slots=True)
+class Envelope:
+    """Who sends a message to whom, when, and which transaction it answers (TCR)."""
+
+    tcn: str
+    ori: str
+    dai: str
+    sent_at: dt.datetime
+    tcr: str = ""
+
+    def header(
+        self, tot: str, *, resolution: str = NO_IMAGES_RESOLUTION, scomm: bool = False
+    ) -> dict[int, str | Sequence[Sequence[str]]]:
+        """Type-1 values for this envelope."""
+        when = check_event_time(self.sent_at)
+        values: dict[int, str | Sequence[Sequence[str]]] = {
+            2: VERSION,
+            4: tot,
+            5: format_date(when.date()),
+            7: self.dai,
+            8: self.ori,
+            9: self.tcn,
+            11: resolution,
+            12: resolution,
+            14: format_gmt(when),
+        }
+        if self.tcr:
+            values[10] = self.tcr
+        if scomm:
+            values[13] = [SCOMM_DOMAIN]
+        return values
+
+    @classmethod
+    def read(cls, tx: Transaction) -> Envelope:
+        header = tx.header
+        gmt = header.text(14)
+        if gmt:
+            sent_at = parse_gmt(gmt)
+        else:
+            day = parse_date(header.text(5), "1.005")
+            assert day is not None
+            sent_at = dt.datetime.combine(day, dt.time(), dt.UTC)
+        return cls(tx.tcn, tx.ori, tx.dai, sent_at, tx.tcr)
+
+
+@dataclass(frozen=True, slots=True)
+class Subject:
+    """The person a message is about, as EBTS carries it (no scomm-internal key)."""
+
+    last_name: str
+    first_name: str
+    date_of_birth: dt.date | None
+    sex: Sex
+    race: Race
+    place_of_birth: str = "XX"
+
+    @classmethod
+    def of(cls, person: Person) -> Subject:
+        return cls(
+            person.last_name,
+            person.first_name,
+            person.date_of_birth,
+            person.sex,
+            person.race,
+            person.place_of_birth,
+        )
+
+    @property
+    def nam(self) -> str:
+        """2.018 NAM: ``LAST,FIRST``, NCIC style, cut to 30 characters."""
+        last = _NAME_DROP.sub("", self.last_name.upper()).replace(",", " ").strip()
+        last = last[: _NAME_MAX - 2].rstrip(" -")  # room for the comma and a given name
+        first = _NAME_DROP.sub("", self.first_name.upper()).replace(",", " ").strip()
+        return f"{last},{first}"[:_NAME_MAX].rstrip(" ,-")
+
+    def person(self, person_id: str) -> Person:
+        if self.date_of_birth is None:
+            raise EbtsError("the date of birth is unknown (00000000)", field="2.022")
+        try:
+            return Person(
+                person_id,
+                self.last_name,
+                self.first_name,
+                self.date_of_birth,
+                self.sex,
+                self.race,
+                self.place_of_birth,
+            )
+        except ValueError as exc:
+            raise EbtsError(str(exc), record=2) from None
+
+    def type2_values(
+        self, *, with_race: bool = True, with_birthplace: bool = True
+    ) -> dict[int, str]:
+        values = {18: self.nam, 22: format_date(self.date_of_birth), 24: self.sex.value}
+        if with_race:
+            values[25] = self.race.value
+        if with_birthplace:
+            values[20] = self.place_of_birth
+        return values
+
+    @classmethod
+    def read(cls, record: TaggedRecord) -> Subject:
+        nam = record.text(18)
+        last, _, first = nam.partition(",")
+        try:
+            sex = Sex.parse(record.text(24, "X"))
+            race = Race.parse(record.text(25, "U"))
+        except ValueError as exc:
+            raise EbtsError(str(exc), record=2) from None
+        return cls(
+            last.strip(),
+            first.strip(),
+            parse_date(record.text(22, "00000000"), "2.022", unknown_ok=True),
+            sex,
+            race,
+            record.text(20, "XX"),
+        )
+
+
+def type2_of(tx: Transaction, expected_tot: str | tuple[str, ...]) -> TaggedRecord:
+    """The Type-2 record of a transaction of the expected TOT, or ``EbtsError``."""
+    tots = (expected_tot,) if isinstance(expected_tot, str) else expected_tot
+    if tx.tot not in tots:
+        raise EbtsError(
+            f"expected a {' or '.join(tots)} transaction, got {tx.tot!r}", field="1.004"
+        )
+    record = tx.tagged(2)
+    if record is None:
+        raise EbtsError(f"{tx.tot} transaction has no Type-2 record")
+    return record
+
+
+def text_transaction(
+    tot: str,
+    envelope: Envelope,
+    type2: dict[int, str | Sequence[Sequence[str]]],
+    *,
+    scomm: bool = False,
+    images: Sequence[Record] = (),
+    resolution: str = NO_IMAGES_RESOLUTION,
+) -> Transaction:
+    """A Type-1 + Type-2 (+ image records) transaction; CNT and LEN are filled in on encoding."""
+    record = TaggedRecord.new(2, type2, idc=0)
+    return Transaction.create(
+        envelope.header(tot, resolution=resolution, scomm=scomm), [record, *images]
+    )

@@ -1,0 +1,326 @@
+"""Check a transaction against the EBTS 9.1 field rules (and scomm's own messages' rules).
+
+Every violation names the record, the field number and mnemonic, and says what is wrong in
+words a submitter can act on; an ERRT's 2.060 MSG is made of these.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+from scomm.domain import Ori
+from scomm.ebts.records import BINARY_LAYOUTS, BinaryRecord, TaggedRecord
+from scomm.ebts.rules import FieldRule, RecordCount, RuleTable, rule_table
+from scomm.ebts.transaction import CNT_FIELD, Transaction
+
+# Types whose fields EBTS defines completely: any other field there is an error. Other tagged
+# types (10, 13, 14, ...) keep ANSI/NIST's user-defined field ranges.
+_CLOSED_TYPES = frozenset({1, 2})
+_BOOKKEEPING = frozenset({1, 2})  # LEN and IDC are the codec's business
+_ORI_FIELDS = frozenset({(1, 8)})
+
+
+@dataclass(frozen=True, slots=True)
+class Violation:
+    """One broken rule: where (record position and type, field, mnemonic) and why."""
+
+    record: int
+    record_type: int
+    field: str
+    mnemonic: str
+    reason: str
+
+    def __str__(self) -> str:
+        name = f" {self.mnemonic}" if self.mnemonic else ""
+        return f"{self.field}{name}: {self.reason}"
+
+    def describe(self) -> str:
+        """With the record: ``record 3 (Type-4) 4.004 FGP: ...``."""
+        return f"record {self.record} (Type-{self.record_type}) {self}"
+
+
+def validate(tx: Transaction, table: RuleTable | None = None) -> list[Violation]:
+    """All violations of ``tx`` (empty when it is valid for its TOT)."""
+    rules = table if table is not None else rule_table()
+    checker = _Checker(tx, rules)
+    checker.run()
+    return checker.found
+
+
+class _Checker:
+    def __init__(self, tx: Transaction, rules: RuleTable) -> None:
+        self.tx = tx
+        self.rules = rules
+        self.tot = tx.tot
+        self.found: list[Violation] = []
+        self.dates: dict[str, dt.date] = {}
+        self.pending_order: list[tuple[int, int, str, FieldRule, dt.date]] = []
+
+    def add(self, index: int, record_type: int, field: str, mnemonic: str, reason: str) -> None:
+        self.found.append(Violation(index, record_type, field, mnemonic, reason))
+
+    def run(self) -> None:
+        spec = self.rules.transactions.get(self.tot)
+        if spec is None:
+            self.add(1, 1, "1.004", "TOT", f"unknown transaction type {self.tot!r}")
+        else:
+            self._record_counts(spec.records)
+        for index, record in enumerate(self.tx.records, start=1):
+            if isinstance(record, TaggedRecord):
+                self._tagged(index, record)
+            else:
+                self._binary(index, record)
+        self._finger_positions()
+        self._cross_field()
+
+    # -- records ------------------------------------------------------------------------
+    def _record_counts(self, counts: tuple[RecordCount, ...]) -> None:
+        present = Counter(r.type for r in self.tx.records)
+        allowed: set[int] = set()
+        problems = []
+        for count in counts:
+            allowed.update(count.types)
+            n = sum(present[t] for t in count.types)
+            kinds = " or ".join(f"Type-{t}" for t in count.types)
+            if n < count.min:
+                problems.append(f"{self.tot} needs at least {count.min} {kinds} record(s), has {n}")
+            if count.max is not None and n > count.max:
+                problems.append(f"{self.tot} allows at most {count.max} {kinds} record(s), has {n}")
+        for record_type in sorted(set(present) - allowed):
+            problems.append(f"Type-{record_type} records are not allowed in {self.tot}")
+        for reason in problems:
+            self.add(1, 1, "1.003", "CNT", reason)
+
+    def _finger_positions(self) -> None:
+        """Each finger once (Type-3 to 6 and 14): a second image of a position is an error."""
+        seen: dict[int, int] = {}
+        for index, record in enumerate(self.tx.records, start=1):
+            if isinstance(record, BinaryRecord) and record.type in (3, 4, 5, 6):
+                positions = list(record.finger_positions)
+                label = f"{record.type}.004"
+            elif isinstance(record, TaggedRecord) and record.type == 14:
+                values = [sub[0] for sub in record.subfields(13) if sub]
+                positions = [int(v) for v in values if v.isascii() and v.isdigit()]
+                label = "14.013"
+            else:
+                continue
+            for position in positions:
+                if position in seen and 1 <= position <= 15:
+                    reason = f"finger position {position} already sent in record {seen[position]}"
+                    self.add(index, record.type, label, "FGP", reason)
+                seen.setdefault(position, index)
+
+    def _applicable(self, rules: list[FieldRule]) -> tuple[FieldRule | None, str | None]:
+        for rule in rules:
+            requirement = rule.requirement(self.tot)
+            if requirement is not None:
+                return rule, requirement
+        return None, None
+
+    def _tagged(self, index: int, record: TaggedRecord) -> None:
+        rtype = record.type
+        present = {f.number: f for f in record.fields}
+        numbers = self.rules.field_numbers(rtype)
+        for number in sorted(numbers | set(present)):
+            if number in _BOOKKEEPING or (rtype == 1 and number == CNT_FIELD):
+                continue
+            label = f"{rtype}.{number:03d}"
+            rule, requirement = self._applicable(self.rules.field_rules(rtype, number))
+            field = present.get(number)
+            if rule is None:
+                if (
+                    field is not None
+                    and rtype in _CLOSED_TYPES
+                    and self.tot in self.rules.transactions
+                ):
+                    known = bool(self.rules.field_rules(rtype, number))
+                    why = f"not defined for {self.tot}" if known else "not a field of EBTS 9.1"
+                    self.add(index, rtype, label, "", f"field {why}")
+                continue
+            mnemonic = rule.short_mnemonic
+            if field is None:
+                if requirement == "M":
+                    self.add(index, rtype, label, mnemonic, f"mandatory for {self.tot} but missing")
+                continue
+            if field.data is not None:
+                if rule.length and rule.length[0] > len(field.data):
+                    self.add(index, rtype, label, mnemonic, "image data is empty")
+                continue
+            self._occurrences(index, rtype, label, rule, len(field.subfields))
+            item_rules = self.rules.item_rules(rtype, number)
+            for position, items in enumerate(field.subfields, start=1):
+                where = label if len(field.subfields) == 1 else f"{label} (occurrence {position})"
+                if item_rules:
+                    self._items(index, rtype, where, mnemonic, items, item_rules)
+                elif rule.grouped:
+                    for item in items:
+                        self._charset(index, rtype, where, rule, item)
+                elif len(items) != 1:
+                    self.add(index, rtype, where, mnemonic, f"has {len(items)} items, expected 1")
+                else:
+                    self._value(index, rtype, where, rule, items[0])
+            if (rtype, number) in _ORI_FIELDS:
+                self._ori(index, rtype, label, mnemonic, field.text)
+
+    def _occurrences(self, index: int, rtype: int, label: str, rule: FieldRule, n: int) -> None:
+        if rule.occurs is None:
+            return
+        low, high = rule.occurs
+        mnemonic = rule.short_mnemonic
+        if n < max(low, 1):
+            self.add(index, rtype, label, mnemonic, f"occurs {n} times, at least {low} required")
+        if high is not None and n > high:
+            self.add(index, rtype, label, mnemonic, f"occurs {n} times, at most {high} allowed")
+
+    def _items(
+        self,
+        index: int,
+        rtype: int,
+        where: str,
+        mnemonic: str,
+        items: tuple[str, ...],
+        item_rules: list[FieldRule],
+    ) -> None:
+        by_item: dict[int, FieldRule] = {}
+        requirement: dict[int, str] = {}
+        for rule in item_rules:
+            req = rule.requirement(self.tot)
+            if rule.item is not None and req is not None and rule.item not in by_item:
+                by_item[rule.item] = rule
+                requirement[rule.item] = req
+        if not by_item:
+            return
+        most = max(by_item)
+        if len(items) > most:
+            self.add(
+                index, rtype, where, mnemonic, f"has {len(items)} items, at most {most} allowed"
+            )
+        for number, rule in sorted(by_item.items()):
+            value = items[number - 1] if number <= len(items) else ""
+            if not value:
+                if requirement[number] == "M":
+                    self.add(
+                        index,
+                        rtype,
+                        where,
+                        rule.short_mnemonic,
+                        f"item {number} is mandatory but empty",
+                    )
+                continue
+            self._value(index, rtype, f"{where} item {number}", rule, value)
+
+    # -- values -------------------------------------------------------------------------
+    def _value(self, index: int, rtype: int, where: str, rule: FieldRule, value: str) -> None:
+        mnemonic = rule.short_mnemonic
+        if rule.length is not None:
+            low, high = rule.length
+            if len(value) < low or (high is not None and len(value) > high):
+                span = f"{low}" if low == high else f"{low}-{high if high is not None else 'any'}"
+                self.add(index, rtype, where, mnemonic, f"{len(value)} characters, {span} allowed")
+        self._charset(index, rtype, where, rule, value)
+        if rule.values is not None and value not in rule.values:
+            listed = ", ".join(sorted(rule.values)[:12])
+            more = ", ..." if len(rule.values) > 12 else ""
+            self.add(index, rtype, where, mnemonic, f"{value!r} is not one of {listed}{more}")
+        if rule.regex is not None and not re.fullmatch(rule.regex, value):
+            self.add(index, rtype, where, mnemonic, f"{value!r} does not have the required form")
+        if rule.nregex is not None and re.fullmatch(rule.nregex, value):
+            self.add(index, rtype, where, mnemonic, f"{value!r} has a form that is not allowed")
+        if rule.date is not None:
+            self._date(index, rtype, where, rule, value)
+
+    def _charset(self, index: int, rtype: int, where: str, rule: FieldRule, value: str) -> None:
+        pattern = rule.charset_pattern()
+        if pattern is not None and not pattern.fullmatch(value):
+            bad = "".join(sorted({c for c in value if not pattern.fullmatch(c)})[:5])
+            reason = f"characters {bad!r} not allowed in {rule.charset} field"
+            self.add(index, rtype, where, rule.short_mnemonic, reason)
+
+    def _date(self, index: int, rtype: int, where: str, rule: FieldRule, value: str) -> None:
+        mnemonic = rule.short_mnemonic
+        if (rule.date or "").startswith("Z") and value == "0" * len(value):
+            return
+        try:
+            if rule.date == "YYYYMMDDhhmmssZ":
+                if not value.endswith("Z"):
+                    raise ValueError
+                day = dt.datetime.strptime(value[:-1], "%Y%m%d%H%M%S").date()
+            else:
+                day = dt.datetime.strptime(value, "%Y%m%d").date()
+        except ValueError:
+            self.add(index, rtype, where, mnemonic, f"{value!r} is not a valid date ({rule.date})")
+            return
+        self.dates.setdefault(rule.mnemonic, day)
+        if rule.not_before is not None:
+            self.pending_order.append((index, rtype, where, rule, day))
+
+    def _ori(self, index: int, rtype: int, label: str, mnemonic: str, value: str) -> None:
+        try:
+            Ori(value)
+        except ValueError as exc:
+            self.add(index, rtype, label, mnemonic, str(exc))
+
+    def _cross_field(self) -> None:
+        for index, rtype, where, rule, day in self.pending_order:
+            other = self.dates.get(rule.not_before or "")
+            if other is not None and day < other:
+                self.add(
+                    index,
+                    rtype,
+                    where,
+                    rule.short_mnemonic,
+                    f"{day} is before {rule.not_before} {other}",
+                )
+        submitted = self.dates.get("T1_DAT")
+        for mnemonic in ("T2_DOB", "T2_DOA"):
+            late = self.dates.get(mnemonic)
+            if (
+                submitted is not None
+                and late is not None
+                and late > submitted + dt.timedelta(days=1)
+            ):
+                self.add(
+                    2,
+                    2,
+                    _label_of(self.rules, mnemonic),
+                    mnemonic[3:],
+                    f"{late} is after the transaction date {submitted}",
+                )
+
+    # -- binary records -----------------------------------------------------------------
+    def _binary(self, index: int, record: BinaryRecord) -> None:
+        rules = self.rules.binary_rules(record.type)
+        layout = BINARY_LAYOUTS[record.type]
+        names = [name for name, _ in layout]
+        for rule in rules:
+            requirement = rule.requirement(self.tot)
+            if requirement is None or rule.values is None:
+                continue
+            short = rule.short_mnemonic
+            if short == "FGP":
+                values = [record.value(f"FGP{i}") for i in range(1, 7)]
+            elif short in names:
+                values = [record.value(short)]
+            else:
+                continue
+            for value in values:
+                if str(value) not in rule.values:
+                    self.add(
+                        index,
+                        record.type,
+                        f"{record.type}.{rule.field:03d}",
+                        short,
+                        f"{value} is not an allowed value",
+                    )
+        if record.type in (3, 4, 5, 6) and not record.finger_positions:
+            self.add(index, record.type, f"{record.type}.004", "FGP", "no finger position given")
+        if not record.data:
+            self.add(index, record.type, f"{record.type}.009", "DAT", "image data is empty")
+
+
+def _label_of(rules: RuleTable, mnemonic: str) -> str:
+    found = rules.by_mnemonic(mnemonic)
+    return found[0].label if found else mnemonic

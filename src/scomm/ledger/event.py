@@ -1,0 +1,231 @@
+"""One disclosure: a transfer of a booking's data from one agency to another, as the gate
+decided it. Its canonical bytes are what the ledger hashes, so they are specified exactly.
+
+Canonical serialisation (version 1), documented in docs/ledger.md:
+the RFC 8785 (JSON Canonicalization Scheme) form of the object
+
+    {"allowed": bool, "booking_ori": ORI, "policy_hash": str, "reasons": [str],
+     "records": ["sha256:<64 hex>"], "recipient": str, "rule_ids": [str], "sender": str,
+     "tcn": TCN, "time": "YYYY-MM-DDTHH:MM:SS.ffffffZ", "transfer": str, "v": 1}
+
+encoded as UTF-8: keys sorted, no whitespace, strings escaped only where JSON requires.
+Lists keep the order the gate gave. The event time is in UTC with exactly six fractional
+digits. Records are digests, never images or names.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from scomm.domain import Ori, Tcn
+
+FORMAT_VERSION = 1
+
+_PARTY = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:/\-]{0,63}")
+_TRANSFER = re.compile(r"[A-Za-z0-9][A-Za-z0-9._\-]{0,31}")
+_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z")
+_DIGEST = re.compile(r"sha256:[0-9a-f]{64}")
+_POLICY_HASH = re.compile(r"[A-Za-z0-9:+/=_\-]{1,128}")
+_TEXT_LIMIT = 2000
+_FIELDS = frozenset(
+    {
+        "allowed",
+        "booking_ori",
+        "policy_hash",
+        "reasons",
+        "records",
+        "recipient",
+        "rule_ids",
+        "sender",
+        "tcn",
+        "time",
+        "transfer",
+        "v",
+    }
+)
+
+
+class EventError(ValueError):
+    """A disclosure event, or its canonical bytes, that is not well formed."""
+
+
+def _check_texts(what: str, values: tuple[str, ...]) -> None:
+    if not isinstance(values, tuple):
+        raise EventError(f"{what} must be a tuple of strings, got {type(values).__name__}")
+    for i, v in enumerate(values):
+        if not isinstance(v, str) or not v or len(v) > _TEXT_LIMIT:
+            raise EventError(f"{what}[{i}] must be a non-empty string of at most {_TEXT_LIMIT}")
+        try:
+            v.encode("utf-8")
+        except UnicodeEncodeError as e:
+            raise EventError(f"{what}[{i}] is not valid Unicode text: {e.reason}") from None
+
+
+@dataclass(frozen=True, slots=True)
+class DisclosureEvent:
+    """A gate decision on one transfer of one booking's data.
+
+    ``booking_ori`` is the agency whose booking it is (the LEA that took the prints), so that
+    a county can ask for every disclosure of its bookings whoever forwarded them. ``sender``
+    and ``recipient`` are ORIs or agency codes (``CJIS``, ``IDENT``, ``VTICE0900``).
+    ``record_digests`` name the data that moved (``sha256:`` + hex), never the data itself.
+    ``allowed`` is the decision: a refused transfer is recorded too.
+    """
+
+    tcn: Tcn
+    booking_ori: Ori
+    sender: str
+    recipient: str
+    transfer: str
+    event_time: dt.datetime
+    allowed: bool
+    reasons: tuple[str, ...]
+    rule_ids: tuple[str, ...]
+    policy_hash: str
+    record_digests: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.tcn, Tcn):
+            raise EventError(f"tcn must be a Tcn, got {type(self.tcn).__name__}")
+        if not isinstance(self.booking_ori, Ori):
+            raise EventError(f"booking_ori must be an Ori, got {type(self.booking_ori).__name__}")
+        for what in ("sender", "recipient"):
+            value = getattr(self, what)
+            if not isinstance(value, str) or not _PARTY.fullmatch(value):
+                raise EventError(
+                    f"{what} {value!r} must be an ORI or agency code: 1-64 letters, digits,"
+                    " '.', '_', ':', '/' or '-'"
+                )
+        if not isinstance(self.transfer, str) or not _TRANSFER.fullmatch(self.transfer):
+            raise EventError(
+                f"transfer {self.transfer!r} must be a kind such as CAR or IAQ: 1-32 letters,"
+                " digits, '.', '_' or '-'"
+            )
+        at = self.event_time
+        if not isinstance(at, dt.datetime) or at.utcoffset() is None:
+            raise EventError(f"event_time {at!r} must be a timezone-aware datetime")
+        if not isinstance(self.allowed, bool):
+            raise EventError(f"allowed must be True or False, got {self.allowed!r}")
+        _check_texts("reasons", self.reasons)
+        _check_texts("rule_ids", self.rule_ids)
+        if not isinstance(self.policy_hash, str) or not _POLICY_HASH.fullmatch(self.policy_hash):
+            raise EventError(
+                f"policy_hash {self.policy_hash!r} must be 1-128 characters of hex or base64"
+            )
+        if not isinstance(self.record_digests, tuple):
+            raise EventError("record_digests must be a tuple of 'sha256:<hex>' strings")
+        for i, d in enumerate(self.record_digests):
+            if not isinstance(d, str) or not _DIGEST.fullmatch(d):
+                raise EventError(
+                    f"record_digests[{i}] {d!r} must be 'sha256:' followed by 64 lower-case"
+                    " hex digits (a digest, never the record itself)"
+                )
+
+    @property
+    def utc_time(self) -> dt.datetime:
+        return self.event_time.astimezone(dt.UTC)
+
+    @property
+    def epoch_us(self) -> int:
+        """The event time as whole microseconds since 1970-01-01 UTC (how the store sorts it)."""
+        return epoch_us(self.event_time)
+
+    def to_json_object(self) -> dict[str, Any]:
+        """The event as the JSON object its canonical bytes encode."""
+        return {
+            "allowed": self.allowed,
+            "booking_ori": self.booking_ori.value,
+            "policy_hash": self.policy_hash,
+            "reasons": list(self.reasons),
+            "records": list(self.record_digests),
+            "recipient": self.recipient,
+            "rule_ids": list(self.rule_ids),
+            "sender": self.sender,
+            "tcn": self.tcn.value,
+            "time": self.utc_time.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z",
+            "transfer": self.transfer,
+            "v": FORMAT_VERSION,
+        }
+
+    def canonical_bytes(self) -> bytes:
+        """The bytes the ledger stores and hashes (see the module docstring)."""
+        return canonical_json(self.to_json_object())
+
+    @classmethod
+    def from_json_object(cls, obj: Any) -> DisclosureEvent:
+        if not isinstance(obj, dict):
+            raise EventError(f"a disclosure event is a JSON object, got {type(obj).__name__}")
+        keys = set(obj)
+        if keys != _FIELDS:
+            missing, extra = sorted(_FIELDS - keys), sorted(keys - _FIELDS)
+            raise EventError(f"event fields: missing {missing}, unexpected {extra}")
+        if obj["v"] != FORMAT_VERSION or isinstance(obj["v"], bool):
+            raise EventError(f"event format version {obj['v']!r} is not {FORMAT_VERSION}")
+        for name in ("reasons", "records", "rule_ids"):
+            if not isinstance(obj[name], list):
+                raise EventError(f"event field {name!r} must be a list")
+        for name in ("booking_ori", "tcn", "time"):
+            if not isinstance(obj[name], str):
+                raise EventError(f"event field {name!r} must be a string")
+        try:
+            if not _TIME.fullmatch(obj["time"]):
+                raise ValueError(f"time {obj['time']!r} is not YYYY-MM-DDTHH:MM:SS.ffffffZ")
+            at = dt.datetime.fromisoformat(obj["time"][:-1]).replace(tzinfo=dt.UTC)
+            tcn, ori = Tcn(obj["tcn"]), Ori(obj["booking_ori"])
+        except ValueError as e:
+            raise EventError(f"event field: {e}") from None
+        return cls(
+            tcn=tcn,
+            booking_ori=ori,
+            sender=obj["sender"],
+            recipient=obj["recipient"],
+            transfer=obj["transfer"],
+            event_time=at,
+            allowed=obj["allowed"],
+            reasons=tuple(obj["reasons"]),
+            rule_ids=tuple(obj["rule_ids"]),
+            policy_hash=obj["policy_hash"],
+            record_digests=tuple(obj["records"]),
+        )
+
+    @classmethod
+    def from_canonical(cls, data: bytes) -> DisclosureEvent:
+        """Decode canonical bytes; bytes that are not exactly canonical are refused."""
+        try:
+            obj = json.loads(data.decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as e:
+            raise EventError(f"entry is not UTF-8 JSON: {e}") from None
+        event = cls.from_json_object(obj)
+        if event.canonical_bytes() != data:
+            raise EventError("entry is valid JSON but not in canonical form")
+        return event
+
+
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+_MICROSECOND = dt.timedelta(microseconds=1)
+
+
+def record_digest(data: bytes) -> str:
+    """How an event names a record that moved: ``sha256:`` and the hex digest of its bytes."""
+    return "sha256:" + hashlib.sha256(data).hexdigest()
+
+
+def canonical_json(obj: Any) -> bytes:
+    """RFC 8785 for values made of strings, booleans, small integers, lists and objects with
+    ASCII keys: Python's sorted, compact, non-ASCII-preserving dump is exactly that form."""
+    return _CANONICAL.encode(obj).encode()
+
+
+def epoch_us(at: dt.datetime | dt.date) -> int:
+    """Microseconds since 1970-01-01 UTC of an aware datetime, or of a date's UTC midnight."""
+    if not isinstance(at, dt.datetime):
+        at = dt.datetime(at.year, at.month, at.day, tzinfo=dt.UTC)
+    elif at.utcoffset() is None:
+        raise EventError(f"time {at.isoformat()} must be timezone-aware (or a date)")
+    return (at - _EPOCH) // _MICROSECOND

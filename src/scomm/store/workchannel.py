@@ -1,0 +1,482 @@
+"""The durable work channel: messages between pipeline stages that survive any crash.
+
+A message is ``put`` for a stage under a key (the booking's TCN), ``lease``d by a worker for a
+while, then ``ack``ed (gone, and (stage, key) recorded as processed) or ``fail``ed (retried
+after an exponential backoff, dead-lettered after ``max_attempts``).  A lease that runs out —
+the worker died or hung — makes the message available again.  Every lease bumps the item's
+``deliveries`` counter, and ack/fail only touch the item while it still carries the delivery
+they were handed: a worker whose lease expired cannot ack work another worker now owns.
+
+Concurrency: on PostgreSQL candidates are locked with ``FOR UPDATE SKIP LOCKED`` so workers
+never wait on each other; on SQLite the lease runs in a ``BEGIN IMMEDIATE`` transaction (see
+:mod:`scomm.store.database`), which makes select-and-update a single writer's step.
+
+``put``, ``ack`` and ``processed`` accept the caller's session, so a stage's side effects, its
+ack and its outgoing messages commit together or not at all.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TypeVar, cast
+
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Table,
+    and_,
+    case,
+    delete,
+    func,
+    insert,
+    select,
+    tuple_,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from scomm.store.database import begin, read_only
+from scomm.store.work_tables import KEY_LENGTH, STAGE_LENGTH, DeadLetter, ProcessedRecord, WorkItem
+
+Executor = Session | Connection
+"""Where a statement runs: the caller's session or connection (inside its transaction)."""
+
+ITEMS = cast(Table, WorkItem.__table__)
+DEAD = cast(Table, DeadLetter.__table__)
+PROCESSED = cast(Table, ProcessedRecord.__table__)
+STATES = ("ready", "delayed", "leased", "dead", "done")
+"""Keys of each stage's entry in :meth:`WorkChannel.depths`."""
+MAX_ERROR_LENGTH = 4000
+T = TypeVar("T")
+
+
+class LeaseLost(RuntimeError):
+    """The lease expired and the item was leased again (or is gone); nothing was changed."""
+
+
+class AlreadyProcessed(RuntimeError):
+    """(stage, key) is already recorded as processed: these side effects would repeat."""
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """When a failed message is retried, and when it is given up on."""
+
+    max_attempts: int = 5
+    """Failures (``fail``) after which a message goes to the dead letters."""
+    base_delay: float = 1.0
+    """Seconds before the first retry; doubled for each further failure."""
+    max_delay: float = 300.0
+    max_deliveries: int = 25
+    """Leases that ended without ack or fail (crashed workers) tolerated before the message is
+    treated as the cause and dead-lettered; keeps one poison message from killing workers
+    forever.  Must leave room for ``max_attempts`` deliveries that did fail."""
+
+    def __post_init__(self) -> None:
+        if self.max_attempts < 1 or self.base_delay < 0 or self.max_delay < self.base_delay:
+            raise ValueError(f"invalid retry policy: {self}")
+        if self.max_deliveries < self.max_attempts:
+            raise ValueError("max_deliveries must be at least max_attempts")
+
+    def delay(self, attempts: int) -> float:
+        """Seconds to wait after the ``attempts``-th failure."""
+        return float(min(self.max_delay, self.base_delay * 2 ** max(0, attempts - 1)))
+
+
+@dataclass(frozen=True)
+class Lease:
+    """One delivery of a message to a worker; present it to ack or fail the message."""
+
+    id: int
+    stage: str
+    key: str
+    payload: bytes
+    attempts: int
+    """Failures before this delivery."""
+    delivery: int
+    """Which delivery this is (1 for the first); the fencing token."""
+    worker_id: str
+    expires_at: float
+    enqueued_at: float
+
+
+@dataclass(frozen=True)
+class Message:
+    """An outgoing message: what a stage hands to the next one."""
+
+    stage: str
+    key: str
+    payload: bytes
+    available_at: datetime | float | None = None
+
+
+@dataclass(frozen=True)
+class DeadLetterInfo:
+    """A dead-lettered message, with why it died."""
+
+    id: int
+    stage: str
+    key: str
+    payload: bytes
+    attempts: int
+    deliveries: int
+    error: str | None
+    enqueued_at: float
+    died_at: float
+
+
+def default_worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _epoch(value: datetime | float | None, now: float) -> float:
+    if value is None:
+        return now
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            raise ValueError(f"available_at must be timezone-aware: {value!r}")
+        return value.timestamp()
+    return float(value)
+
+
+def _check_names(stage: str, key: str) -> None:
+    if not stage or len(stage) > STAGE_LENGTH:
+        raise ValueError(f"stage must be 1..{STAGE_LENGTH} characters: {stage!r}")
+    if not key or len(key) > KEY_LENGTH:
+        raise ValueError(f"key must be 1..{KEY_LENGTH} characters: {key!r}")
+
+
+class WorkChannel:
+    """Durable, multi-process work queues, one per stage, in the scomm store."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        retry: RetryPolicy | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.engine = engine
+        self.retry = retry or RetryPolicy()
+        self.clock = clock
+        self._skip_locked = engine.dialect.name == "postgresql"
+
+    # -- producing ---------------------------------------------------------------------------
+
+    def put(
+        self,
+        stage: str,
+        key: str,
+        payload: bytes,
+        available_at: datetime | float | None = None,
+        session: Executor | None = None,
+    ) -> None:
+        """Enqueue one message; inside ``session``'s transaction when given."""
+        when = None if available_at is None else _epoch(available_at, 0.0)
+        self.put_many([Message(stage, key, payload, when)], session)
+
+    def put_many(self, messages: Iterable[Message], session: Executor | None = None) -> int:
+        """Enqueue several messages in one statement; returns how many."""
+        now = self.clock()
+        rows = []
+        for message in messages:
+            _check_names(message.stage, message.key)
+            if not isinstance(message.payload, bytes | bytearray | memoryview):
+                raise TypeError(f"payload must be bytes, not {type(message.payload).__name__}")
+            rows.append(
+                {
+                    "stage": message.stage,
+                    "key": message.key,
+                    "payload": bytes(message.payload),
+                    "enqueued_at": now,
+                    "available_at": _epoch(message.available_at, now),
+                    "attempts": 0,
+                    "deliveries": 0,
+                }
+            )
+        if rows:
+            self._run(session, lambda ex: ex.execute(insert(ITEMS), rows))
+        return len(rows)
+
+    # -- consuming ---------------------------------------------------------------------------
+
+    def lease(
+        self, stage: str, worker_id: str, lease_seconds: float = 30.0, limit: int = 1
+    ) -> list[Lease]:
+        """Lease up to ``limit`` available messages of ``stage`` for ``lease_seconds``.
+
+        Messages come oldest-available first.  Messages that crashed workers held more than
+        ``max_deliveries`` times are dead-lettered here instead of handed out again.
+        """
+        if limit < 1 or lease_seconds <= 0:
+            raise ValueError("limit must be >= 1 and lease_seconds > 0")
+        now = self.clock()
+        expires = now + lease_seconds
+        candidates = (
+            select(ITEMS.c.id)
+            .where(ITEMS.c.stage == stage, ITEMS.c.available_at <= now)
+            .order_by(ITEMS.c.available_at, ITEMS.c.id)
+            .limit(limit)
+        )
+        if self._skip_locked:
+            candidates = candidates.with_for_update(skip_locked=True)
+        chosen = candidates.cte("chosen")
+        statement = (
+            update(ITEMS)
+            .where(ITEMS.c.id.in_(select(chosen.c.id)))
+            .values(deliveries=ITEMS.c.deliveries + 1, lease_owner=worker_id, available_at=expires)
+            .returning(
+                ITEMS.c.id,
+                ITEMS.c.key,
+                ITEMS.c.payload,
+                ITEMS.c.attempts,
+                ITEMS.c.deliveries,
+                ITEMS.c.enqueued_at,
+                ITEMS.c.last_error,
+            )
+        )
+        leases: list[Lease] = []
+        with begin(self.engine) as conn:
+            rows = conn.execute(statement).all()
+            for row in sorted(rows, key=lambda r: int(r.id)):
+                lease = Lease(
+                    id=int(row.id),
+                    stage=stage,
+                    key=row.key,
+                    payload=bytes(row.payload),
+                    attempts=int(row.attempts),
+                    delivery=int(row.deliveries),
+                    worker_id=worker_id,
+                    expires_at=expires,
+                    enqueued_at=float(row.enqueued_at),
+                )
+                if lease.delivery > self.retry.max_deliveries:
+                    reason = (
+                        f"leased {lease.delivery - 1} times without ack or fail "
+                        f"(workers crashed or hung); last error: {row.last_error}"
+                    )
+                    self._bury(conn, lease, reason, now)
+                else:
+                    leases.append(lease)
+        return leases
+
+    def ack(self, lease: Lease, session: Executor | None = None, record: bool = True) -> None:
+        """The message is done: remove it and (``record``) mark (stage, key) processed."""
+        self.ack_many([lease], session, record)
+
+    def ack_many(
+        self, leases: Sequence[Lease], session: Executor | None = None, record: bool = True
+    ) -> None:
+        """Ack several leases in two statements.
+
+        Raises :class:`LeaseLost` if any lease is no longer held and :class:`AlreadyProcessed`
+        if any (stage, key) was already recorded; roll the transaction back on either.
+        """
+        if leases:
+            self._run(session, lambda ex: self._ack(ex, leases, record))
+
+    def _ack(self, ex: Connection, leases: Sequence[Lease], record: bool) -> None:
+        fences = [(lease.id, lease.delivery) for lease in leases]
+        gone = ex.execute(
+            delete(ITEMS)
+            .where(
+                # id IN lets SQLite use the primary key; the row-value IN alone scans.
+                ITEMS.c.id.in_([lease.id for lease in leases]),
+                tuple_(ITEMS.c.id, ITEMS.c.deliveries).in_(fences),
+            )
+            .returning(ITEMS.c.id)
+        ).all()
+        if len(gone) != len(leases):
+            held = {int(row.id) for row in gone}
+            lost = [lease.id for lease in leases if lease.id not in held]
+            raise LeaseLost(f"leases no longer held, items {lost}")
+        if not record:
+            return
+        now = self.clock()
+        rows = [{"stage": lease.stage, "key": lease.key, "processed_at": now} for lease in leases]
+        dialect = postgresql if self._skip_locked else sqlite
+        inserted = ex.execute(
+            dialect.insert(PROCESSED)
+            .on_conflict_do_nothing()
+            .returning(PROCESSED.c.stage, PROCESSED.c.key),
+            rows,
+        ).all()
+        if len(inserted) != len(rows):
+            fresh = {(row.stage, row.key) for row in inserted}
+            repeated = [(r["stage"], r["key"]) for r in rows if (r["stage"], r["key"]) not in fresh]
+            raise AlreadyProcessed(f"already processed: {repeated}")
+
+    def fail(self, lease: Lease, error: str, session: Executor | None = None) -> str:
+        """Report a failed attempt; returns ``"retry"`` or ``"dead"``.  Raises LeaseLost."""
+        error = error[:MAX_ERROR_LENGTH]
+        attempts = lease.attempts + 1
+        now = self.clock()
+
+        def apply(ex: Connection) -> str:
+            if attempts >= self.retry.max_attempts:
+                self._bury(ex, lease, error, now, attempts)
+                return "dead"
+            changed = ex.execute(
+                update(ITEMS)
+                .where(ITEMS.c.id == lease.id, ITEMS.c.deliveries == lease.delivery)
+                .values(
+                    attempts=attempts,
+                    lease_owner=None,
+                    last_error=error,
+                    available_at=now + self.retry.delay(attempts),
+                )
+                .returning(ITEMS.c.id)
+            ).first()
+            if changed is None:
+                raise LeaseLost(f"lease on item {lease.id} no longer held")
+            return "retry"
+
+        return self._run(session, apply)
+
+    def extend(self, lease: Lease, lease_seconds: float) -> Lease:
+        """Keep holding a lease for ``lease_seconds`` more from now.  Raises LeaseLost."""
+        expires = self.clock() + lease_seconds
+        with begin(self.engine) as conn:
+            changed = conn.execute(
+                update(ITEMS)
+                .where(ITEMS.c.id == lease.id, ITEMS.c.deliveries == lease.delivery)
+                .values(available_at=expires)
+                .returning(ITEMS.c.id)
+            ).first()
+        if changed is None:
+            raise LeaseLost(f"lease on item {lease.id} no longer held")
+        return Lease(**{**lease.__dict__, "expires_at": expires})
+
+    def processed(self, stage: str, key: str, session: Executor | None = None) -> bool:
+        """Whether (stage, key)'s side effects have committed."""
+        return bool(self.processed_keys(stage, [key], session))
+
+    def processed_keys(
+        self, stage: str, keys: Iterable[str], session: Executor | None = None
+    ) -> set[str]:
+        """Those of ``keys`` already processed at ``stage`` (one query for a whole batch)."""
+        wanted = list(keys)
+        if not wanted:
+            return set()
+        query = select(PROCESSED.c.key).where(
+            PROCESSED.c.stage == stage, PROCESSED.c.key.in_(wanted)
+        )
+        return set(self._run(session, lambda ex: ex.execute(query).scalars().all()))
+
+    # -- inspecting and repairing ------------------------------------------------------------
+
+    def depths(self) -> dict[str, dict[str, int]]:
+        """Per stage, how many messages are ready, delayed (retry backoff or scheduled),
+        leased, dead, and done (processed).  Ready includes expired leases."""
+        now = self.clock()
+        leased = and_(ITEMS.c.lease_owner.is_not(None), ITEMS.c.available_at > now)
+        delayed = and_(ITEMS.c.lease_owner.is_(None), ITEMS.c.available_at > now)
+        live = select(
+            ITEMS.c.stage,
+            func.sum(case((ITEMS.c.available_at <= now, 1), else_=0)),
+            func.sum(case((delayed, 1), else_=0)),
+            func.sum(case((leased, 1), else_=0)),
+        ).group_by(ITEMS.c.stage)
+        result: dict[str, dict[str, int]] = {}
+
+        def entry(stage: str) -> dict[str, int]:
+            return result.setdefault(stage, dict.fromkeys(STATES, 0))
+
+        with read_only(self.engine).begin() as conn:
+            for stage, ready, later, held in conn.execute(live):
+                entry(stage).update(ready=int(ready), delayed=int(later), leased=int(held))
+            for table, state in ((DEAD, "dead"), (PROCESSED, "done")):
+                counts = select(table.c.stage, func.count()).group_by(table.c.stage)
+                for stage, count in conn.execute(counts):
+                    entry(stage)[state] = int(count)
+        return dict(sorted(result.items()))
+
+    def dead_letters(self, stage: str | None = None, limit: int = 100) -> list[DeadLetterInfo]:
+        """Dead-lettered messages (of ``stage``, or all), oldest first."""
+        query = select(DEAD).order_by(DEAD.c.id).limit(limit)
+        if stage is not None:
+            query = query.where(DEAD.c.stage == stage)
+        with read_only(self.engine).begin() as conn:
+            return [
+                DeadLetterInfo(
+                    id=int(r.id),
+                    stage=r.stage,
+                    key=r.key,
+                    payload=bytes(r.payload),
+                    attempts=int(r.attempts),
+                    deliveries=int(r.deliveries),
+                    error=r.last_error,
+                    enqueued_at=float(r.enqueued_at),
+                    died_at=float(r.died_at),
+                )
+                for r in conn.execute(query)
+            ]
+
+    def requeue_dead(self, stage: str | None = None, ids: Iterable[int] | None = None) -> int:
+        """Give dead messages (of ``stage``, and/or with these ids) a fresh set of attempts.
+
+        They come back as new items (new ids), so no lease from their past can touch them.
+        """
+        condition = []
+        if stage is not None:
+            condition.append(DEAD.c.stage == stage)
+        if ids is not None:
+            condition.append(DEAD.c.id.in_(list(ids)))
+        now = self.clock()
+        with begin(self.engine) as conn:
+            rows = conn.execute(
+                delete(DEAD).where(*condition).returning(DEAD.c.stage, DEAD.c.key, DEAD.c.payload)
+            ).all()
+            messages = [Message(r.stage, r.key, bytes(r.payload), now) for r in rows]
+            self.put_many(messages, conn)
+        return len(messages)
+
+    def pending(self, stages: Iterable[str] | None = None) -> int:
+        """Live (not yet acked, not dead) messages, in ``stages`` or all."""
+        query = select(func.count()).select_from(ITEMS)
+        if stages is not None:
+            query = query.where(ITEMS.c.stage.in_(list(stages)))
+        with read_only(self.engine).begin() as conn:
+            return int(conn.execute(query).scalar_one())
+
+    # -- internals ---------------------------------------------------------------------------
+
+    def _bury(
+        self, ex: Connection, lease: Lease, error: str, now: float, attempts: int | None = None
+    ) -> None:
+        row = ex.execute(
+            delete(ITEMS)
+            .where(ITEMS.c.id == lease.id, ITEMS.c.deliveries == lease.delivery)
+            .returning(ITEMS)
+        ).first()
+        if row is None:
+            raise LeaseLost(f"lease on item {lease.id} no longer held")
+        values = row._mapping
+        ex.execute(
+            insert(DEAD).values(
+                id=values["id"],
+                stage=values["stage"],
+                key=values["key"],
+                payload=values["payload"],
+                enqueued_at=values["enqueued_at"],
+                died_at=now,
+                attempts=values["attempts"] if attempts is None else attempts,
+                deliveries=values["deliveries"],
+                last_error=error[:MAX_ERROR_LENGTH],
+            )
+        )
+
+    def _run(self, session: Executor | None, work: Callable[[Connection], T]) -> T:
+        if isinstance(session, Session):
+            # Core statements on the session's own connection (same transaction) skip the
+            # ORM's per-statement work, which costs more than the statements themselves.
+            return work(session.connection())
+        if session is not None:
+            return work(session)
+        with begin(self.engine) as conn:
+            return work(conn)
