@@ -6,7 +6,8 @@
 * :func:`render_impression` - any number of live-scan impressions of a master (placement,
   elastic distortion, partial contact, dry/wet skin, sensor noise), with the minutiae mapped in.
 * :func:`synthesize_master_template` / :func:`template_impression` - minutiae sets with realistic
-  statistics and no image, for filling very large galleries cheaply.
+  statistics and no image, for filling very large galleries cheaply;
+  :func:`to_engine_template` turns any of these minutiae sets into the engine's ``Template``.
 """
 
 from scomm.biometrics.synthetic.impression import (
@@ -22,6 +23,7 @@ from scomm.biometrics.synthetic.templates import (
     MasterTemplate,
     synthesize_master_template,
     template_impression,
+    to_engine_template,
 )
 
 __all__ = [
@@ -39,4 +41,5 @@ __all__ = [
     "render_impression",
     "synthesize_master_template",
     "template_impression",
+    "to_engine_template",
 ]
