@@ -10,6 +10,7 @@ The spiral part and the rendering are in :mod:`ridges`.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import cv2
@@ -174,25 +175,23 @@ def _best_wraps(
     """Try each fold's whole number one up and down; keep what least squares likes best.
 
     Rounding can pick the wrong neighbour when a fold's phase sum sits near an odd multiple of
-    pi, which tears the ridges; the factorisation is shared, so trying is cheap.
+    pi, which tears the ridges. The residual is linear in the fold numbers, so one solve per
+    fold gives the cost of every combination.
     """
-    best = wraps
-    best_cost = system.solve_with_cost(
-        edges.delta_same[same], wraps[owner] - edges.delta_flip[flip]
-    )[1]
-    for _ in range(2):
-        improved = False
-        for k in range(1, len(wraps)):
-            for change in (-2 * np.pi, 2 * np.pi):
-                trial = best.copy()
-                trial[k] += change
-                cost = system.solve_with_cost(
-                    edges.delta_same[same], trial[owner] - edges.delta_flip[flip]
-                )[1]
-                if cost < best_cost - 1e-9:
-                    best, best_cost, improved = trial, cost, True
-        if not improved:
-            break
+    plain = edges.delta_same[same]
+    base = system.residual(plain, wraps[owner] - edges.delta_flip[flip])
+    folds = len(wraps)
+    responses = []
+    for k in range(1, folds):
+        unit = (owner == k).astype(np.float64) * (2 * np.pi)
+        responses.append(system.residual(np.zeros_like(plain), unit))
+    best, best_cost = wraps, float(base @ base)
+    for steps in itertools.product((-1, 0, 1), repeat=folds - 1):
+        residual = base + sum((c * r for c, r in zip(steps, responses, strict=True)), 0 * base)
+        cost = float(residual @ residual)
+        if cost < best_cost - 1e-9:
+            best_cost = cost
+            best = wraps + 2 * np.pi * np.array((0, *steps), dtype=np.float64)
     return best
 
 
@@ -302,12 +301,13 @@ class _LeastSquares:
         self._factor = splu(normal, permc_spec="MMD_AT_PLUS_A", options={"SymmetricMode": True})
 
     def solve(self, delta: Array, fold_target: Array | None) -> Array:
-        return self.solve_with_cost(delta, fold_target)[0]
+        parts = [delta, np.zeros(1)] if self._pinned else [delta, fold_target]
+        b = np.concatenate([p for p in parts if p is not None])
+        return np.asarray(self._factor.solve(self._matrix.T @ b), dtype=np.float64)
 
-    def solve_with_cost(self, delta: Array, fold_target: Array | None) -> tuple[Array, float]:
-        """The solution and its sum of squared residuals."""
+    def residual(self, delta: Array, fold_target: Array | None) -> Array:
+        """What the least-squares solution leaves unexplained, equation by equation."""
         parts = [delta, np.zeros(1)] if self._pinned else [delta, fold_target]
         b = np.concatenate([p for p in parts if p is not None])
         values = np.asarray(self._factor.solve(self._matrix.T @ b), dtype=np.float64)
-        residual = self._matrix @ values - b
-        return values, float(residual @ residual)
+        return np.asarray(self._matrix @ values - b, dtype=np.float64)
