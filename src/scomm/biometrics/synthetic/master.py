@@ -108,7 +108,7 @@ def generate_master(
     pin = slit_pinning(phase, spirals)
     spirals, pin = _nudge_to_kind(rng, phase, spirals, pin)
     minutiae = _measure(phase, spirals, pin)
-    ridges = render_ridges(phase, spirals, pin, MASTER_HEIGHT, MASTER_WIDTH)
+    ridges = render_ridges(phase, spirals, pin, outline > 0)
     return MasterPrint(
         seed=seed,
         identity=identity,

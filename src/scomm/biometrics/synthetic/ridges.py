@@ -219,15 +219,20 @@ def _spiral_arrays(spirals: SpiralSet) -> tuple[Array, Array, Array]:
 
 
 def render_ridges(
-    phase: ContinuousPhase, spirals: SpiralSet, pin: Array, height: int, width: int
+    phase: ContinuousPhase,
+    spirals: SpiralSet,
+    pin: Array,
+    skin: npt.NDArray[np.bool_],
 ) -> npt.NDArray[np.float32]:
-    """``cos(psi)`` on the whole canvas.
+    """``cos(psi)`` where ``skin`` is true (0 elsewhere: no finger, nothing to print).
 
     The spiral phase is smooth away from its singular points, so it is evaluated on a grid twice
     as coarse and interpolated as a unit complex number (cheap, and the windings survive).
     """
-    ys, xs = np.mgrid[0:height, 0:width]
-    smooth = _smooth_at(phase, pin, xs.ravel().astype(np.float64), ys.ravel().astype(np.float64))
+    height, width = skin.shape
+    ys, xs = np.nonzero(skin)
+    smooth_img = np.zeros((height, width), dtype=np.float32)
+    smooth_img[ys, xs] = _smooth_at(phase, pin, xs.astype(np.float64), ys.astype(np.float64))
     half_h, half_w = height // 2, width // 2
     hy, hx = np.mgrid[0:half_h, 0:half_w]
     cos_s, sin_s = spiral_unit(
@@ -244,6 +249,5 @@ def render_ridges(
         sin_s.reshape(half_h, half_w).astype(np.float32), size, interpolation=cv2.INTER_LINEAR
     )
     norm = np.sqrt(up_c * up_c + up_s * up_s) + np.float32(1e-6)
-    smooth_img = smooth.reshape(height, width).astype(np.float32)
     ridges = (np.cos(smooth_img) * up_c - np.sin(smooth_img) * up_s) / norm
-    return np.asarray(ridges, dtype=np.float32)
+    return np.asarray(np.where(skin, ridges, np.float32(0.0)), dtype=np.float32)
