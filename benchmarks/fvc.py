@@ -13,6 +13,7 @@ import json
 import time
 from pathlib import Path
 
+import cv2
 import numpy as np
 
 from scomm.biometrics.features.pipeline import Extractor
@@ -25,6 +26,7 @@ DATA = Path(__file__).parents[1].parent / "shared" / "data" / "fingerprints" / "
 PACKAGE_TABLE = Path(__file__).parents[1] / "src/scomm/biometrics/data/thresholds.json"
 FMR_TARGETS = (0.1, 0.05, 0.01, 0.001)  # 0.0001 is beyond 2,880 impostor scores
 MIN_TIMED = 10_000
+EXTRACT_RUNS = 2
 
 
 def main() -> None:
@@ -33,17 +35,28 @@ def main() -> None:
     parser.add_argument("--det", type=Path, default=Path("build/fvc2004_db1_b_det.png"))
     args = parser.parse_args()
 
+    cv2.setNumThreads(1)
     extractor = Extractor()
     paths = sorted(DATA.glob("*.tif"))
     extractor.run(read_image(paths[0]))  # compile once, outside the timing
+    # Times are CPU seconds of this single-threaded process (OpenCV limited to one thread):
+    # the development machine is shared, and wall-clock time there measures the neighbours.
+    # Each image is extracted twice and its cheaper run kept.
     templates: dict[tuple[int, int], Template] = {}
     qualities = []
-    start = time.perf_counter()
+    times = []
     for path in paths:
         finger, impression = (int(v) for v in path.stem.split("_"))
-        templates[finger, impression] = t = extractor.run(read_image(path)).template
+        image = read_image(path)
+        runs = []
+        for _ in range(EXTRACT_RUNS):
+            start = time.process_time()
+            t = extractor.run(image).template
+            runs.append(time.process_time() - start)
+        templates[finger, impression] = t
         qualities.append(t.quality)
-    extract_ms = 1000 * (time.perf_counter() - start) / len(paths)
+        times.append(min(runs))
+    extract_ms = 1000 * float(np.mean(times))
 
     comparator = Comparator()
     keys = sorted(templates)
@@ -58,14 +71,19 @@ def main() -> None:
         return np.array([comparator.compare(templates[a], templates[b]) for a, b in pairs])
 
     comparator.compare(templates[keys[0]], templates[keys[1]])
-    start = time.perf_counter()
     genuine = scores(genuine_pairs)
     impostor_all = scores(all_impostor_pairs)
-    done = len(genuine_pairs) + len(all_impostor_pairs)
+    # Timed: rounds over all cross-finger pairs until at least MIN_TIMED comparisons, in CPU
+    # time (the headline) and in wall-clock time (best round, disturbed by other load).
+    wall_rates, done, cpu_s = [], 0, 0.0
     while done < MIN_TIMED:
+        cpu0, wall0 = time.process_time(), time.perf_counter()
         scores(all_impostor_pairs)
+        cpu_s += time.process_time() - cpu0
+        wall_rates.append(len(all_impostor_pairs) / (time.perf_counter() - wall0))
         done += len(all_impostor_pairs)
-    per_s = done / (time.perf_counter() - start)
+    per_s = done / cpu_s
+    per_s_wall = max(wall_rates)
     impostor_fvc = scores(fvc_impostor_pairs)
 
     fvc = error_rates(genuine, impostor_fvc)
@@ -82,7 +100,11 @@ def main() -> None:
         )
     print(f"genuine score mean {genuine.mean():.3f}, impostor mean {impostor_all.mean():.3f}")
     print(f"mean quality {np.mean(qualities):.1f}")
-    print(f"extraction {extract_ms:.1f} ms/image, {per_s:,.0f} comparisons/s (one core, {done})")
+    print(
+        f"extraction {extract_ms:.1f} ms/image (best of {EXTRACT_RUNS}), "
+        f"{per_s:,.0f} comparisons per CPU second ({done} timed, one thread; "
+        f"wall clock, best round: {per_s_wall:,.0f}/s)"
+    )
 
     args.det.parent.mkdir(parents=True, exist_ok=True)
     _plot_det(genuine, impostor_all, impostor_fvc, args.det)
@@ -105,6 +127,8 @@ def main() -> None:
         "fvc_fmr100": fvc.fmr100,
         "extract_ms": round(extract_ms, 2),
         "comparisons_per_s": round(per_s),
+        "comparisons_per_s_wall": round(per_s_wall),
+        "extract_ms_median": round(1000 * float(np.median(times)), 2),
         "genuine": len(genuine),
         "impostor_allpairs": len(impostor_all),
         "mean_quality": float(np.mean(qualities)),

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from scomm.domain import Ori, Tcn
-from scomm.ledger import DisclosureEvent, EventError
+from scomm.ledger import DisclosureEvent, EventError, record_digest
 
 GOLDEN = (
     b'{"allowed":true,"booking_ori":"CA0190000","policy_hash":"' + b"9f" * 32 + b'",'
@@ -100,3 +100,10 @@ def test_round_trip_is_exact(
     back = DisclosureEvent.from_canonical(data)
     assert back == event
     assert back.canonical_bytes() == data
+
+
+def test_record_digest_names_data_without_carrying_it() -> None:
+    digest = record_digest(b"type-4 fingerprint image bytes")
+    assert digest.startswith("sha256:") and len(digest) == 71
+    event = dataclasses.replace(golden_event(), record_digests=(digest,))
+    assert b"fingerprint" not in event.canonical_bytes()

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import multiprocessing
 from collections.abc import Callable
 from pathlib import Path
 
@@ -10,10 +12,11 @@ import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from scomm.domain import Ori
+from scomm.domain import Ori, Tcn
 from scomm.ledger import DisclosureEvent, Ledger, ProofError, verify_consistency, verify_inclusion
 from scomm.ledger.frontier import Frontier
 from scomm.ledger.merkle import EMPTY_ROOT, leaf_hash
+from scomm.store import make_engine
 from scomm.store.ledger_tables import ENTRY_TABLE
 
 EventFactory = Callable[..., DisclosureEvent]
@@ -132,3 +135,44 @@ def test_appending_nothing_or_not_an_event(ledger: Ledger) -> None:
     assert ledger.append([]) == []
     with pytest.raises(TypeError, match="events\\[0\\]"):
         ledger.append(["not an event"])  # type: ignore[list-item]
+
+
+def _append_from_another_process(url: str, key_dir: str, first: int) -> None:
+    ledger = Ledger(make_engine(url), Path(key_dir))
+    for start in range(first, first + 100, 5):
+        ledger.append(
+            DisclosureEvent(
+                tcn=Tcn(f"CA0190000-20100301-{i:010d}"),
+                booking_ori=Ori("CA0190000"),
+                sender="CJIS",
+                recipient="IDENT",
+                transfer="CAR",
+                event_time=dt.datetime(2010, 3, 1, tzinfo=dt.UTC),
+                allowed=True,
+                reasons=("worker test",),
+                rule_ids=("r1",),
+                policy_hash=hashlib.sha256(b"p").hexdigest(),
+            )
+            for i in range(start, start + 5)
+        )
+
+
+def test_concurrent_writers_in_separate_processes(db_url: str, tmp_path: Path) -> None:
+    """Workers append at the same time: every entry gets its own index, the tree stays whole."""
+    url, keys = db_url, tmp_path / "keys"
+    ledger = Ledger(make_engine(url), keys)
+    context = multiprocessing.get_context("fork")
+    workers = [
+        context.Process(target=_append_from_another_process, args=(url, str(keys), n * 1000))
+        for n in range(3)
+    ]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join(60)
+        assert w.exitcode == 0
+    assert ledger.size() == 300
+    report = ledger.verify()
+    assert report.ok, report.summary()
+    tcns = {r.event.tcn.value for r in ledger.entries_for_ori("CA0190000")}
+    assert len(tcns) == 300

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scomm.ledger.frontier import Frontier
+from scomm.ledger.frontier import Frontier, node_key, node_of_key
 from scomm.ledger.merkle import (
     EMPTY_ROOT,
     ProofError,
@@ -81,7 +81,7 @@ def oracle_proof(m: int, d: list[bytes]) -> list[bytes]:
 
 def stored_nodes(entries: list[bytes]) -> dict[tuple[int, int], bytes]:
     frontier = Frontier()
-    return {(n.level, n.index): n.hash for n in frontier.extend(leaf_hash(e) for e in entries)}
+    return {node_of_key(key): h for key, h in frontier.extend(leaf_hash(e) for e in entries)}
 
 
 def our_path(index: int, entries: list[bytes]) -> list[bytes]:
@@ -253,6 +253,12 @@ def test_a_proof_for_another_leaf_or_root_fails(entries: list[bytes], data: st.D
     other_root = oracle_mth([*entries, other])
     with pytest.raises(ProofError):
         verify_inclusion(index, n, leaf_hash(entries[index]), path, other_root)
+
+
+@given(level=st.integers(0, 40), index=st.integers(0, 2**20))
+def test_node_keys_round_trip_and_grow_with_the_log(level: int, index: int) -> None:
+    assert node_of_key(node_key(level, index)) == (level, index)
+    assert node_key(level, index) < node_key(0, (index + 1) << level)
 
 
 def test_perfect_nodes_decompose_ranges() -> None:

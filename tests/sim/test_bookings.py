@@ -63,7 +63,8 @@ def test_volume_follows_the_weights() -> None:
     geo = w.geography
     days = (s.end - s.start).days + 1
     for i, county in enumerate(geo.counties):
-        expected = geo.weights[i] * 12_800_000 * 0.1 * days / 365.25
+        per_year = s.parameters.population.bookings_per_year.value
+        expected = geo.weights[i] * per_year * 0.1 * days / 365.25
         got = int(np.count_nonzero(w.bookings.county == i))
         assert abs(got - expected) < 0.05 * expected + 50, county.fips
     assert np.all(w.bookings.weight == pytest.approx(10.0))
@@ -87,7 +88,8 @@ def test_population_mix_follows_the_parameters() -> None:
     la = w.geography.index_of(LA)
     in_la = p.county == la
     foreign = p.status[in_la] != STATUSES.index(ImmigrationStatus.CITIZEN)
-    assert abs(foreign.mean() - 0.272 * 0.85) < 0.02  # state share x arrest ratio
+    ratio = scenario().parameters.population.foreign_born_arrest_ratio.value
+    assert abs(foreign.mean() - 0.272 * ratio) < 0.02  # state share x arrest ratio
     assert abs(p.male.mean() - 0.747) < 0.01
     removed = p.status == STATUSES.index(ImmigrationStatus.PREVIOUSLY_REMOVED)
     assert np.all(p.ident_day[removed] < day_number(dt.date(2009, 1, 1)))  # always in IDENT

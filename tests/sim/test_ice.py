@@ -10,6 +10,7 @@ import pytest
 from scomm.domain import CriminalLevel, Severity
 from scomm.sim.detainers import (
     DetainerCase,
+    DetainerDecision,
     DetainerForm,
     Era,
     EraRules,
@@ -38,6 +39,7 @@ def _ice(**values: Any) -> IceParams:
 
 CERTAIN = {
     "undetermined_probability": 0.0,
+    "direct_custody_share": 0.0,
     "lea_decline_probability": 0.0,
     "i247_issue_probability": dict.fromkeys(LEVELS, 1.0),
     "removal_probability": dict.fromkeys(LEVELS, 1.0),
@@ -274,3 +276,14 @@ def test_answers_do_not_depend_on_the_order_of_questions() -> None:
     first = world.outcome(historical_rules(), pid, row, at)
     world.lesc_determination(pid, at, row)
     assert world.outcome(historical_rules(), pid, row, at) == first
+
+
+def test_direct_custody_without_a_detainer() -> None:
+    values = {**CERTAIN, "direct_custody_share": 1.0}
+    s = _scenario(**values)
+    world, pid, row = _one_person(s, ImmigrationStatus.OVERSTAY)
+    out = world.outcome(historical_rules(), pid, row, world.booked_at(row))
+    assert not out.decision.issued and out.decision.direct_custody
+    assert out.disposition is None and out.taken_into_custody and out.removed
+    with pytest.raises(ValueError, match="either a detainer or direct custody"):
+        DetainerDecision(DetainerForm.I247, "x", "y", direct_custody=True)

@@ -15,6 +15,7 @@ import numpy as np
 import numpy.typing as npt
 
 from scomm.biometrics.features.params import StageParams
+from scomm.biometrics.mcc import MccParams
 from scomm.biometrics.popcount import popcount64
 from scomm.biometrics.template import Template
 
@@ -92,6 +93,53 @@ def _local_similarities(
 
 
 @numba.njit(cache=True)
+def _select_pairs(
+    sim: npt.NDArray[np.float64], n_rel: int
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.float64]]:
+    """Greedy one-to-one choice of the ``n_rel`` most similar minutia pairs."""
+    na, nb = sim.shape
+    flat = sim.ravel()
+    # Counting sort on similarities quantised to 1/1024: linear time, order within a bucket
+    # is immaterial at that resolution.
+    buckets = 1024
+    counts = np.zeros(buckets + 1, dtype=np.int64)
+    keys = np.empty(flat.size, dtype=np.int64)
+    for idx in range(flat.size):
+        key = int(flat[idx] * (buckets - 1)) + 1 if flat[idx] > 0.0 else 0
+        keys[idx] = key
+        counts[key] += 1
+    starts = np.empty(buckets + 1, dtype=np.int64)
+    total = 0
+    for key in range(buckets, 0, -1):
+        starts[key] = total
+        total += counts[key]
+    order = np.empty(total, dtype=np.int64)
+    for idx in range(flat.size):
+        key = keys[idx]
+        if key > 0:
+            order[starts[key]] = idx
+            starts[key] += 1
+    used_a = np.zeros(na, dtype=np.bool_)
+    used_b = np.zeros(nb, dtype=np.bool_)
+    pa = np.empty(n_rel, dtype=np.int64)
+    pb = np.empty(n_rel, dtype=np.int64)
+    lam = np.empty(n_rel, dtype=np.float64)
+    n = 0
+    for q in range(order.size):
+        if n >= n_rel:
+            break
+        idx = order[q]
+        i, j = idx // nb, idx % nb
+        if used_a[i] or used_b[j]:
+            continue
+        used_a[i] = True
+        used_b[j] = True
+        pa[n], pb[n], lam[n] = i, j, flat[idx]
+        n += 1
+    return pa[:n], pb[:n], lam[:n]
+
+
+@numba.njit(cache=True)
 def _lssr(
     sim: npt.NDArray[np.float64],
     xa: npt.NDArray[np.float64],
@@ -108,32 +156,18 @@ def _lssr(
     a_mu: float,
     a_tau: float,
 ) -> float:
-    na, nb = sim.shape
-    n_rel = min(na, nb)
+    """Relax the selected pairs' similarities by their geometric compatibility; mean of the
+    ``n_pairs`` that gained most (or lost least)."""
+    n_rel = min(sim.shape[0], sim.shape[1])
     if n_rel == 0:
         return 0.0
-    # Greedy one-to-one selection of the n_rel most similar pairs.
-    flat = sim.ravel()
-    order = np.argsort(-flat)
-    used_a = np.zeros(na, dtype=np.bool_)
-    used_b = np.zeros(nb, dtype=np.bool_)
-    pa = np.empty(n_rel, dtype=np.int64)
-    pb = np.empty(n_rel, dtype=np.int64)
-    lam = np.empty(n_rel, dtype=np.float64)
-    n = 0
-    for idx in order:
-        if flat[idx] <= 0.0 or n >= n_rel:
-            break
-        i, j = idx // nb, idx % nb
-        if used_a[i] or used_b[j]:
-            continue
-        used_a[i] = True
-        used_b[j] = True
-        pa[n], pb[n], lam[n] = i, j, flat[idx]
-        n += 1
+    pa, pb, initial = _select_pairs(sim, n_rel)
+    n = pa.size
     if n == 0:
         return 0.0
-    initial = lam[:n].copy()
+    # Beyond these the sigmoids are below e^-12: the pair is incompatible.
+    d_cut = d_mu + 12.0 / abs(d_tau)
+    a_cut = a_mu + 12.0 / abs(a_tau)
     rho = np.zeros((n, n), dtype=np.float64)
     for t in range(n):
         i1, j1 = pa[t], pb[t]
@@ -142,10 +176,16 @@ def _lssr(
             da = math.hypot(xa[i1] - xa[i2], ya[i1] - ya[i2])
             db = math.hypot(xb[j1] - xb[j2], yb[j1] - yb[j2])
             d1 = abs(da - db)
+            if d1 > d_cut:
+                continue
             d2 = abs(_wrap_nb(_wrap_nb(ta[i1] - ta[i2]) - _wrap_nb(tb[j1] - tb[j2])))
+            if d2 > a_cut:
+                continue
             ra = _wrap_nb(ta[i1] - math.atan2(ya[i2] - ya[i1], xa[i2] - xa[i1]))
             rb = _wrap_nb(tb[j1] - math.atan2(yb[j2] - yb[j1], xb[j2] - xb[j1]))
             d3 = abs(_wrap_nb(ra - rb))
+            if d3 > a_cut:
+                continue
             r = _sigmoid(d1, d_mu, d_tau) * _sigmoid(d2, a_mu, a_tau) * _sigmoid(d3, a_mu, a_tau)
             rho[t, k] = r
             rho[k, t] = r
@@ -159,25 +199,77 @@ def _lssr(
                 acc += rho[t, k] * cur[k]
             nxt[t] = weight * cur[t] + (1.0 - weight) * acc / denom
         cur[:] = nxt
-    efficiency = cur / initial
-    best = np.argsort(-efficiency)
-    take = min(n_pairs, n)
+    best = np.argsort(-(cur / initial))
     total = 0.0
-    for q in range(take):
+    for q in range(min(n_pairs, n)):
         total += cur[best[q]]
     return total / n_pairs
 
 
-def pairs_to_use(p: MatcherParams, na: int, nb: int) -> int:
-    z = 1.0 / (1.0 + math.exp(-p.pairs_tau * (min(na, nb) - p.pairs_mu)))
-    return p.min_pairs + round(z * (p.max_pairs - p.min_pairs))
+@numba.njit(cache=True)
+def _score(
+    xa: npt.NDArray[np.float64],
+    ya: npt.NDArray[np.float64],
+    ta: npt.NDArray[np.float64],
+    bits_a: npt.NDArray[np.uint64],
+    known_a: npt.NDArray[np.uint64],
+    usable_a: npt.NDArray[np.bool_],
+    xb: npt.NDArray[np.float64],
+    yb: npt.NDArray[np.float64],
+    tb: npt.NDArray[np.float64],
+    bits_b: npt.NDArray[np.uint64],
+    known_b: npt.NDArray[np.uint64],
+    usable_b: npt.NDArray[np.bool_],
+    cfg: npt.NDArray[np.float64],
+) -> float:
+    """One compiled call per comparison (numba's per-call overhead is paid once)."""
+    sim = _local_similarities(
+        ta, bits_a, known_a, usable_a, tb, bits_b, known_b, usable_b, cfg[0], int(cfg[1])
+    )
+    z = 1.0 / (1.0 + math.exp(-cfg[10] * (min(ta.size, tb.size) - cfg[9])))
+    n_pairs = int(cfg[2]) + round(z * (cfg[3] - cfg[2]))
+    return _lssr(
+        sim,
+        xa,
+        ya,
+        ta,
+        xb,
+        yb,
+        tb,
+        n_pairs,
+        int(cfg[4]),
+        cfg[5],
+        cfg[6],
+        cfg[7],
+        cfg[8],
+        cfg[11],
+    )
 
 
 class Comparator:
     """Scores pairs of templates in [0, 1] (higher: more likely the same finger)."""
 
     def __init__(self, params: MatcherParams | None = None) -> None:
-        self.params = params or MatcherParams()
+        self.params = p = params or MatcherParams()
+        in_circle = MccParams().words * 64 * math.pi / 4.0
+        # The parameters as _score reads them, by position (one array: one argument to pass).
+        self._cfg = np.array(
+            [
+                p.max_angle,
+                int(p.min_common * in_circle),
+                p.min_pairs,
+                p.max_pairs,
+                p.relaxation_rounds,
+                p.relaxation_weight,
+                p.distance_mu,
+                p.distance_tau,
+                p.angle_mu,
+                p.pairs_mu,
+                p.pairs_tau,
+                p.angle_tau,
+            ],
+            dtype=np.float64,
+        )
 
     def local_similarities(self, a: Template, b: Template) -> npt.NDArray[np.float64]:
         ca, cb = a.cylinders, b.cylinders
@@ -199,23 +291,21 @@ class Comparator:
     def compare(self, a: Template, b: Template) -> float:
         if len(a) == 0 or len(b) == 0:
             return 0.0
-        p = self.params
-        sim = self.local_similarities(a, b)
-        score = _lssr(
-            sim,
+        ca, cb = a.cylinders, b.cylinders
+        score = _score(
             a.x,
             a.y,
             a.theta,
+            ca.bits,
+            ca.known,
+            ca.usable,
             b.x,
             b.y,
             b.theta,
-            pairs_to_use(p, len(a), len(b)),
-            p.relaxation_rounds,
-            p.relaxation_weight,
-            p.distance_mu,
-            p.distance_tau,
-            p.angle_mu,
-            p.angle_tau,
+            cb.bits,
+            cb.known,
+            cb.usable,
+            self._cfg,
         )
         return float(min(max(score, 0.0), 1.0))
 

@@ -6,10 +6,12 @@ import typer
 from rich.console import Console
 
 import scomm
-from scomm.cli import fingerprint
+from scomm.cli import fingerprint, sim
 from scomm.cli.demo import run_demo
 from scomm.cli.ebts import app as ebts_app
+from scomm.cli.ledger import app as ledger_app
 from scomm.cli.policy import app as policy_app
+from scomm.cli.synth import synth_command
 
 app = typer.Typer(
     name="scomm",
@@ -18,9 +20,12 @@ app = typer.Typer(
     add_completion=False,
 )
 console = Console()
-app.add_typer(ebts_app, name="ebts")
+fingerprint.app.command("synth")(synth_command)
 app.add_typer(policy_app)
 app.add_typer(fingerprint.app, name="fingerprint")
+app.add_typer(ledger_app, name="ledger")
+app.add_typer(ebts_app, name="ebts")
+app.add_typer(sim.app, name="sim")
 
 
 @app.command()

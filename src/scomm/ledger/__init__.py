@@ -2,7 +2,7 @@
 disclosure events, stored through ``scomm.store``, with C2SP signed checkpoints (Ed25519),
 inclusion and consistency proofs, and full verification."""
 
-from scomm.ledger.event import DisclosureEvent, EventError
+from scomm.ledger.event import DisclosureEvent, EventError, record_digest
 from scomm.ledger.keys import DEFAULT_KEY_NAME, KeyFileError, load_or_create_signer, load_verifier
 from scomm.ledger.log import ConsistencyProof, InclusionProof, Ledger, LedgerRecord
 from scomm.ledger.merkle import ProofError, verify_consistency, verify_inclusion
@@ -43,6 +43,7 @@ __all__ = [
     "inclusion_document",
     "load_or_create_signer",
     "load_verifier",
+    "record_digest",
     "verify_consistency",
     "verify_inclusion",
 ]

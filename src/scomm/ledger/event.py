@@ -16,6 +16,7 @@ digits. Records are digests, never images or names.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import re
 from dataclasses import dataclass
@@ -24,10 +25,10 @@ from typing import Any
 from scomm.domain import Ori, Tcn
 
 FORMAT_VERSION = 1
-TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 
 _PARTY = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:/\-]{0,63}")
 _TRANSFER = re.compile(r"[A-Za-z0-9][A-Za-z0-9._\-]{0,31}")
+_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z")
 _DIGEST = re.compile(r"sha256:[0-9a-f]{64}")
 _POLICY_HASH = re.compile(r"[A-Za-z0-9:+/=_\-]{1,128}")
 _TEXT_LIMIT = 2000
@@ -129,6 +130,11 @@ class DisclosureEvent:
     def utc_time(self) -> dt.datetime:
         return self.event_time.astimezone(dt.UTC)
 
+    @property
+    def epoch_us(self) -> int:
+        """The event time as whole microseconds since 1970-01-01 UTC (how the store sorts it)."""
+        return epoch_us(self.event_time)
+
     def to_json_object(self) -> dict[str, Any]:
         """The event as the JSON object its canonical bytes encode."""
         return {
@@ -141,7 +147,7 @@ class DisclosureEvent:
             "rule_ids": list(self.rule_ids),
             "sender": self.sender,
             "tcn": self.tcn.value,
-            "time": self.utc_time.strftime(TIME_FORMAT),
+            "time": self.utc_time.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z",
             "transfer": self.transfer,
             "v": FORMAT_VERSION,
         }
@@ -167,7 +173,9 @@ class DisclosureEvent:
             if not isinstance(obj[name], str):
                 raise EventError(f"event field {name!r} must be a string")
         try:
-            at = dt.datetime.strptime(obj["time"], TIME_FORMAT).replace(tzinfo=dt.UTC)
+            if not _TIME.fullmatch(obj["time"]):
+                raise ValueError(f"time {obj['time']!r} is not YYYY-MM-DDTHH:MM:SS.ffffffZ")
+            at = dt.datetime.fromisoformat(obj["time"][:-1]).replace(tzinfo=dt.UTC)
             tcn, ori = Tcn(obj["tcn"]), Ori(obj["booking_ori"])
         except ValueError as e:
             raise EventError(f"event field: {e}") from None
@@ -198,7 +206,26 @@ class DisclosureEvent:
         return event
 
 
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+_MICROSECOND = dt.timedelta(microseconds=1)
+
+
+def record_digest(data: bytes) -> str:
+    """How an event names a record that moved: ``sha256:`` and the hex digest of its bytes."""
+    return "sha256:" + hashlib.sha256(data).hexdigest()
+
+
 def canonical_json(obj: Any) -> bytes:
     """RFC 8785 for values made of strings, booleans, small integers, lists and objects with
     ASCII keys: Python's sorted, compact, non-ASCII-preserving dump is exactly that form."""
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    return _CANONICAL.encode(obj).encode()
+
+
+def epoch_us(at: dt.datetime | dt.date) -> int:
+    """Microseconds since 1970-01-01 UTC of an aware datetime, or of a date's UTC midnight."""
+    if not isinstance(at, dt.datetime):
+        at = dt.datetime(at.year, at.month, at.day, tzinfo=dt.UTC)
+    elif at.utcoffset() is None:
+        raise EventError(f"time {at.isoformat()} must be timezone-aware (or a date)")
+    return (at - _EPOCH) // _MICROSECOND

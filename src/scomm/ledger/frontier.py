@@ -9,7 +9,6 @@ and every subtree completed on the way is handed back so that a log can store it
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from scomm.ledger.merkle import EMPTY_ROOT, HASH_SIZE, fold, node_hash
 
@@ -33,17 +32,8 @@ def node_of_key(key: int) -> tuple[int, int]:
     return level, (last_leaf + 1 >> level) - 1
 
 
-@dataclass(frozen=True, slots=True)
-class CompletedNode:
-    """A complete subtree that an append finished: store it, it never changes again."""
-
-    level: int
-    index: int
-    hash: bytes
-
-    @property
-    def key(self) -> int:
-        return node_key(self.level, self.index)
+StoredNode = tuple[int, bytes]
+"""A complete subtree an append finished, as ``(node_key, hash)``: store it, it never changes."""
 
 
 class Frontier:
@@ -81,26 +71,26 @@ class Frontier:
         """MTH of the whole tree (the SHA-256 of nothing for the empty tree)."""
         return fold(self._hashes) if self._hashes else EMPTY_ROOT
 
-    def append(self, leaf: bytes, done: list[CompletedNode] | None = None) -> list[CompletedNode]:
+    def append(self, leaf: bytes, done: list[StoredNode] | None = None) -> list[StoredNode]:
         """Add one leaf hash; return it and every complete subtree it closes, lowest first.
 
         Pass ``done`` to collect the nodes of many appends into one list.
         """
         done = [] if done is None else done
-        index = self._size
-        level, h = 0, leaf
-        done.append(CompletedNode(0, index, h))
+        last = self._size << LEVEL_BITS  # every node closed now ends at this leaf
+        level, index, h = 0, self._size, leaf
+        done.append((last, h))
         while index & 1:
             h = node_hash(self._hashes.pop(), h)
             level += 1
             index >>= 1
-            done.append(CompletedNode(level, index, h))
+            done.append((last | level, h))
         self._hashes.append(h)
         self._size += 1
         return done
 
-    def extend(self, leaves: Iterable[bytes]) -> list[CompletedNode]:
-        done: list[CompletedNode] = []
+    def extend(self, leaves: Iterable[bytes]) -> list[StoredNode]:
+        done: list[StoredNode] = []
         for leaf in leaves:
             self.append(leaf, done)
         return done

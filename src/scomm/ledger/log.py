@@ -8,17 +8,18 @@ transfer happens) and never commit it; with an Engine, each call is its own tran
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Engine, insert, select, update
+from sqlalchemy import ColumnElement, Connection, Engine, Table, insert, select, update
 from sqlalchemy.orm import Session
 
 from scomm.domain import Ori, Tcn
-from scomm.ledger.event import DisclosureEvent
-from scomm.ledger.frontier import CompletedNode, Frontier, node_key
+from scomm.ledger.event import DisclosureEvent, epoch_us
+from scomm.ledger.frontier import Frontier, StoredNode, node_key
 from scomm.ledger.keys import DEFAULT_KEY_NAME, load_or_create_signer
 from scomm.ledger.merkle import (
     EMPTY_ROOT,
@@ -37,10 +38,11 @@ from scomm.store.ledger_tables import (
     ENTRY_TABLE,
     NODE_TABLE,
     STATE_TABLE,
-    create_ledger_tables,
 )
+from scomm.store.schema import upgrade_to_head
 
 Bind = Engine | Connection | Session
+_PLACEHOLDERS = {"qmark": "?", "format": "%s", "pyformat": "%s"}
 STATE_ID = 1
 
 
@@ -72,19 +74,25 @@ class ConsistencyProof:
     path: tuple[bytes, ...]
 
 
-def _naive_utc(at: dt.datetime | dt.date) -> dt.datetime:
-    if not isinstance(at, dt.datetime):
-        return dt.datetime(at.year, at.month, at.day)
-    if at.utcoffset() is None:
-        raise ValueError(f"time {at.isoformat()} must be timezone-aware (or a date)")
-    return at.astimezone(dt.UTC).replace(tzinfo=None)
+def _bulk_insert(conn: Connection, table: Table, rows: list[tuple[Any, ...]]) -> None:
+    """Insert ``rows`` (all of ``table``'s columns, in order) with one driver executemany:
+    at ledger rates SQLAlchemy's per-row parameter handling costs more than the insert."""
+    mark = _PLACEHOLDERS.get(conn.dialect.paramstyle)
+    if mark is None:
+        conn.execute(insert(table), [dict(zip(table.columns.keys(), r, strict=True)) for r in rows])
+        return
+    columns = ", ".join(table.columns.keys())
+    marks = ", ".join([mark] * len(table.columns))
+    conn.exec_driver_sql(f"INSERT INTO {table.name} ({columns}) VALUES ({marks})", rows)
 
 
 class Ledger:
     """The transparency log: append, checkpoint, prove, verify, query.
 
-    ``bind`` is an Engine (each call its own committed transaction) or the caller's Session or
-    Connection (calls run inside it and commit nothing). ``key_dir`` holds the signing key,
+    ``bind`` is an Engine (each call its own committed transaction; the database is brought to
+    the current schema first unless ``migrate`` is false) or the caller's Session or
+    Connection (calls run inside it and commit nothing; its database must already be at the
+    current schema, see ``scomm.store.upgrade_to_head``). ``key_dir`` holds the signing key,
     made on first use (default: ``<data dir>/keys``).
     """
 
@@ -94,15 +102,14 @@ class Ledger:
         key_dir: Path | None = None,
         *,
         origin: str = DEFAULT_KEY_NAME,
-        create_tables: bool = True,
+        migrate: bool = True,
     ) -> None:
         self._bind = bind
         self.key_dir = key_dir if key_dir is not None else data_dir() / "keys"
         self.origin = origin
         self._signer: NoteSigner | None = None
-        if create_tables:
-            with self._connection(None) as conn:
-                create_ledger_tables(conn)
+        if migrate and isinstance(bind, Engine):
+            upgrade_to_head(bind)
 
     # --- plumbing ---------------------------------------------------------------------------
 
@@ -180,27 +187,28 @@ class Ledger:
         with self._connection(within) as conn:
             frontier = self._reserve(conn, len(batch))
             first = frontier.size
-            nodes: list[CompletedNode] = []
+            nodes: list[StoredNode] = []
             for payload in payloads:
                 frontier.append(leaf_hash(payload), nodes)
-            conn.execute(
-                insert(ENTRY_TABLE),
+            _bulk_insert(
+                conn,
+                ENTRY_TABLE,
                 [
-                    {
-                        "idx": first + i,
-                        "payload": payload,
-                        "tcn": event.tcn.value,
-                        "booking_ori": event.booking_ori.value,
-                        "event_time": _naive_utc(event.event_time),
-                        "sender": event.sender,
-                        "recipient": event.recipient,
-                        "transfer": event.transfer,
-                        "allowed": event.allowed,
-                    }
+                    (
+                        first + i,
+                        payload,
+                        event.tcn.value,
+                        event.booking_ori.value,
+                        event.epoch_us,
+                        event.sender,
+                        event.recipient,
+                        event.transfer,
+                        event.allowed,
+                    )
                     for i, (event, payload) in enumerate(zip(batch, payloads, strict=True))
                 ],
             )
-            conn.execute(insert(NODE_TABLE), [{"key": n.key, "hash": n.hash} for n in nodes])
+            _bulk_insert(conn, NODE_TABLE, nodes)
             conn.execute(
                 update(STATE_TABLE)
                 .where(STATE_TABLE.c.id == STATE_ID)
@@ -285,12 +293,16 @@ class Ledger:
         return ConsistencyProof(old_size, size, tuple(hashes))
 
     def verify(
-        self, verifier: NoteVerifier | None = None, within: Connection | Session | None = None
+        self,
+        verifier: NoteVerifier | None = None,
+        within: Connection | Session | None = None,
+        progress: Callable[[int, int], None] | None = None,
     ) -> VerificationReport:
         """Re-derive every hash and check every checkpoint (signed by ``verifier``, default
         this ledger's key); the report names the first entry that does not fit."""
+        key = verifier if verifier is not None else self.verifier
         with self._connection(within) as conn:
-            return verify_log(conn, verifier if verifier is not None else self.verifier)
+            return verify_log(conn, key, progress)
 
     def _records(
         self, conditions: list[ColumnElement[bool]], within: Connection | Session | None
@@ -324,9 +336,9 @@ class Ledger:
         value = ori.value if isinstance(ori, Ori) else Ori(ori).value
         conditions = [ENTRY_TABLE.c.booking_ori == value]
         if start is not None:
-            conditions.append(ENTRY_TABLE.c.event_time >= _naive_utc(start))
+            conditions.append(ENTRY_TABLE.c.event_us >= epoch_us(start))
         if end is not None:
-            conditions.append(ENTRY_TABLE.c.event_time < _naive_utc(end))
+            conditions.append(ENTRY_TABLE.c.event_us < epoch_us(end))
         return self._records(conditions, within)
 
     def proofs_for(

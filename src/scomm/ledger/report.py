@@ -63,11 +63,13 @@ class DisclosureReport:
         return [RecipientCount(n, allowed[n], refused[n], len(bookings.get(n, ()))) for n in names]
 
     def text(self) -> str:
-        period = f"{self.start or 'the beginning'} to {self.end or 'now'}"
+        period = f"from {self.start or 'the beginning'}" + (
+            f" up to (not including) {self.end}" if self.end else " to now"
+        )
         root = base64.b64encode(self.checkpoint.root_hash).decode()
         tcns = {r.event.tcn.value for r in self.records}
         lines = [
-            f"Disclosures of bookings by {self.ori} from {period}",
+            f"Disclosures of bookings by {self.ori}, event times {period}",
             f"{len(self.records)} logged transfers of {len(tcns)} bookings; proofs against the"
             f" signed checkpoint of size {self.checkpoint.size} (root {root})",
             "",

@@ -10,15 +10,17 @@ it is, instead of as a cascade up to the root.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import datetime as dt
+import json
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Connection, Executable, select
 
-from scomm.ledger.event import DisclosureEvent, EventError
+from scomm.ledger.event import DisclosureEvent, EventError, epoch_us
 from scomm.ledger.frontier import Frontier, node_key, node_of_key
-from scomm.ledger.merkle import EMPTY_ROOT, leaf_hash, node_hash
+from scomm.ledger.merkle import EMPTY_ROOT, fold, leaf_hash, node_hash
 from scomm.ledger.note import NoteError, NoteVerifier, SignedCheckpoint
 from scomm.store.ledger_tables import CHECKPOINT_TABLE, ENTRY_TABLE, NODE_TABLE, STATE_TABLE
 
@@ -107,12 +109,40 @@ def _rows(conn: Connection, query: Executable) -> Iterator[Any]:
     return iter(conn.execution_options(yield_per=STREAM_BATCH).execute(query))
 
 
+_QUICK_FIELDS = ("tcn", "booking_ori", "sender", "recipient", "transfer", "allowed")
+
+
+def _columns_agree(payload: bytes, row: Any) -> bool:
+    """The quick check for the usual case: the entry's JSON says what its query columns say."""
+    try:
+        obj = json.loads(payload)
+        at = dt.datetime.fromisoformat(obj["time"][:-1]).replace(tzinfo=dt.UTC)
+        quick = tuple(obj[name] for name in _QUICK_FIELDS)
+    except (ValueError, KeyError, TypeError):
+        return False
+    _, _, tcn, ori, us, sender, recipient, transfer, allowed = row
+    return quick == (tcn, ori, sender, recipient, transfer, bool(allowed)) and us == epoch_us(at)
+
+
+def _check_entry(index: int, payload: bytes, row: Any, checker: _Checker) -> None:
+    """Decode an entry and compare its query columns with it; name what does not fit."""
+    if _columns_agree(payload, row):
+        return
+    try:
+        stale = _columns_match(DisclosureEvent.from_canonical(payload), row)
+    except EventError as e:
+        checker.problem("entry-malformed", index, str(e))
+        return
+    if stale:
+        checker.problem("entry-columns", index, f"query columns {stale} differ from its bytes")
+
+
 def _columns_match(event: DisclosureEvent, row: Any) -> list[str]:
     _, _, tcn, ori, at, sender, recipient, transfer, allowed = row
     expected = {
         "tcn": (tcn, event.tcn.value),
         "booking_ori": (ori, event.booking_ori.value),
-        "event_time": (at, event.utc_time.replace(tzinfo=None)),
+        "event_us": (at, event.epoch_us),
         "sender": (sender, event.sender),
         "recipient": (recipient, event.recipient),
         "transfer": (transfer, event.transfer),
@@ -200,8 +230,11 @@ def _open_checkpoints(
     return by_size, latest, read
 
 
-def verify_log(conn: Connection, verifier: NoteVerifier) -> VerificationReport:
-    """Check the whole stored log against itself and its checkpoints signed by ``verifier``."""
+def verify_log(
+    conn: Connection, verifier: NoteVerifier, progress: Callable[[int, int], None] | None = None
+) -> VerificationReport:
+    """Check the whole stored log against itself and its checkpoints signed by ``verifier``;
+    ``progress(done, total)`` is called every few thousand entries."""
     checker = _Checker(verifier)
     state = conn.execute(
         select(STATE_TABLE.c.tree_size, STATE_TABLE.c.frontier).where(STATE_TABLE.c.id == 1)
@@ -239,8 +272,11 @@ def verify_log(conn: Connection, verifier: NoteVerifier) -> VerificationReport:
         _rows(conn, select(NODE_TABLE.c.key, NODE_TABLE.c.hash).order_by(NODE_TABLE.c.key)),
         checker,
     )
-    truth: Frontier | None = Frontier()  # the tree of the entries' bytes; None once broken
     stack: list[tuple[bytes, bool]] = []  # right frontier of the stored tree, and taint
+    # The tree of the entries' bytes: the same as the stored tree until the two first differ
+    # (None), then kept apart; broken when an entry and its stored leaf are both missing.
+    truth: Frontier | None = None
+    broken = False
     checked = 0
     row = next(entries, None)
     index = 0
@@ -258,14 +294,7 @@ def verify_log(conn: Connection, verifier: NoteVerifier) -> VerificationReport:
             payload = bytes(row[1])
             real_leaf: bytes | None = leaf_hash(payload)
             checked += 1
-            try:
-                stale = _columns_match(DisclosureEvent.from_canonical(payload), row)
-                if stale:
-                    checker.problem(
-                        "entry-columns", index, f"query columns {stale} differ from its bytes"
-                    )
-            except EventError as e:
-                checker.problem("entry-malformed", index, str(e))
+            _check_entry(index, payload, row, checker)
             row = next(entries, None)
         else:
             real_leaf = None
@@ -275,16 +304,25 @@ def verify_log(conn: Connection, verifier: NoteVerifier) -> VerificationReport:
         elif real_leaf is not None and stored_leaf != real_leaf:
             checker.problem("entry-hash", index, "entry bytes do not hash to its stored leaf hash")
         leaf = real_leaf if real_leaf is not None else stored_leaf
-        if truth is not None:
-            if leaf is None:
-                truth = None
-            else:
-                truth.append(leaf)
         carried = stored_leaf if stored_leaf is not None else leaf
+        before = list(stack) if truth is None and not broken else None
         tainted = checker.count > problems_before
-        _push_stored(stack, index, carried, tainted, nodes, checker)
+        deviated = _push_stored(stack, index, carried, tainted, nodes, checker)
+        if leaf is None:
+            broken, truth = True, None
+        elif truth is not None:
+            truth.append(leaf)
+        elif before is not None and (deviated or carried != leaf):
+            truth = Frontier(index, [h for h, _ in before])
+            truth.append(leaf)
         index += 1
-        check_roots(index, truth.root() if truth is not None else None)
+        if progress is not None and index % STREAM_BATCH == 0:
+            progress(index, tree_size)
+        if index in checkpoints:
+            if broken:
+                check_roots(index, None)
+            else:
+                check_roots(index, truth.root() if truth is not None else _stack_root(stack))
     nodes.rest(tree_size)
     for size, found in checkpoints.items():
         if size > tree_size:
@@ -302,10 +340,14 @@ def verify_log(conn: Connection, verifier: NoteVerifier) -> VerificationReport:
         entries_checked=checked,
         checkpoints_checked=read,
         latest_checkpoint_size=latest,
-        root_hash=truth.root() if truth is not None else None,
+        root_hash=None if broken else truth.root() if truth is not None else _stack_root(stack),
         problems=tuple(sorted(checker.problems, key=_problem_order)),
         problem_count=checker.count,
     )
+
+
+def _stack_root(stack: list[tuple[bytes, bool]]) -> bytes:
+    return fold([h for h, _ in stack]) if stack else EMPTY_ROOT
 
 
 def _problem_order(p: Problem) -> tuple[int, int]:
@@ -319,12 +361,14 @@ def _push_stored(
     tainted: bool,
     nodes: _StoredNodes,
     checker: _Checker,
-) -> None:
-    """Add a leaf to the stored tree, checking each subtree it completes against its children.
+) -> bool:
+    """Add a leaf to the stored tree, checking each subtree it completes against its children;
+    True when a stored subtree that differs from its children was carried on.
 
     The stored value is carried upwards, and a subtree under which a problem was already
     reported is not reported again: one altered row gives one problem.
     """
+    deviated = False
     h = leaf if leaf is not None else EMPTY_ROOT
     level = 0
     while index & 1:
@@ -343,7 +387,8 @@ def _push_stored(
             if not tainted:
                 what = f"stored subtree over {span} differs from its children"
                 checker.problem("node-mismatch", first, what)
-            h, tainted = stored, True
+            h, tainted, deviated = stored, True, True
         else:
             h = computed
     stack.append((h, tainted))
+    return deviated

@@ -12,8 +12,6 @@ import datetime as dt
 from scomm.policy.engine import Decision, PolicySet, Rule
 from scomm.policy.facts import BookingFacts
 from scomm.policy.loader import (
-    PolicyError,
-    PolicyIssue,
     load_policy,
     parse_policy,
     preset,
@@ -21,6 +19,7 @@ from scomm.policy.loader import (
 )
 from scomm.policy.registry import LESC_ORI, Agency, County, Registry
 from scomm.policy.transfers import PREREQUISITE, Transfer
+from scomm.policy.yamltext import PolicyError, PolicyIssue
 
 
 def decide(

@@ -53,6 +53,11 @@ class Rule:
     conditions: str = ""
     note: str = ""
     line: int = 0
+    cites_activation: bool = field(init=False, default=False)
+
+    def __post_init__(self) -> None:
+        cites = bool(self.mask & ACTIVATED_BIT or self.not_activated_before)
+        object.__setattr__(self, "cites_activation", cites)
 
     def applies(self, bits: int, facts: BookingFacts) -> bool:
         if bits & self.mask != self.want:
@@ -62,10 +67,6 @@ class Rule:
         if self.offense_in is not None and self.offense_in.isdisjoint(facts.offenses):
             return False
         return self.offense_not_in is None or self.offense_not_in.isdisjoint(facts.offenses)
-
-    @property
-    def cites_activation(self) -> bool:
-        return bool(self.mask & ACTIVATED_BIT or self.not_activated_before)
 
     @property
     def scope_text(self) -> str:
@@ -160,7 +161,12 @@ class PolicySet:
     ) -> Decision:
         """Whether ``transfer`` may happen for the booking ``facts`` at ``at`` (default: the
         booking's own event time), with the reasons."""
-        day = (facts.event_time if at is None else at).toordinal()
+        if at is None:
+            day = facts.event_time.toordinal()
+        elif at.tzinfo is None:
+            raise ValueError(f"decision time {at.isoformat()} must be timezone-aware")
+        else:
+            day = at.toordinal()
         bits = facts.bits | ACTIVATED_BIT if facts.activation_ordinal <= day else facts.bits
         key: list[Any] = [transfer]
         cites_activation = False
@@ -183,23 +189,16 @@ class PolicySet:
     def _winner(
         self, transfer: Transfer, facts: BookingFacts, day: int, bits: int
     ) -> tuple[Rule, Rule | None]:
-        ori_index, county_index, state_index, nation_index = (
-            self._index[transfer][ORI],
-            self._index[transfer][COUNTY],
-            self._index[transfer][STATE],
-            self._index[transfer][NATION],
-        )
+        by_nation, by_state, by_county, by_ori = self._index[transfer]  # by level number
         found = []
-        for index, value in (
-            (ori_index, facts.ori),
-            (county_index, facts.county_fips),
-            (state_index, facts.state),
-            (nation_index, ""),
-        ):
-            if index and value is not None:
-                timeline = index.get(value)
-                if timeline is not None:
-                    found.append(timeline.at(day))
+        if by_ori and (timeline := by_ori.get(facts.ori)) is not None:
+            found.append(timeline.at(day))
+        if by_county and (timeline := by_county.get(facts.county_fips or "")) is not None:
+            found.append(timeline.at(day))
+        if by_state and (timeline := by_state.get(facts.state)) is not None:
+            found.append(timeline.at(day))
+        if by_nation:
+            found.append(by_nation[""].at(day))
         for mandatory, _ in found:
             for rule in mandatory:
                 if rule.applies(bits, facts):

@@ -8,16 +8,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from functools import cache
 from importlib import resources
 from itertools import combinations
 from pathlib import Path
-from typing import Any
 
-import yaml
 from pydantic import ValidationError
-from yaml.nodes import MappingNode, Node, SequenceNode
+from yaml.nodes import Node
 
 from scomm.domain import Ori, offense_table, state_by_ncic, state_by_postal
 from scomm.policy.engine import (
@@ -35,24 +33,7 @@ from scomm.policy.facts import FLAG_BITS
 from scomm.policy.registry import Registry
 from scomm.policy.spec import ConditionsSpec, PolicySpec, RuleSpec
 from scomm.policy.transfers import Transfer
-
-
-@dataclass(frozen=True, slots=True)
-class PolicyIssue:
-    source: str
-    line: int
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.source}:{self.line}: {self.message}"
-
-
-class PolicyError(ValueError):
-    """A policy file that cannot be used; ``issues`` lists every problem with its line."""
-
-    def __init__(self, issues: list[PolicyIssue]) -> None:
-        self.issues = tuple(issues)
-        super().__init__("\n".join(str(issue) for issue in issues))
+from scomm.policy.yamltext import PolicyError, PolicyIssue, line_of, parse_yaml, pydantic_issue
 
 
 def preset_names() -> list[str]:
@@ -82,58 +63,20 @@ def load_policy(path: str | Path) -> PolicySet:
 
 
 def parse_policy(text: str, source: str = "<policy>") -> PolicySet:
-    node, data = _parse_yaml(text, source)
+    """Compile policy text; ``source`` names it in error messages."""
+    try:
+        return _parse(text, source)
+    except RecursionError:
+        raise PolicyError([PolicyIssue(source, 1, "nested too deeply to be a policy")]) from None
+
+
+def _parse(text: str, source: str) -> PolicySet:
+    node, data = parse_yaml(text, source)
     try:
         spec = PolicySpec.model_validate(data)
     except ValidationError as exc:
-        raise PolicyError([_pydantic_issue(source, node, err) for err in exc.errors()]) from None
+        raise PolicyError([pydantic_issue(source, node, err) for err in exc.errors()]) from None
     return _Compiler(source, node).compile(spec)
-
-
-def _parse_yaml(text: str, source: str) -> tuple[Node, Any]:
-    loader = yaml.SafeLoader(text)
-    try:
-        node = loader.get_single_node()
-        if node is None:
-            raise PolicyError([PolicyIssue(source, 1, "the policy file is empty")])
-        data = loader.construct_document(node)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else 0
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise PolicyError([PolicyIssue(source, line, f"not valid YAML: {problem}")]) from None
-    finally:
-        loader.dispose()
-    if not isinstance(data, dict):
-        raise PolicyError([PolicyIssue(source, 1, "a policy file must be a mapping (name, rules)")])
-    return node, data
-
-
-def line_of(node: Node, path: tuple[int | str, ...]) -> int:
-    """The 1-based line of the YAML node at ``path`` (parts that are not in the tree skipped)."""
-    line = node.start_mark.line + 1
-    for part in path:
-        if isinstance(node, MappingNode):
-            for key, value in node.value:
-                if key.value == str(part):
-                    line, node = key.start_mark.line + 1, value
-                    break
-        elif isinstance(node, SequenceNode) and isinstance(part, int) and part < len(node.value):
-            node = node.value[part]
-            line = node.start_mark.line + 1
-    return line
-
-
-def _pydantic_issue(source: str, node: Node, error: Any) -> PolicyIssue:
-    loc = tuple(error["loc"])
-    where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc).lstrip(".")
-    if error["type"] == "extra_forbidden":
-        message = f"{where}: unknown key {loc[-1]!r}"
-    elif error["type"] == "missing":
-        message = f"{where}: required key is missing"
-    else:
-        message = f"{where}: {error['msg']} (got {error.get('input')!r})"
-    return PolicyIssue(source, line_of(node, loc), message)
 
 
 def _flag_text(name: str, value: bool) -> str:

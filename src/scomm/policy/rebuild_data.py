@@ -63,7 +63,7 @@ def _rematch_counties(agencies: list[dict[str, str]], independent: list[dict[str
         if agency["county_fips_all"]:
             continue
         if agency["ori"] == CURATED_COUNTY_ORI["36061"]:
-            matches = sorted(CURATED_COUNTY_ORI)
+            matches = ["36061", *sorted(set(CURATED_COUNTY_ORI) - {"36061"})]
         else:
             names = by_state.get(agency["state_abbr"], {})
             wanted = [_name_key(n) for n in agency["county_name"].split(";") if n.strip()]
@@ -74,6 +74,18 @@ def _rematch_counties(agencies: list[dict[str, str]], independent: list[dict[str
         if matches:
             agency["county_fips_all"] = ";".join(matches)
             agency["county_fips_first"] = matches[0]
+
+
+def _home_first(agency: dict[str, str], county_ori: dict[str, str]) -> str:
+    """The agency's counties, its home county first: the one whose own ORI shares the agency's
+    state + county-number prefix (Odessa PD, TX0680200, is in Ector, TX068), else the source's
+    order. The registry books an agency in its first county."""
+    counties = [f for f in agency["county_fips_all"].split(";") if f]
+    home = [f for f in counties if county_ori.get(f, "")[:5] == agency["ori"][:5]]
+    if home and agency["ori"][2:5].isdigit():
+        counties.remove(home[0])
+        counties.insert(0, home[0])
+    return ";".join(counties)
 
 
 def _county_ori_rank(agency: dict[str, str], fips: str) -> tuple[int, int, int, str]:
@@ -166,7 +178,7 @@ def build(source: Path) -> dict[str, str]:
                 ori,
                 agency["agency_name"].strip(),
                 agency["agency_type_name"],
-                agency["county_fips_all"],
+                _home_first(agency, county_ori),
                 ";".join(stands_for.get(ori, [])),
                 agency.get("derived", "0"),
             ]

@@ -42,13 +42,26 @@ class DetainerCase:
 
 @dataclass(frozen=True, slots=True)
 class DetainerDecision:
+    """ICE's decision: a detainer form, or custody taken directly at release (no detainer
+    lodged: the jail hands the person over), or nothing."""
+
     form: DetainerForm | None
     reason: str
     era: str
+    direct_custody: bool = False
+
+    def __post_init__(self) -> None:
+        if self.form is not None and self.direct_custody:
+            raise ValueError("a decision is either a detainer or direct custody, not both")
 
     @property
     def issued(self) -> bool:
+        """True when a detainer (or notification request) was lodged with the jail."""
         return self.form is not None
+
+    @property
+    def acts(self) -> bool:
+        return self.issued or self.direct_custody
 
 
 DetainerRule = Callable[[DetainerCase, IceParams], DetainerDecision]
@@ -68,8 +81,11 @@ def _discretionary(
     )
     if removable:
         p = params.i247_issue_probability.value[level.value]
+        why = f"removable ({status.value}), {level.label}"
+        if case.u < p * params.direct_custody_share.value:
+            return DetainerDecision(None, f"{why}: custody at release", era, direct_custody=True)
         if case.u < p:
-            return DetainerDecision(form, f"removable ({status.value}), {level.label}", era)
+            return DetainerDecision(form, why, era)
         return DetainerDecision(
             None, f"removable ({status.value}) but not pursued, {level.label}", era
         )

@@ -49,6 +49,15 @@ def uniform(seed: int, *keys: int) -> float:
     return (z >> 11) * _TO_UNIT
 
 
+def stream_uniforms(seed: int, *keys: int) -> tuple[float, ...]:
+    """``uniform(seed, *keys, stream)`` for every :class:`Stream`, indexed by ``stream - 1``;
+    the common prefix is hashed once."""
+    z = _mix(seed & _MASK)
+    for key in keys:
+        z = _mix(z ^ (key & _MASK))
+    return tuple((_mix(z ^ int(stream)) >> 11) * _TO_UNIT for stream in Stream)
+
+
 def _mix_array(z: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
     z = z + np.uint64(_GOLDEN)
     z = (z ^ (z >> np.uint64(30))) * np.uint64(_M1)

@@ -53,7 +53,7 @@ class OutcomeDraws:
 @dataclass(frozen=True, slots=True)
 class IceOutcome:
     decision: DetainerDecision
-    disposition: LiftReason | None  # None: no detainer was issued
+    disposition: LiftReason | None  # None: no detainer was lodged
     why: str
     custody_on: dt.date | None
     removed_on: dt.date | None
@@ -96,14 +96,18 @@ def outcome(
     def lifted(reason: LiftReason, why: str) -> IceOutcome:
         return IceOutcome(decision, reason, why, None, None, None)
 
-    if not decision.issued:
+    if not decision.acts:
         return IceOutcome(decision, None, decision.reason, None, None, None)
+    determination = case.determination
+    citizen = determination.erroneous
+    if decision.direct_custody:
+        if citizen and draws.citizen < params.citizen_lift_probability.value:
+            return IceOutcome(decision, None, "interview showed US citizenship", None, None, None)
+        return _custody(decision, None, day, case, params, draws, level_on)
     if lea_decline is not None:
         return lifted(LiftReason.DECLINED_BY_LEA, lea_decline)
     if draws.decline < params.lea_decline_probability.value:
         return lifted(LiftReason.DECLINED_BY_LEA, "agency declined to honour the detainer")
-    determination = case.determination
-    citizen = determination.erroneous
     if citizen and draws.citizen < params.citizen_lift_probability.value:
         return lifted(LiftReason.US_CITIZEN_INTERVIEWED, "interview showed US citizenship")
     lawful = determination.status.lawful
@@ -114,6 +118,20 @@ def outcome(
     reason = _draw_reason(params.lift_reason_mix.value, draws.lift)
     if reason is not LiftReason.BOOKED_INTO_DETENTION:
         return lifted(reason, f"detainer disposition: {reason.value}")
+    return _custody(decision, reason, day, case, params, draws, level_on)
+
+
+def _custody(
+    decision: DetainerDecision,
+    reason: LiftReason | None,
+    day: dt.date,
+    case: DetainerCase,
+    params: IceParams,
+    draws: OutcomeDraws,
+    level_on: Callable[[dt.date], CriminalLevel],
+) -> IceOutcome:
+    """In ICE custody after the lag; removed with the probability for the level by then."""
+    citizen, lawful = case.determination.erroneous, case.determination.status.lawful
     custody = day + dt.timedelta(days=_exp_days(params.custody_lag_days.value, draws.custody_lag))
     level = level_on(custody)
     p_remove = params.removal_probability.value[level.value]

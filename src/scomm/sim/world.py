@@ -35,10 +35,10 @@ from scomm.domain import (
 )
 from scomm.sim.bookings import Bookings, BookingStream, Chunk
 from scomm.sim.detainers import DetainerCase, DetainerDecision, EraRules
-from scomm.sim.draws import Stream, uniform, uniform_array
+from scomm.sim.draws import Stream, stream_uniforms, uniform_array
 from scomm.sim.geography import ActivationDate, Geography
 from scomm.sim.lesc import LescDetermination, lesc_determination
-from scomm.sim.names import name_of
+from scomm.sim.names import names_of
 from scomm.sim.outcomes import IceOutcome, OutcomeDraws, outcome
 from scomm.sim.population import (
     NEVER,
@@ -165,17 +165,13 @@ class World:
     def convictions(self, pid: PersonRef, as_of: dt.date | None = None) -> tuple[Conviction, ...]:
         """Prior convictions plus convictions for this run's bookings, up to ``as_of``."""
         row = self._row(pid)
-        p, codes = self.people, self.catalog.codes
-        items = [
-            (int(p.conv_day[i]), codes[int(p.conv_code[i])])
-            for i in range(int(p.conv_start[row]), int(p.conv_start[row + 1]))
-        ]
-        b = self.bookings
-        items += [
-            (int(b.conviction_day[j]), codes[int(b.offense_code[j])])
-            for j in self.bookings_of(pid)
-            if b.convicted[j]
-        ]
+        p, b, codes = self.people, self.bookings, self.catalog.codes
+        first, last = int(p.conv_start[row]), int(p.conv_start[row + 1])
+        mine = self.bookings_of(pid)
+        mine = mine[b.convicted[mine]]
+        days = p.conv_day[first:last].tolist() + b.conviction_day[mine].tolist()
+        code_rows = p.conv_code[first:last].tolist() + b.offense_code[mine].tolist()
+        items = [(day, codes[code]) for day, code in zip(days, code_rows, strict=True)]
         limit = day_number(as_of) if as_of is not None else NEVER
         return tuple(
             Conviction(NcicOffense.lookup(code), day_date(day))
@@ -187,21 +183,32 @@ class World:
         return classify_level(self.convictions(pid, as_of), as_of)
 
     # ---- domain objects -----------------------------------------------------------------
-    def person(self, pid: PersonRef) -> Person:
-        row = self._row(pid)
+    @cached_property
+    def _names(self) -> tuple[npt.NDArray[np.object_], npt.NDArray[np.object_]]:
         p = self.people
-        place = self.birthplaces[int(p.birthplace[row])]
-        if place.isdigit():
-            place = state_by_fips(int(place)).postal
-        last, first = name_of(int(p.person[row]), bool(p.male[row]), bool(p.hispanic[row]))
+        return names_of(p.person, p.male, p.hispanic)
+
+    @cached_property
+    def _places(self) -> tuple[str, ...]:
+        """Birthplace codes as EBTS wants them: state postal codes for the native-born."""
+        return tuple(
+            state_by_fips(int(code)).postal if code.isdigit() else code for code in self.birthplaces
+        )
+
+    def person(self, pid: PersonRef) -> Person:
+        return self._person_at(self._row(pid))
+
+    def _person_at(self, row: int) -> Person:
+        p = self.people
+        last_names, first_names = self._names
         return Person(
             person_id=person_id(int(p.person[row])),
-            last_name=last,
-            first_name=first,
+            last_name=str(last_names[row]),
+            first_name=str(first_names[row]),
             date_of_birth=day_date(int(p.birth_day[row])),
             sex=Sex.MALE if p.male[row] else Sex.FEMALE,
             race=Race(RACES[int(p.race[row])]),
-            place_of_birth=place,
+            place_of_birth=self._places[int(p.birthplace[row])],
         )
 
     def ori(self, row: int) -> Ori:
@@ -221,16 +228,31 @@ class World:
         b = self.bookings
         ori = self.ori(row)
         at = self.booked_at(row)
+        person_row = int(b.person[row]) - int(self.people.person[0])
+        hispanic = bool(self.people.hispanic[person_row])
         return Booking(
             tcn=Tcn.for_booking(ori, at.date(), row),
             ori=ori,
-            person=self.person(int(b.person[row])),
+            person=self._person_at(person_row),
             booked_at=at,
             charges=(Charge(NcicOffense.lookup(self.catalog.codes[int(b.offense_code[row])])),),
             victim=bool(b.victim[row]),
             witness=bool(b.witness[row]),
             domestic_violence_victim=bool(b.domestic_violence_victim[row]),
-            facts=(("offense_group", self.catalog.groups[int(b.offense_group[row])]),),
+            facts=(
+                *self._group_facts[int(b.offense_group[row])],
+                ("ethnicity", "hispanic" if hispanic else "not_hispanic"),
+            ),
+        )
+
+    @cached_property
+    def _group_facts(self) -> tuple[tuple[tuple[str, str], ...], ...]:
+        """Per offense group, what the agency records beyond EBTS: the group and whether it is
+        a minor offense (with ethnicity, which EBTS folds into race W, for the profiling
+        monitor)."""
+        return tuple(
+            (("offense_group", name), ("minor_offense", "1" if minor else "0"))
+            for name, minor in zip(self.catalog.groups, self.catalog.group_minor, strict=True)
         )
 
     def iter_bookings(self, rows: Iterable[int] | None = None) -> Iterator[Booking]:
@@ -241,8 +263,9 @@ class World:
             yield self.booking(int(row))
 
     # ---- ICE side -----------------------------------------------------------------------
-    def _u(self, stream: Stream, pid: PersonRef, row: int) -> float:
-        return uniform(self.scenario.seed, int(stream), person_number(pid), row)
+    def _draws(self, pid: PersonRef, row: int) -> tuple[float, ...]:
+        """All of a (person, booking)'s draws, indexed by ``Stream - 1``."""
+        return stream_uniforms(self.scenario.seed, person_number(pid), row)
 
     def row_of(self, booking: BookingRef) -> int:
         """The row of a booking made by :meth:`booking` (its TCN ends with the row number)."""
@@ -268,11 +291,14 @@ class World:
         is a fresh look, so a citizen may be flagged on one booking and not on another)."""
         del at  # status does not change during a run; kept for the pipeline's signature
         row = -1 if booking == -1 else self._checked_row(pid, booking)
+        return self._lesc(pid, self._draws(pid, row))
+
+    def _lesc(self, pid: PersonRef, u: tuple[float, ...]) -> LescDetermination:
         return lesc_determination(
             self.status(pid),
             self.scenario.parameters.ice,
-            self._u(Stream.LESC_ERROR, pid, row),
-            self._u(Stream.LESC_UNDETERMINED, pid, row),
+            u[Stream.LESC_ERROR - 1],
+            u[Stream.LESC_UNDETERMINED - 1],
         )
 
     def _checked_row(self, pid: PersonRef, booking: BookingRef) -> int:
@@ -284,18 +310,29 @@ class World:
         return row
 
     def detainer_case(self, pid: PersonRef, booking: BookingRef, at: dt.datetime) -> DetainerCase:
+        """What the field office knows about the person's booking at ``at``."""
         row = self._checked_row(pid, booking)
+        return self._case(pid, row, at, self.convictions(pid), self._draws(pid, row))
+
+    def _case(
+        self,
+        pid: PersonRef,
+        row: int,
+        at: dt.datetime,
+        history: tuple[Conviction, ...],
+        u: tuple[float, ...],
+    ) -> DetainerCase:
         entry = int(self.people.entry_day[self._row(pid)])
         county = self.geography.counties[int(self.bookings.county[row])]
         code = self.catalog.codes[int(self.bookings.offense_code[row])]
         return DetainerCase(
-            determination=self.lesc_determination(pid, at, row),
-            level=self.level(pid, at.date()),
+            determination=self._lesc(pid, u),
+            level=classify_level(history, at.date()),
             charge_severity=NcicOffense.lookup(code).severity,
             state=state_by_fips(county.state_fips).postal,
             at=at,
             entry_date=None if entry == NEVER else day_date(entry),
-            u=self._u(Stream.DETAINER, pid, row),
+            u=u[Stream.DETAINER - 1],
         )
 
     def detainer_decision(
@@ -308,13 +345,15 @@ class World:
     ) -> IceOutcome:
         """Decision and its consequence for the person's booking, decided at ``at``."""
         row = self._checked_row(pid, booking)
-        case = self.detainer_case(pid, row, at)
+        history = self.convictions(pid)
+        u = self._draws(pid, row)
+        case = self._case(pid, row, at, history, u)
         params = self.scenario.parameters.ice
         decision = rules.decide(case, params)
-        draws = OutcomeDraws(*(self._u(s, pid, row) for s in _OUTCOME_STREAMS))
+        draws = OutcomeDraws(*(u[s - 1] for s in _OUTCOME_STREAMS))
         return outcome(
             case, decision, rules.lea_decline(case, decision), params, draws,
-            lambda day: self.level(pid, day),
+            lambda day: classify_level(history, day),
         )  # fmt: skip
 
 
@@ -329,6 +368,6 @@ _OUTCOME_STREAMS = (
 
 
 def draw_matrix(seed: int, persons: npt.ArrayLike, rows: npt.ArrayLike) -> npt.NDArray[np.float64]:
-    """The same draws as :meth:`World._u`, for many (person, row) pairs at once: one column
-    per :class:`Stream` member in definition order."""
-    return np.stack([uniform_array(seed, int(s), persons, rows) for s in Stream], axis=-1)
+    """The same draws as :meth:`World._draws`, for many (person, row) pairs at once: one
+    column per :class:`Stream` member in definition order."""
+    return np.stack([uniform_array(seed, persons, rows, int(s)) for s in Stream], axis=-1)

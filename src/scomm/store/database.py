@@ -11,7 +11,9 @@ Read-only work may ask for a deferred start with :func:`read_only`.
 
 from __future__ import annotations
 
+import fcntl
 import os
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -92,8 +94,71 @@ def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False)
 
 
+class _WriterTurn:
+    """Whose turn it is to write a SQLite file, across threads and processes.
+
+    SQLite's own lock is always what keeps the data safe.  This only makes waiting cheap: a
+    writer blocked on SQLite's busy handler polls with sleeps of up to 100 ms, so a busy writer
+    keeps winning the lock back and the others idle.  A blocking ``flock`` on a file beside the
+    database wakes the next writer the moment the lock is released, so workers take turns and
+    do their work outside transactions in parallel.  The kernel drops the lock of a process
+    that dies.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.threads = threading.RLock()  # re-entrant: a nested write waits on SQLite instead
+        self.depth = 0
+        self.fd: int | None = None
+
+    @contextmanager
+    def held(self) -> Iterator[None]:
+        with self.threads:
+            if self.fd is None:
+                self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+            if self.depth == 0:
+                fcntl.flock(self.fd, fcntl.LOCK_EX)
+            self.depth += 1
+            try:
+                yield
+            finally:
+                self.depth -= 1
+                if self.depth == 0:
+                    fcntl.flock(self.fd, fcntl.LOCK_UN)
+
+
+_turns: dict[tuple[int, Path], _WriterTurn] = {}
+_turns_lock = threading.Lock()
+
+
+@contextmanager
+def writer_turn(engine: Engine) -> Iterator[None]:
+    """Wait for this process's turn to write ``engine``'s SQLite file (no-op elsewhere)."""
+    database = engine.url.database
+    if engine.dialect.name != "sqlite" or not database or database == ":memory:":
+        yield
+        return
+    key = (os.getpid(), Path(database).resolve())  # a forked child opens its own descriptor
+    with _turns_lock:
+        turn = _turns.setdefault(key, _WriterTurn(Path(f"{key[1]}-writer.lock")))
+    with turn.held():
+        yield
+
+
+@contextmanager
+def begin(engine: Engine) -> Iterator[Connection]:
+    """A connection inside one write transaction, taken in turn with other writers."""
+    with writer_turn(engine), engine.begin() as conn:
+        yield conn
+
+
 @contextmanager
 def transaction(engine: Engine) -> Iterator[Session]:
-    """A session inside one transaction: committed when the block ends, rolled back on error."""
-    with Session(engine, expire_on_commit=False) as session, session.begin():
+    """A session inside one transaction: committed when the block ends, rolled back on error;
+    on SQLite taken in turn with other writers (see :func:`writer_turn`)."""
+    with (
+        writer_turn(engine),
+        Session(engine, expire_on_commit=False) as session,
+        session.begin(),
+    ):
         yield session

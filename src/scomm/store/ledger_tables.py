@@ -1,7 +1,8 @@
 """Tables of the transparency ledger (``scomm.ledger``).
 
 - ``ledger_entry``: one row per log entry: its canonical bytes, plus copies of the fields that
-  queries select on (TCN, booking agency, time); the ledger's verifier checks the copies.
+  queries select on (TCN, booking agency, event time in microseconds since 1970 UTC);
+  the ledger's verifier checks the copies.
 - ``ledger_node``: every complete Merkle subtree's hash, keyed so that the table grows at its
   end (see ``scomm.ledger.frontier.node_key``); proofs are a handful of key lookups.
 - ``ledger_state``: one row, the tree size and its right frontier, so appends never rebuild.
@@ -24,20 +25,22 @@ from sqlalchemy import (
     Table,
     Text,
 )
-from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Mapped, mapped_column
 
 from scomm.store.database import Base
+
+# 64-bit keys; on SQLite spelled INTEGER so that the key is the rowid (no second index).
+RowKey = BigInteger().with_variant(Integer(), "sqlite")
 
 
 class LedgerEntryRow(Base):
     __tablename__ = "ledger_entry"
 
-    idx: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    idx: Mapped[int] = mapped_column(RowKey, primary_key=True, autoincrement=False)
     payload: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
     tcn: Mapped[str] = mapped_column(String(40), nullable=False)
     booking_ori: Mapped[str] = mapped_column(String(9), nullable=False)
-    event_time: Mapped[dt.datetime] = mapped_column(DateTime(), nullable=False)
+    event_us: Mapped[int] = mapped_column(BigInteger, nullable=False)  # µs since 1970, UTC
     sender: Mapped[str] = mapped_column(String(64), nullable=False)
     recipient: Mapped[str] = mapped_column(String(64), nullable=False)
     transfer: Mapped[str] = mapped_column(String(32), nullable=False)
@@ -45,14 +48,14 @@ class LedgerEntryRow(Base):
 
     __table_args__ = (
         Index("ix_ledger_entry_tcn", "tcn"),
-        Index("ix_ledger_entry_ori_time", "booking_ori", "event_time"),
+        Index("ix_ledger_entry_ori_time", "booking_ori", "event_us"),
     )
 
 
 class LedgerNodeRow(Base):
     __tablename__ = "ledger_node"
 
-    key: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    key: Mapped[int] = mapped_column(RowKey, primary_key=True, autoincrement=False)
     hash: Mapped[bytes] = mapped_column(LargeBinary(32), nullable=False)
 
 
@@ -81,8 +84,3 @@ NODE_TABLE = cast(Table, LedgerNodeRow.__table__)
 STATE_TABLE = cast(Table, LedgerStateRow.__table__)
 CHECKPOINT_TABLE = cast(Table, LedgerCheckpointRow.__table__)
 LEDGER_TABLES = (ENTRY_TABLE, NODE_TABLE, STATE_TABLE, CHECKPOINT_TABLE)
-
-
-def create_ledger_tables(bind: Engine | Connection) -> None:
-    """Create the ledger's tables where missing (until the store's migrations take over)."""
-    Base.metadata.create_all(bind, tables=list(LEDGER_TABLES))

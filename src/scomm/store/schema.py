@@ -9,16 +9,17 @@ from __future__ import annotations
 
 import importlib
 from importlib.resources import files
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.autogenerate import compare_metadata
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, MetaData
 
 from scomm.store.database import Base
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+
+# Alembic is imported inside the functions: worker processes import scomm.store and should not
+# pay for the migration machinery they never run.
 
 TABLE_MODULES = (
     "scomm.store.work_tables",
@@ -37,6 +38,8 @@ def metadata() -> MetaData:
 
 def alembic_config(engine: Engine | None = None) -> Config:
     """An Alembic configuration pointing at the packaged migrations (and ``engine``)."""
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(files("scomm.store") / "migrations"))
     if engine is not None:
@@ -48,6 +51,8 @@ def alembic_config(engine: Engine | None = None) -> Config:
 
 def head_revision() -> str:
     """The newest migration shipped with this scomm."""
+    from alembic.script import ScriptDirectory
+
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     if head is None:  # pragma: no cover - the package always ships migrations
         raise RuntimeError("scomm ships no migrations")
@@ -56,12 +61,16 @@ def head_revision() -> str:
 
 def current_revision(engine: Engine) -> str | None:
     """The migration the database is at (``None``: never migrated)."""
+    from alembic.runtime.migration import MigrationContext
+
     with engine.connect() as conn:
         return MigrationContext.configure(conn).get_current_revision()
 
 
 def upgrade_to_head(engine: Engine) -> str:
     """Create or upgrade the database to the newest schema; returns that revision."""
+    from alembic import command
+
     config = alembic_config(engine)
     with engine.begin() as conn:
         config.attributes["connection"] = conn
@@ -71,6 +80,9 @@ def upgrade_to_head(engine: Engine) -> str:
 
 def schema_differences(engine: Engine) -> list[Any]:
     """What Alembic's autogenerate sees between the models and the database (empty: in step)."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
     with engine.connect() as conn:
         context = MigrationContext.configure(conn, opts={"compare_type": True})
         return list(compare_metadata(context, metadata()))

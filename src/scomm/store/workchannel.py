@@ -41,7 +41,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from scomm.store.database import read_only
+from scomm.store.database import begin, read_only
 from scomm.store.work_tables import KEY_LENGTH, STAGE_LENGTH, DeadLetter, ProcessedRecord, WorkItem
 
 Executor = Session | Connection
@@ -241,7 +241,7 @@ class WorkChannel:
             )
         )
         leases: list[Lease] = []
-        with self.engine.begin() as conn:
+        with begin(self.engine) as conn:
             rows = conn.execute(statement).all()
             for row in sorted(rows, key=lambda r: int(r.id)):
                 lease = Lease(
@@ -280,11 +280,15 @@ class WorkChannel:
         if leases:
             self._run(session, lambda ex: self._ack(ex, leases, record))
 
-    def _ack(self, ex: Executor, leases: Sequence[Lease], record: bool) -> None:
+    def _ack(self, ex: Connection, leases: Sequence[Lease], record: bool) -> None:
         fences = [(lease.id, lease.delivery) for lease in leases]
         gone = ex.execute(
             delete(ITEMS)
-            .where(tuple_(ITEMS.c.id, ITEMS.c.deliveries).in_(fences))
+            .where(
+                # id IN lets SQLite use the primary key; the row-value IN alone scans.
+                ITEMS.c.id.in_([lease.id for lease in leases]),
+                tuple_(ITEMS.c.id, ITEMS.c.deliveries).in_(fences),
+            )
             .returning(ITEMS.c.id)
         ).all()
         if len(gone) != len(leases):
@@ -313,7 +317,7 @@ class WorkChannel:
         attempts = lease.attempts + 1
         now = self.clock()
 
-        def apply(ex: Executor) -> str:
+        def apply(ex: Connection) -> str:
             if attempts >= self.retry.max_attempts:
                 self._bury(ex, lease, error, now, attempts)
                 return "dead"
@@ -337,7 +341,7 @@ class WorkChannel:
     def extend(self, lease: Lease, lease_seconds: float) -> Lease:
         """Keep holding a lease for ``lease_seconds`` more from now.  Raises LeaseLost."""
         expires = self.clock() + lease_seconds
-        with self.engine.begin() as conn:
+        with begin(self.engine) as conn:
             changed = conn.execute(
                 update(ITEMS)
                 .where(ITEMS.c.id == lease.id, ITEMS.c.deliveries == lease.delivery)
@@ -424,7 +428,7 @@ class WorkChannel:
         if ids is not None:
             condition.append(DEAD.c.id.in_(list(ids)))
         now = self.clock()
-        with self.engine.begin() as conn:
+        with begin(self.engine) as conn:
             rows = conn.execute(
                 delete(DEAD).where(*condition).returning(DEAD.c.stage, DEAD.c.key, DEAD.c.payload)
             ).all()
@@ -443,7 +447,7 @@ class WorkChannel:
     # -- internals ---------------------------------------------------------------------------
 
     def _bury(
-        self, ex: Executor, lease: Lease, error: str, now: float, attempts: int | None = None
+        self, ex: Connection, lease: Lease, error: str, now: float, attempts: int | None = None
     ) -> None:
         row = ex.execute(
             delete(ITEMS)
@@ -467,8 +471,12 @@ class WorkChannel:
             )
         )
 
-    def _run(self, session: Executor | None, work: Callable[[Executor], T]) -> T:
+    def _run(self, session: Executor | None, work: Callable[[Connection], T]) -> T:
+        if isinstance(session, Session):
+            # Core statements on the session's own connection (same transaction) skip the
+            # ORM's per-statement work, which costs more than the statements themselves.
+            return work(session.connection())
         if session is not None:
             return work(session)
-        with self.engine.begin() as conn:
+        with begin(self.engine) as conn:
             return work(conn)

@@ -74,16 +74,23 @@ def describe(error: BaseException) -> str:
     return "".join(lines[-6:]).strip()
 
 
-def _prepare(handler: AnyHandler, lease: Lease) -> Any:
-    return handler.prepare(lease) if isinstance(handler, TwoPhaseHandler) else None
+@dataclass(frozen=True)
+class _OnePhase:
+    """A plain handler seen as a two-phase one with nothing to prepare."""
+
+    handler: Handler
+
+    def prepare(self, lease: Lease) -> None:
+        return None
+
+    def apply(self, session: Session, lease: Lease, prepared: Any) -> Iterable[Message] | None:
+        return self.handler(session, lease)
 
 
-def _apply(
-    handler: AnyHandler, session: Session, lease: Lease, prepared: Any
-) -> Iterable[Message] | None:
-    if isinstance(handler, TwoPhaseHandler):
-        return handler.apply(session, lease, prepared)
-    return handler(session, lease)
+def two_phase(handler: AnyHandler) -> TwoPhaseHandler:
+    # Checked once per batch: a runtime Protocol isinstance check is slow enough to matter
+    # when made per message.
+    return handler if isinstance(handler, TwoPhaseHandler) else _OnePhase(handler)
 
 
 def process_batch(
@@ -92,11 +99,12 @@ def process_batch(
     """Apply ``handler`` to leased messages of one stage and settle every lease."""
     if not leases:
         return BatchResult()
+    stage = two_phase(handler)
     prepared: dict[int, Any] = {}
     failed: dict[int, BaseException] = {}
     for lease in leases:
         try:
-            prepared[lease.id] = _prepare(handler, lease)
+            prepared[lease.id] = stage.prepare(lease)
         except Exception as error:
             failed[lease.id] = error
     ready = [lease for lease in leases if lease.id not in failed]
@@ -105,45 +113,42 @@ def process_batch(
         if lease.id in failed:
             result += _fail(channel, lease, failed[lease.id])
     try:
-        return result + _together(channel, ready, handler, prepared)
+        return result + _together(channel, ready, stage, prepared)
     except Exception:
         pass  # redo one by one below; the failed transaction changed nothing
     for lease in ready:
-        result += _alone(channel, lease, handler, prepared[lease.id])
+        result += _alone(channel, lease, stage, prepared[lease.id])
     return result
 
 
 def _together(
-    channel: WorkChannel, leases: Sequence[Lease], handler: AnyHandler, prepared: dict[int, Any]
+    channel: WorkChannel,
+    leases: Sequence[Lease],
+    handler: TwoPhaseHandler,
+    prepared: dict[int, Any],
 ) -> BatchResult:
+    """The fast path: the whole batch in one transaction.  It does not look for duplicates
+    first; recording them fails the ack (AlreadyProcessed), and the slow path sorts them out."""
     if not leases:
         return BatchResult()
-    stage = leases[0].stage
     with transaction(channel.engine) as session:
-        seen = channel.processed_keys(stage, (lease.key for lease in leases), session)
-        fresh: list[Lease] = []
-        repeats: list[Lease] = []
         outgoing: list[Message] = []
         for lease in leases:
-            if lease.key in seen:
-                repeats.append(lease)
-                continue
-            seen.add(lease.key)
-            outgoing.extend(_apply(handler, session, lease, prepared[lease.id]) or ())
-            fresh.append(lease)
+            outgoing.extend(handler.apply(session, lease, prepared[lease.id]) or ())
         channel.put_many(outgoing, session)
-        channel.ack_many(fresh, session)
-        channel.ack_many(repeats, session, record=False)
-    return BatchResult(done=len(fresh), skipped=len(repeats))
+        channel.ack_many(leases, session)
+    return BatchResult(done=len(leases))
 
 
-def _alone(channel: WorkChannel, lease: Lease, handler: AnyHandler, prepared: Any) -> BatchResult:
+def _alone(
+    channel: WorkChannel, lease: Lease, handler: TwoPhaseHandler, prepared: Any
+) -> BatchResult:
     try:
         with transaction(channel.engine) as session:
             if channel.processed(lease.stage, lease.key, session):
                 channel.ack(lease, session, record=False)
                 return BatchResult(skipped=1)
-            channel.put_many(_apply(handler, session, lease, prepared) or (), session)
+            channel.put_many(handler.apply(session, lease, prepared) or (), session)
             channel.ack(lease, session)
         return BatchResult(done=1)
     except LeaseLost:

@@ -29,7 +29,7 @@ from scomm.biometrics.features.params import StageParams
 class FilterParams(StageParams):
     border: float = 14.0
     """Minimum distance (pixels) from the background."""
-    spur: float = 1.4
+    spur: float = 1.0
     """Short-ridge / spur length, in ridge periods."""
     bridge: float = 1.6
     """Bridge length between two bifurcations, in ridge periods."""

@@ -1,7 +1,8 @@
 """Ridge frequency: the distance between ridges, measured block by block across the ridges.
 
 For each foreground block the grey levels are averaged along the ridge direction and sampled
-across it (the "x-signature"); the mean spacing of its peaks is the local ridge period. The
+across it (the "x-signature"); twice the mean spacing of its mean crossings is the local ridge
+period. The
 image's median period then tunes the enhancement filters.
 """
 
@@ -82,17 +83,26 @@ def _block_periods(
                 signature[k] = acc / cnt
             if not ok:
                 continue
+            # Light smoothing, then the mean crossings: pores and noise inside a ridge do not
+            # cross the mean, so they are not mistaken for extra ridges.
+            mean = 0.0
+            for k in range(length):
+                mean += signature[k]
+            mean /= length
             first = -1
             last = -1
-            peaks = 0
+            crossings = 0
+            prev = (signature[0] + signature[1]) / 2.0 - mean
             for k in range(1, length - 1):
-                if signature[k] > signature[k - 1] and signature[k] >= signature[k + 1]:
+                cur = (signature[k - 1] + 2.0 * signature[k] + signature[k + 1]) / 4.0 - mean
+                if (prev < 0.0) != (cur < 0.0):
                     if first < 0:
                         first = k
                     last = k
-                    peaks += 1
-            if peaks >= 2:
-                period = (last - first) / (peaks - 1)
+                    crossings += 1
+                prev = cur
+            if crossings >= 3:
+                period = 2.0 * (last - first) / (crossings - 1)
                 if min_period <= period <= max_period:
                     out[bi, bj] = period
     return out

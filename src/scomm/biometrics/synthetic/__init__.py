@@ -1,0 +1,34 @@
+"""Synthetic fingerprints with known truth (issue 7, point 1).
+
+* :func:`generate_master` - the master print of one (seed, identity, finger): pattern class,
+  singular points, orientation and ridge-period maps, an AM-FM phase field whose spiral
+  singularities are the ground-truth minutiae.
+* :func:`render_impression` - any number of live-scan impressions of a master (placement,
+  elastic distortion, partial contact, dry/wet skin, sensor noise), with the minutiae mapped in.
+* :func:`synthesize_template` / :func:`template_impression` - minutiae sets with realistic
+  statistics and no image, for filling very large galleries cheaply.
+"""
+
+from scomm.biometrics.synthetic.impression import (
+    DEFAULT_SIZE,
+    Capture,
+    Impression,
+    render_impression,
+)
+from scomm.biometrics.synthetic.master import MasterPrint, generate_master
+from scomm.biometrics.synthetic.minutiae import BIFURCATION, ENDING, GroundTruthMinutiae
+from scomm.biometrics.synthetic.pattern import PatternClass, SingularPoint
+
+__all__ = [
+    "BIFURCATION",
+    "DEFAULT_SIZE",
+    "ENDING",
+    "Capture",
+    "GroundTruthMinutiae",
+    "Impression",
+    "MasterPrint",
+    "PatternClass",
+    "SingularPoint",
+    "generate_master",
+    "render_impression",
+]

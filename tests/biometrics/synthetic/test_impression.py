@@ -1,0 +1,73 @@
+"""Impressions: deterministic live-scan images whose truth follows the skin."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from scomm.biometrics.synthetic import generate_master, render_impression
+from scomm.biometrics.synthetic.master import MasterPrint
+
+
+@pytest.fixture(scope="module")
+def master() -> MasterPrint:
+    return generate_master(5, 17, 2)
+
+
+def test_impression_is_a_400x400_uint8_flat_with_dark_ridges(master: MasterPrint) -> None:
+    imp = render_impression(master, 0)
+    assert imp.image.shape == (400, 400)
+    assert imp.image.dtype == np.uint8
+    centre = imp.image[150:250, 150:250]
+    corner = imp.image[:30, :30]
+    assert float(corner.mean()) > 180  # light background
+    assert float(np.percentile(centre, 10)) < 130  # dark ridges
+    assert float(centre.std()) > 25
+
+
+def test_same_index_same_image_other_index_other_image(master: MasterPrint) -> None:
+    a = render_impression(master, 1)
+    b = render_impression(master, 1)
+    c = render_impression(master, 2)
+    assert np.array_equal(a.image, b.image)
+    assert a.minutiae.same_as(b.minutiae)
+    assert not np.array_equal(a.image, c.image)
+
+
+def test_minutiae_inside_the_image_and_most_of_the_master_seen(master: MasterPrint) -> None:
+    counts = []
+    for index in range(4):
+        imp = render_impression(master, index)
+        m = imp.minutiae
+        assert np.all((m.x >= 0) & (m.x <= 399) & (m.y >= 0) & (m.y <= 399))
+        counts.append(len(m))
+    assert min(counts) >= 15 and max(counts) <= len(master.minutiae)
+
+
+def test_truth_moves_with_the_skin(master: MasterPrint) -> None:
+    """Ridge endings of the master stay ridge endings in the impression's grey levels."""
+    agree, total = 0, 0
+    for index in range(3):
+        imp = render_impression(master, index)
+        m = imp.minutiae
+        grey = imp.image.astype(np.float32)
+        ahead = grey[
+            np.clip(np.round(m.y + 4 * np.sin(m.theta)).astype(int), 0, 399),
+            np.clip(np.round(m.x + 4 * np.cos(m.theta)).astype(int), 0, 399),
+        ]
+        side = grey[
+            np.clip(np.round(m.y + 4.5 * np.sin(m.theta + np.pi / 2)).astype(int), 0, 399),
+            np.clip(np.round(m.x + 4.5 * np.cos(m.theta + np.pi / 2)).astype(int), 0, 399),
+        ]
+        # an ending has ridge (dark) ahead and valley (light) beside; a bifurcation the reverse
+        dark_ahead = ahead < side
+        agree += int(np.count_nonzero(dark_ahead == (m.kind == 0)))
+        total += len(m)
+    assert agree / total > 0.75
+
+
+def test_bad_arguments_are_rejected(master: MasterPrint) -> None:
+    with pytest.raises(ValueError, match="index"):
+        render_impression(master, -1)
+    with pytest.raises(ValueError, match="size"):
+        render_impression(master, 0, size=(10, 400))
