@@ -60,6 +60,6 @@ def test_bad_counts_are_refused(tmp_path: Path) -> None:
 def test_out_must_be_a_folder(tmp_path: Path) -> None:
     target = tmp_path / "file.txt"
     target.write_text("not a folder")
-    result = runner.invoke(app, ["synth-fingerprints", "--identities", "1", str(target)])
+    result = runner.invoke(app, ["fingerprint", "synth", "--identities", "1", str(target)])
     assert result.exit_code != 0
     assert "not a folder" in result.output
