@@ -26,6 +26,7 @@ from datetime import datetime
 from typing import TypeVar, cast
 
 from sqlalchemy import (
+    ColumnElement,
     Connection,
     Engine,
     Table,
@@ -129,6 +130,16 @@ class DeadLetterInfo:
     error: str | None
     enqueued_at: float
     died_at: float
+
+
+def _held(lease: Lease) -> tuple[ColumnElement[bool], ...]:
+    """The item still carries this delivery and nobody released it (a failed lease is
+    released: its holder may not ack or fail it again)."""
+    return (
+        ITEMS.c.id == lease.id,
+        ITEMS.c.deliveries == lease.delivery,
+        ITEMS.c.lease_owner.is_not(None),
+    )
 
 
 def default_worker_id() -> str:
@@ -288,6 +299,7 @@ class WorkChannel:
                 # id IN lets SQLite use the primary key; the row-value IN alone scans.
                 ITEMS.c.id.in_([lease.id for lease in leases]),
                 tuple_(ITEMS.c.id, ITEMS.c.deliveries).in_(fences),
+                ITEMS.c.lease_owner.is_not(None),
             )
             .returning(ITEMS.c.id)
         ).all()
@@ -323,7 +335,7 @@ class WorkChannel:
                 return "dead"
             changed = ex.execute(
                 update(ITEMS)
-                .where(ITEMS.c.id == lease.id, ITEMS.c.deliveries == lease.delivery)
+                .where(*_held(lease))
                 .values(
                     attempts=attempts,
                     lease_owner=None,
@@ -344,7 +356,7 @@ class WorkChannel:
         with begin(self.engine) as conn:
             changed = conn.execute(
                 update(ITEMS)
-                .where(ITEMS.c.id == lease.id, ITEMS.c.deliveries == lease.delivery)
+                .where(*_held(lease))
                 .values(available_at=expires)
                 .returning(ITEMS.c.id)
             ).first()
@@ -449,11 +461,7 @@ class WorkChannel:
     def _bury(
         self, ex: Connection, lease: Lease, error: str, now: float, attempts: int | None = None
     ) -> None:
-        row = ex.execute(
-            delete(ITEMS)
-            .where(ITEMS.c.id == lease.id, ITEMS.c.deliveries == lease.delivery)
-            .returning(ITEMS)
-        ).first()
+        row = ex.execute(delete(ITEMS).where(*_held(lease)).returning(ITEMS)).first()
         if row is None:
             raise LeaseLost(f"lease on item {lease.id} no longer held")
         values = row._mapping
