@@ -252,6 +252,8 @@ class WorkChannel:
             )
         )
         leases: list[Lease] = []
+        if not self._anything_due(stage, now):
+            return leases
         with begin(self.engine) as conn:
             rows = conn.execute(statement).all()
             for row in sorted(rows, key=lambda r: int(r.id)):
@@ -275,6 +277,12 @@ class WorkChannel:
                 else:
                     leases.append(lease)
         return leases
+
+    def _anything_due(self, stage: str, now: float) -> bool:
+        """A cheap read first: an idle poll must not take SQLite's write lock (or a turn)."""
+        probe = select(ITEMS.c.id).where(ITEMS.c.stage == stage, ITEMS.c.available_at <= now)
+        with read_only(self.engine).connect() as conn:
+            return conn.execute(probe.limit(1)).first() is not None
 
     def ack(self, lease: Lease, session: Executor | None = None, record: bool = True) -> None:
         """The message is done: remove it and (``record``) mark (stage, key) processed."""
