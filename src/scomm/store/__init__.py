@@ -17,15 +17,15 @@ from scomm.store.schema import (
     schema_differences,
     upgrade_to_head,
 )
-from scomm.store.workchannel import (
+from scomm.store.work_values import (
     AlreadyProcessed,
     DeadLetterInfo,
     Lease,
     LeaseLost,
     Message,
     RetryPolicy,
-    WorkChannel,
 )
+from scomm.store.workchannel import WorkChannel
 from scomm.store.worker import BatchResult, Handler, TwoPhaseHandler, Worker, process_batch
 
 __all__ = [
