@@ -85,7 +85,7 @@ def test_a_refused_transfer_is_logged_and_not_sent(replay: Replay) -> None:
     assert replay.channel.depths().get(routing.IDENT, {}).get("done", 0) == 0
     from scomm.ledger import Ledger
 
-    log = Ledger(replay.engine, replay.data_dir / "keys", create_tables=False)
+    log = Ledger(replay.engine, replay.data_dir / "keys", migrate=False)
     for row in early:
         tcn = replay.world.booking(row).tcn
         to_ident = [r.event for r in log.entries_for_tcn(tcn) if r.event.recipient == "DHS-IDENT"]

@@ -22,7 +22,7 @@ def outcomes(replay: Replay) -> dict[str, BookingOutcome]:
 
 
 def ledger(replay: Replay) -> Ledger:
-    return Ledger(replay.engine, replay.data_dir / "keys", create_tables=False)
+    return Ledger(replay.engine, replay.data_dir / "keys", migrate=False)
 
 
 def test_bookings_get_answers_matches_and_detainers_as_the_world_says(replay: Replay) -> None:

@@ -78,7 +78,7 @@ def check_exactly_once(replay: Any, tcns: list[str]) -> None:
         ).scalars()
         answers = Counter(key.split("|")[1] for key in answered if key.endswith(("|SRE", "|ERRT")))
     assert set(answers) == set(tcns) and set(answers.values()) == {1}
-    log = Ledger(replay.engine, replay.data_dir / "keys", create_tables=False)
+    log = Ledger(replay.engine, replay.data_dir / "keys", migrate=False)
     assert log.verify().problem_count == 0
     for tcn in tcns:
         sent = Counter(

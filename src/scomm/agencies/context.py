@@ -81,7 +81,7 @@ class RunContexts:
         self.channel = channel
         self.data_dir = data_dir
         self.registry = registry or Registry.shipped()
-        self.ledger = ledger or Ledger(channel.engine, data_dir / "keys", create_tables=False)
+        self.ledger = ledger or Ledger(channel.engine, data_dir / "keys", migrate=False)
         self._cache: dict[str, RunContext] = {}
 
     def parameters(self, run_id: str) -> dict[str, Any]:

@@ -74,7 +74,7 @@ def _fail(message: str) -> typer.Exit:
 def init(directory: DataDir = None) -> None:
     """Create the data directory: database (migrated), ledger signing key, gallery folder."""
     root, _, engine = _open(directory)
-    ledger = Ledger(engine, root / "keys", create_tables=False)
+    ledger = Ledger(engine, root / "keys", migrate=False)
     verifier = ledger.verifier
     (root / "galleries" / "default").mkdir(parents=True, exist_ok=True)
     console.print(f"data directory {root}")
@@ -195,7 +195,7 @@ def submit(
     worker.runner.process(received)
     worker.stages = STAGES
     worker.run()
-    ledger = Ledger(engine, root / "keys", create_tables=False)
+    ledger = Ledger(engine, root / "keys", migrate=False)
     table = Table(title="ledger entries this booking caused")
     for column in ("#", "time (UTC)", "message", "from", "to", "allowed", "rules"):
         table.add_column(column)
@@ -283,5 +283,5 @@ def status(directory: DataDir = None) -> None:
     for row in run_counts(engine):
         runs.add_row(*(f"{v:,}" if isinstance(v, int) else str(v) for v in row.values()))
     console.print(runs)
-    ledger = Ledger(engine, root / "keys", create_tables=False)
+    ledger = Ledger(engine, root / "keys", migrate=False)
     console.print(f"ledger: {ledger.size():,} entries")
