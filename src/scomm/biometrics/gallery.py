@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import numpy.typing as npt
 
-from scomm.biometrics.index import IndexParams, LshIndex, cylinder_codes
+from scomm.biometrics.index import NO_KEY, IndexParams, LshIndex, cylinder_keys
 from scomm.biometrics.template import Template, TemplateError
 from scomm.domain import FingerPosition
 
@@ -39,6 +39,7 @@ RECORD = np.dtype(
 PENDING_SHARE = 0.05
 """Rebuild the index once the templates enrolled since the last build exceed this share."""
 MIN_PENDING = 2000
+_STORED_NO_KEY = 0xFFFFFFFF
 
 
 class GalleryError(ValueError):
@@ -59,10 +60,10 @@ class Gallery:
         self._fingers: dict[int, dict[int, int]] = {}
         """Live templates: subject number -> finger position -> record number."""
         self._blob: np.memmap | npt.NDArray[np.uint8] = np.zeros(0, dtype=np.uint8)
-        self._codes = np.zeros(0, dtype=np.uint64)
-        self._dirs = np.zeros(0, dtype=np.uint8)
-        self._code_owner = np.zeros(0, dtype=np.int64)
-        self._pending_codes: list[tuple[int, npt.NDArray[np.uint64], npt.NDArray[np.uint8]]] = []
+        self._keys = np.zeros((0, params.tables), dtype=np.uint32)
+        """Every indexed cylinder's LSH keys (``NO_KEY`` stored as 2**32 - 1), for rebuilds."""
+        self._key_owner = np.zeros(0, dtype=np.int32)
+        self._pending_keys: list[tuple[int, npt.NDArray[np.int64]]] = []
         self._pending_blobs: list[bytes] = []
         self._blob_size = 0
         self._index: LshIndex | None = None
@@ -115,21 +116,21 @@ class Gallery:
         for number in np.flatnonzero(self._records["live"]):
             rec = self._records[number]
             self._fingers.setdefault(int(rec["subject"]), {})[int(rec["position"])] = int(number)
-        self._codes = np.load(folder / "codes.npy", mmap_mode="r")
-        self._dirs = np.load(folder / "dirs.npy", mmap_mode="r")
-        self._code_owner = np.load(folder / "owners.npy", mmap_mode="r")
+        self._keys = np.load(folder / "keys.npy", mmap_mode="r")
+        self._key_owner = np.load(folder / "owners.npy", mmap_mode="r")
         self._indexed = int(json.loads((folder / "gallery.json").read_text())["indexed"])
         if self._indexed:
             self._index = LshIndex(
                 self.params,
+                np.load(folder / "index_bases.npy"),
                 np.load(folder / "index_offsets.npy", mmap_mode="r"),
                 np.load(folder / "index_postings.npy", mmap_mode="r"),
-                self._indexed,
+                np.load(folder / "index_scale.npy"),
             )
 
     def flush(self) -> None:
         """Write pending enrolments and deletions; rebuild the index if it lags behind."""
-        if self._pending_codes or self._indexed != len(self._records):
+        if self._pending_keys or self._indexed != len(self._records):
             self._rebuild_index()
         if not self._dirty:
             return
@@ -147,20 +148,21 @@ class Gallery:
             else np.zeros(0, dtype=np.uint8)
         )
         _save(folder / "records.npy", self._records)
-        _save(folder / "codes.npy", self._codes)
-        _save(folder / "dirs.npy", self._dirs)
-        _save(folder / "owners.npy", self._code_owner)
+        _save(folder / "keys.npy", self._keys)
+        _save(folder / "owners.npy", self._key_owner)
         if self._index is not None:
+            _save(folder / "index_bases.npy", self._index.bases)
             _save(folder / "index_offsets.npy", self._index.offsets)
             _save(folder / "index_postings.npy", self._index.postings)
+            _save(folder / "index_scale.npy", self._index.scale)
         (folder / "subjects.json").write_text(json.dumps(self._subjects))
         meta = {
             "format": FORMAT,
             "version": FORMAT_VERSION,
             "index": {
                 "tables": self.params.tables,
-                "bits": self.params.bits,
-                "min_set_bits": self.params.min_set_bits,
+                "hashes": self.params.hashes,
+                "min_set_cells": self.params.min_set_cells,
                 "seed": self.params.seed,
             },
             "indexed": self._indexed,
@@ -211,8 +213,7 @@ class Gallery:
             self._blob_size += len(blob)
             self._pending_blobs.append(blob)
             enrolled[pos] = number
-            codes, dirs = cylinder_codes(template)
-            self._pending_codes.append((number, codes, dirs))
+            self._pending_keys.append((number, cylinder_keys(template, pos, self.params)))
         self._records = np.concatenate([self._records, new])
         self._dirty = True
         if len(self._records) - self._indexed > max(MIN_PENDING, PENDING_SHARE * self._indexed):
@@ -229,20 +230,16 @@ class Gallery:
         return True
 
     def _rebuild_index(self) -> None:
-        if self._pending_codes:
-            owners = [np.full(len(c), n, dtype=np.int64) for n, c, _ in self._pending_codes]
-            self._codes = np.concatenate([self._codes, *(c for _, c, _ in self._pending_codes)])
-            self._dirs = np.concatenate([self._dirs, *(d for _, _, d in self._pending_codes)])
-            self._code_owner = np.concatenate([self._code_owner, *owners])
-            self._pending_codes = []
-        positions = self._records["position"][self._code_owner]
+        if self._pending_keys:
+            owners = [np.full(len(k), n, dtype=np.int32) for n, k in self._pending_keys]
+            stored = [np.where(k == NO_KEY, _STORED_NO_KEY, k) for _, k in self._pending_keys]
+            self._keys = np.concatenate([self._keys, *stored]).astype(np.uint32)
+            self._key_owner = np.concatenate([self._key_owner, *owners])
+            self._pending_keys = []
+        keys = np.asarray(self._keys).astype(np.int64)
+        keys[keys == _STORED_NO_KEY] = NO_KEY
         self._index = LshIndex.build(
-            np.asarray(self._code_owner),
-            np.asarray(self._codes),
-            np.asarray(self._dirs),
-            positions,
-            len(self._records),
-            self.params,
+            np.asarray(self._key_owner).astype(np.int64), keys, len(self._records), self.params
         )
         self._indexed = len(self._records)
         self._dirty = True

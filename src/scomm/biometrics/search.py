@@ -23,7 +23,6 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from scomm.biometrics.gallery import Gallery
-from scomm.biometrics.index import cylinder_codes
 from scomm.biometrics.matcher import Comparator
 from scomm.biometrics.template import Minutia, MinutiaType, Template
 from scomm.biometrics.thresholds import threshold_for_fmr
@@ -88,8 +87,7 @@ class Searcher:
             if exhaustive or g.index is None:
                 numbers = np.flatnonzero(live & (positions == pos))
             else:
-                codes, dirs = cylinder_codes(template)
-                numbers = g.index.candidates(codes, dirs, pos, self.candidates_per_finger, live)
+                numbers = g.index.candidates(template, pos, self.candidates_per_finger, live)
                 late = np.arange(g.indexed, live.size)
                 late = late[live[late] & (positions[late] == pos)]
                 numbers = np.concatenate([numbers, late])
