@@ -118,8 +118,9 @@ def cylinder_keys(
         )
         for turn in range(-spread, spread + 1)
     ]
-    keys: npt.NDArray[np.int64] = np.concatenate(parts)
-    return keys[(keys != NO_KEY).any(axis=1)]
+    keys = np.concatenate(parts)
+    kept: npt.NDArray[np.int64] = keys[(keys != NO_KEY).any(axis=1)]
+    return kept
 
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
