@@ -127,8 +127,9 @@ _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 
 
 def bucket_bits(postings_per_table: int) -> int:
-    """log2 of the buckets per table: about two postings a bucket, at least 2**10."""
-    return max(10, int(np.ceil(np.log2(max(postings_per_table, 1) / 2))))
+    """log2 of the buckets per table: about four postings a bucket, at least 2**10 (fewer
+    buckets merge unrelated keys; more cost 4 bytes each)."""
+    return max(10, int(np.ceil(np.log2(max(postings_per_table, 1) / 4))))
 
 
 @numba.njit(cache=True)
