@@ -17,7 +17,7 @@ import numpy as np
 from PIL import Image
 
 from scomm.domain import TEN_FINGERS, Booking, Charge, FingerPosition, Ori, Person, Race, Sex, Tcn
-from scomm.ebts import build_car, encode_wsq, parse, read_car_facts, validate
+from scomm.ebts import build_car, encode_wsq, finger_images, parse, read_car_facts, validate
 
 SHARED = Path(__file__).parents[1].parent / "shared" / "data"
 TARGET_SECONDS = 1.5
@@ -62,6 +62,9 @@ def main() -> None:
     encode_rate, _ = rate(lambda i: build_car(booking(i), pixels).to_bytes())
     tx = parse(car)
     validate_rate, _ = rate(lambda i: validate(tx))
+    infos = list(finger_images(tx).values())
+    decode_rate, _ = rate(lambda i: [info.pixels() for info in infos])
+    decode_here_rate, _ = rate(lambda i: [info.pixels(isolated=False) for info in infos])
 
     rows = [
         ("parse (10-print CAR)", parse_rate, parse_rate * megabytes),
@@ -70,6 +73,8 @@ def main() -> None:
         ("build 2-print CAR (WSQ given)", build_two_rate, None),
         ("build 10-print CAR + WSQ encode", encode_rate, encode_rate * megabytes),
         ("validate against EBTS 9.1", validate_rate, None),
+        ("decode 10 WSQ (helper process)", decode_rate, None),
+        ("decode 10 WSQ (in process)", decode_here_rate, None),
     ]
     print(f"CAR with ten WSQ prints: {len(car):,} bytes")
     print(f"{'operation':34} {'tx/s':>10} {'MB/s':>10}")
@@ -87,6 +92,8 @@ def main() -> None:
                 "build_2print_tx_per_s": round(build_two_rate, 1),
                 "build_with_wsq_encode_tx_per_s": round(encode_rate, 1),
                 "validate_tx_per_s": round(validate_rate, 1),
+                "decode_10_wsq_per_s": round(decode_rate, 2),
+                "decode_10_wsq_in_process_per_s": round(decode_here_rate, 2),
             }
         )
     )

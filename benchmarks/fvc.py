@@ -15,6 +15,7 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+from rich.progress import track
 
 from scomm.biometrics.features.pipeline import Extractor
 from scomm.biometrics.image import read_image
@@ -45,7 +46,7 @@ def main() -> None:
     templates: dict[tuple[int, int], Template] = {}
     qualities = []
     times = []
-    for path in paths:
+    for path in track(paths, description="extracting", transient=True):
         finger, impression = (int(v) for v in path.stem.split("_"))
         image = read_image(path)
         runs = []

@@ -46,3 +46,23 @@ def test_resolution_is_normalised_to_500_ppi(fvc_image: FingerprintImage) -> Non
     template = Extractor().run(FingerprintImage(big, 1000)).template
     assert (template.width, template.height, template.ppi) == (640, 480, 500)
     assert len(template) >= 10
+
+
+def test_local_period_filter_banks_give_a_comparable_template(fvc_image: FingerprintImage) -> None:
+    from dataclasses import replace
+
+    from scomm.biometrics import compare
+    from scomm.biometrics.features.enhancement import EnhancementParams
+
+    banded = ExtractorParams(enhancement=replace(EnhancementParams(), period_bins=3))
+    a = Extractor(banded).run(fvc_image).template
+    b = Extractor().run(fvc_image).template
+    assert abs(len(a) - len(b)) <= 0.5 * len(b)
+    assert compare(a, b) > 0.1
+
+
+def test_implausible_resolution_is_a_clear_error(fvc_image: FingerprintImage) -> None:
+    from scomm.biometrics import ImageError
+
+    with pytest.raises(ImageError, match="resolution"):
+        Extractor().run(FingerprintImage(fvc_image.pixels, 10))

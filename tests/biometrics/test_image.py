@@ -4,6 +4,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from scomm.biometrics import (
     FingerprintImage,
@@ -90,6 +92,25 @@ def test_blank_and_tiny_images_have_quality_zero(shape: tuple[int, int]) -> None
     assert len(template) == 0
 
 
+def test_noise_is_flagged_unusable() -> None:
+    import cv2
+
+    from scomm.biometrics import is_usable
+
+    rng = np.random.default_rng(7)
+    noise = rng.integers(0, 256, (480, 640), dtype=np.uint8)
+    blurred = np.asarray(cv2.GaussianBlur(noise, (0, 0), 3), dtype=np.uint8)
+    for pixels in (noise, blurred):
+        assert not is_usable(extract(FingerprintImage(pixels)).quality)
+
+
+def test_fvc_prints_are_usable(fvc_dir: Path) -> None:
+    from scomm.biometrics import is_usable
+
+    for name in ("101_1", "104_3", "109_2"):
+        assert is_usable(extract(read_image(fvc_dir / f"{name}.tif")).quality)
+
+
 def test_one_pixel_png_decodes_and_extracts_to_nothing() -> None:
     data = encode_image(FingerprintImage(np.zeros((1, 1), dtype=np.uint8)), "png")
     assert extract(decode_image(data)).quality == 0
@@ -100,3 +121,30 @@ def test_rejects_wrong_pixel_arrays() -> None:
         FingerprintImage(np.zeros((4, 4, 3), dtype=np.uint8))
     with pytest.raises(ImageError, match="ppi"):
         FingerprintImage(np.zeros((4, 4), dtype=np.uint8), 0)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.binary(max_size=400), st.sampled_from([b"", b"II*\x00", b"\x89PNG\r\n\x1a\n", b"\xff\xd8"])
+)
+def test_decoder_never_crashes_on_junk(data: bytes, magic: bytes) -> None:
+    try:
+        image = decode_image(magic + data)
+    except ImageError:
+        return
+    assert image.pixels.ndim == 2
+
+
+def test_absurd_declared_size_is_refused() -> None:
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+        )
+
+    header = struct.pack(">IIBBBBB", 60000, 60000, 8, 0, 0, 0, 0)
+    png = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IEND", b"")
+    with pytest.raises(ImageError, match=r"60000x60000|implausibly large"):
+        decode_image(png)

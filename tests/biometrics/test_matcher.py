@@ -5,12 +5,15 @@ import math
 
 import cv2
 import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from scomm.biometrics import (
     Extractor,
     FingerprintImage,
     Matcher,
     Minutia,
+    MinutiaType,
     Template,
     compare,
     from_iso19794_2,
@@ -86,3 +89,39 @@ def test_empty_templates_score_zero(fvc_templates: Templates) -> None:
     empty = Template.create([], 640, 480)
     assert compare(empty, fvc_templates[101, 1]) == 0.0
     assert compare(empty, empty) == 0.0
+
+
+def test_compare_many_scores_a_gallery_in_order(fvc_templates: Templates) -> None:
+    from scomm.biometrics import Comparator
+
+    gallery = [fvc_templates[k] for k in sorted(fvc_templates)]
+    probe = fvc_templates[103, 2]
+    scores = Comparator().compare_many(probe, gallery)
+    assert scores.shape == (len(gallery),)
+    assert list(scores) == [compare(probe, t) for t in gallery]
+    best = sorted(fvc_templates)[int(scores.argmax())]
+    assert best == (103, 2)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.builds(
+            Minutia,
+            x=st.floats(0, 639),
+            y=st.floats(0, 479),
+            theta=st.floats(0, 6.28),
+            kind=st.sampled_from(list(MinutiaType)),
+            reliability=st.floats(0, 1),
+        ),
+        max_size=80,
+    ),
+    st.lists(st.tuples(st.floats(0, 639), st.floats(0, 479), st.floats(0, 6.28)), max_size=80),
+)
+def test_any_templates_compare_within_bounds(
+    ms: list[Minutia], others: list[tuple[float, float, float]]
+) -> None:
+    a = Template.create(ms, 640, 480)
+    b = Template.create([Minutia(x, y, t, MinutiaType.ENDING, 0.5) for x, y, t in others], 640, 480)
+    assert 0.0 <= compare(a, b) <= 1.0
+    assert 0.0 <= compare(a, a) <= 1.0

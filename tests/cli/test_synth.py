@@ -1,4 +1,4 @@
-"""`scomm synth-fingerprints`: writes PNGs at 500 ppi and the ground truth as JSON."""
+"""`scomm fingerprint synth`: writes PNGs at 500 ppi and the ground truth as JSON."""
 
 from __future__ import annotations
 
@@ -18,7 +18,8 @@ def test_writes_masters_impressions_and_truth(tmp_path: Path) -> None:
     result = runner.invoke(
         app,
         [
-            "synth-fingerprints",
+            "fingerprint",
+            "synth",
             "--identities",
             "2",
             "--fingers",
@@ -45,12 +46,20 @@ def test_writes_masters_impressions_and_truth(tmp_path: Path) -> None:
 
 def test_same_seed_writes_the_same_prints(tmp_path: Path) -> None:
     for name in ("a", "b"):
-        args = ["synth-fingerprints", "--identities", "1", "--fingers", "1", "--impressions", "1"]
+        args = ["fingerprint", "synth", "--identities", "1", "--fingers", "1", "--impressions", "1"]
         assert runner.invoke(app, [*args, "--seed", "3", str(tmp_path / name)]).exit_code == 0
     a = (tmp_path / "a" / "000000_02_0.png").read_bytes()
     assert a == (tmp_path / "b" / "000000_02_0.png").read_bytes()
 
 
 def test_bad_counts_are_refused(tmp_path: Path) -> None:
-    result = runner.invoke(app, ["synth-fingerprints", "--fingers", "11", str(tmp_path)])
+    result = runner.invoke(app, ["fingerprint", "synth", "--fingers", "11", str(tmp_path)])
     assert result.exit_code != 0
+
+
+def test_out_must_be_a_folder(tmp_path: Path) -> None:
+    target = tmp_path / "file.txt"
+    target.write_text("not a folder")
+    result = runner.invoke(app, ["fingerprint", "synth", "--identities", "1", str(target)])
+    assert result.exit_code != 0
+    assert "not a folder" in result.output

@@ -23,7 +23,7 @@ def error_of(data: bytes) -> EbtsError:
 def test_empty_and_garbage() -> None:
     assert "empty" in str(error_of(b""))
     assert error_of(b"hello world").offset == 0
-    assert "XML" not in str(error_of(b"<?xml version='1.0'?><itl/>"))
+    assert "XML (NIEM) encoding" in str(error_of(b"<?xml version='1.0'?><itl/>"))
 
 
 def test_truncated_everywhere(car: bytes) -> None:
@@ -98,3 +98,8 @@ def test_wrong_character_set_is_a_violation(car: bytes) -> None:
     tx = parse(car.replace(b"2.024:M", b"2.024:7", 1))
     problems = [v for v in validate(tx) if v.field == "2.024"]
     assert problems and "not allowed in A field" in problems[0].reason
+
+
+def test_the_xml_file_of_the_test_set_is_named_for_what_it_is(shared_data: Path) -> None:
+    xml = (shared_data / "an2k" / "All-Supported-Records-test-comp.xml").read_bytes()
+    assert "XML (NIEM) encoding" in error_of(xml).reason

@@ -11,6 +11,7 @@ from PIL import Image
 
 from scomm.domain import TEN_FINGERS, Booking, Charge, FingerPosition, Ori, Person, Race, Sex, Tcn
 from scomm.ebts import (
+    BinaryRecord,
     EbtsError,
     build_car,
     encode_wsq,
@@ -18,10 +19,13 @@ from scomm.ebts import (
     parse,
     read_car,
     read_car_facts,
+    read_errt,
+    reject,
     validate,
 )
 
 PACIFIC = dt.timezone(dt.timedelta(hours=-8))
+AT = dt.datetime(2010, 3, 5, 7, 0, tzinfo=dt.UTC)
 
 
 @pytest.fixture(scope="module")
@@ -108,7 +112,12 @@ def test_bad_ori_and_missing_name_are_rejected_with_reasons(
     type2 = tx.tagged(2)
     assert type2 is not None
     bad = tx.with_header_value(8, "ZZ1234567").replace_record(1, type2.without(18))
-    reasons = [v.describe() for v in validate(parse(bad.to_bytes()))]
+    violations = validate(parse(bad.to_bytes()))
+    reasons = [v.describe() for v in violations]
+    errt = reject(bad, violations, tcn="WVIAFIS0Z-0000000001", ori="WVIAFIS0Z", sent_at=AT)
+    answer = read_errt(parse(errt.to_bytes()))
+    assert list(answer.messages) == reasons and answer.envelope.tcr == bad.tcn
+    assert answer.envelope.dai == "ZZ1234567"  # back to whoever sent it
     assert reasons == [
         "record 1 (Type-1) 1.008 ORI: ORI 'ZZ1234567' must start with an NCIC state code"
         " (AL..WY, DC, PR, GM, VI, ...), not 'ZZ'",
@@ -134,3 +143,12 @@ def test_outside_car_reads_without_codes(shared_data: Path) -> None:
     assert facts.unparsed_charges == ("4727442",)
     with pytest.raises(EbtsError):
         facts.booking("x")  # no arrest charge scomm understands
+
+
+def test_a_finger_sent_twice_is_a_violation(prints: dict[FingerPosition, np.ndarray]) -> None:
+    tx = build_car(booking(), {FingerPosition.RIGHT_INDEX: prints[FingerPosition.RIGHT_INDEX]})
+    image = tx.records[2]
+    assert isinstance(image, BinaryRecord)
+    twice = tx.with_record(image.with_idc(2))
+    reasons = [v.describe() for v in validate(twice)]
+    assert reasons == ["record 4 (Type-4) 4.004 FGP: finger position 2 already sent in record 3"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,7 @@ from sqlalchemy import Engine
 
 from scomm.domain import Ori, Tcn
 from scomm.ledger import DisclosureEvent, Ledger
-from scomm.store import make_engine
+from scomm.store import make_engine, upgrade_to_head
 
 ORIS = ("CA0190000", "TX1010000", "VA0070100")
 RECIPIENTS = ("IDENT", "VTICE0900", "CJIS")
@@ -46,9 +47,26 @@ def make_event() -> EventFactory:
     return event
 
 
+@pytest.fixture(scope="session")
+def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite database at the current schema, migrated once and copied for each test."""
+    path = tmp_path_factory.mktemp("template") / "scomm.db"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade_to_head(engine)
+    engine.dispose()
+    return path
+
+
 @pytest.fixture
-def engine(tmp_path: Path) -> Engine:
-    return make_engine(f"sqlite:///{tmp_path / 'ledger.db'}")
+def db_url(tmp_path: Path, migrated_template: Path) -> str:
+    path = tmp_path / "ledger.db"
+    shutil.copyfile(migrated_template, path)
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture
+def engine(db_url: str) -> Engine:
+    return make_engine(db_url)
 
 
 @pytest.fixture

@@ -22,8 +22,8 @@ runner = CliRunner()
 
 
 @pytest.fixture
-def setup(tmp_path: Path, make_event: EventFactory) -> tuple[list[str], Ledger]:
-    url = f"sqlite:///{tmp_path / 'cli.db'}"
+def setup(db_url: str, tmp_path: Path, make_event: EventFactory) -> tuple[list[str], Ledger]:
+    url = db_url
     keys = tmp_path / "keys"
     ledger = Ledger(make_engine(url), keys)
     ledger.append([make_event(i) for i in range(30)])
@@ -121,3 +121,12 @@ def test_bad_input_is_named(setup: tuple[list[str], Ledger], tmp_path: Path) -> 
     bad_key.write_text("garbage\n")
     code, out = invoke("check-proof", str(missing), "--key", str(bad_key))
     assert code == 2 and "bad.pub" in out
+
+
+def test_unsafe_private_key_is_refused_with_a_message(setup: tuple[list[str], Ledger]) -> None:
+    opts, ledger = setup
+    private = ledger.key_dir / "ledger-signing.key"
+    assert ledger.verifier.encode()  # made on first use
+    private.chmod(0o644)
+    code, out = invoke("checkpoint", *opts)
+    assert code == 2 and "chmod 600" in out

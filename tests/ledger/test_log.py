@@ -157,9 +157,9 @@ def _append_from_another_process(url: str, key_dir: str, first: int) -> None:
         )
 
 
-def test_concurrent_writers_in_separate_processes(tmp_path: Path) -> None:
+def test_concurrent_writers_in_separate_processes(db_url: str, tmp_path: Path) -> None:
     """Workers append at the same time: every entry gets its own index, the tree stays whole."""
-    url, keys = f"sqlite:///{tmp_path / 'shared.db'}", tmp_path / "keys"
+    url, keys = db_url, tmp_path / "keys"
     ledger = Ledger(make_engine(url), keys)
     context = multiprocessing.get_context("fork")
     workers = [

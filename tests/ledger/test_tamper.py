@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -96,9 +97,12 @@ def test_inserted_entry_at_the_end(log: Ledger, engine: Engine) -> None:
     assert_names(log.verify(), SIZE, "entry-extra")
 
 
-def replace_tree(engine: Engine, events: list[DisclosureEvent], tmp_path: Path) -> None:
+def replace_tree(
+    engine: Engine, events: list[DisclosureEvent], tmp_path: Path, template: Path
+) -> None:
     """Overwrite the stored tree with a self-consistent one built from ``events``, keeping the
     checkpoints: what someone who can write the database and recompute hashes could do."""
+    shutil.copyfile(template, tmp_path / "forged.db")
     forged_engine = make_engine(f"sqlite:///{tmp_path / 'forged.db'}")
     Ledger(forged_engine, tmp_path / "forger-keys").append(events)
     with forged_engine.connect() as src, engine.begin() as dst:
@@ -108,22 +112,22 @@ def replace_tree(engine: Engine, events: list[DisclosureEvent], tmp_path: Path) 
 
 
 def test_truncated_log_with_its_tree_state(
-    log: Ledger, engine: Engine, make_event: EventFactory, tmp_path: Path
+    log: Ledger, engine: Engine, make_event: EventFactory, tmp_path: Path, migrated_template: Path
 ) -> None:
     """Cut back to 20 entries, with subtrees and tree state to match: the checkpoint of size 30
     still tells."""
-    replace_tree(engine, [make_event(i) for i in range(20)], tmp_path)
+    replace_tree(engine, [make_event(i) for i in range(20)], tmp_path, migrated_template)
     assert_names(log.verify(), 20, "truncated")
 
 
 def test_history_rewritten_with_every_hash_recomputed(
-    log: Ledger, engine: Engine, make_event: EventFactory, tmp_path: Path
+    log: Ledger, engine: Engine, make_event: EventFactory, tmp_path: Path, migrated_template: Path
 ) -> None:
     """Entry 15 replaced, every hash recomputed to match: only the checkpoint of size 30 tells,
     and it bounds the change to entries 10..29 (the checkpoint of size 10 still holds)."""
     assert make_event(15).allowed is False
     events = [make_event(i, allowed=True) if i == 15 else make_event(i) for i in range(SIZE)]
-    replace_tree(engine, events, tmp_path)
+    replace_tree(engine, events, tmp_path, migrated_template)
     report = log.verify()
     assert not report.ok
     problem = next(p for p in report.problems if p.kind == "checkpoint-root")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+
 from scomm.policy import BookingFacts, Transfer, decide, parse_policy, preset
 
 T = Transfer
@@ -122,6 +124,8 @@ def test_at_overrides_the_event_time_and_decide_defaults_to_historical() -> None
     assert not decide(T.PRINTS_TO_IDENT, booking)
     assert decide(T.PRINTS_TO_IDENT, booking, at("2008-11-01"))
     assert decide(T.PRINTS_TO_IDENT, booking, policy=preset("ngi-2013"))
+    with pytest.raises(ValueError, match="timezone-aware"):
+        decide(T.PRINTS_TO_IDENT, booking, dt.datetime(2008, 11, 1))
 
 
 def test_decisions_are_deterministic_and_equal_across_fresh_compilations() -> None:

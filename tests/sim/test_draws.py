@@ -24,3 +24,15 @@ def test_draws_look_uniform_and_depend_on_every_key() -> None:
     assert np.histogram(values, bins=10, range=(0, 1))[0].min() > 9_500
     assert uniform(42, 1, 7) != uniform(42, 7, 1)
     assert uniform(42, 1) != uniform(43, 1)
+
+
+def test_world_draws_match_the_bulk_form() -> None:
+    from scomm.sim.draws import Stream, stream_uniforms
+    from scomm.sim.world import draw_matrix
+
+    persons, rows = np.array([3, 10**9, 0]), np.array([7, 12, -1])
+    bulk = draw_matrix(99, persons, rows)
+    for i, (p, r) in enumerate(zip(persons.tolist(), rows.tolist(), strict=True)):
+        single = stream_uniforms(99, p, r)
+        assert bulk[i].tolist() == list(single)
+        assert single[Stream.DETAINER - 1] == uniform(99, p, r, int(Stream.DETAINER))

@@ -129,7 +129,7 @@ def test_any_text_is_a_scenario_or_a_clear_error(text: str) -> None:
         assert str(err).startswith("fuzz.yaml:")
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=40, deadline=None)
 @given(st.integers(0, 200), st.sampled_from(["", "x", "-1", "[", "{a: 1}", "null", "1e9"]))
 def test_corrupting_a_line_gives_a_clear_error(index: int, junk: str) -> None:
     lines = _text().splitlines()
@@ -140,3 +140,26 @@ def test_corrupting_a_line_gives_a_clear_error(index: int, junk: str) -> None:
         parse_scenario("\n".join(lines), "c.yaml")
     except ScenarioError as err:
         assert str(err).startswith("c.yaml:")
+
+
+def test_scenarios_extend_a_shipped_one() -> None:
+    assert {"profiling-study", "pep-2015"} <= set(scenario_names())
+    base = builtin_scenario(NAME)
+    study = builtin_scenario("profiling-study")
+    assert study.parameters.population.pretext.value.enabled
+    assert study.parameters.ice == base.parameters.ice
+    assert study.parameters.population.male_share == base.parameters.population.male_share
+    pep = builtin_scenario("pep-2015")
+    assert pep.start.isoformat() == "2015-07-02" and pep.parameters == base.parameters
+
+
+def test_extending_an_unknown_scenario_names_the_line() -> None:
+    text = "name: x\ndescription: d\nextends: nope\n"
+    with pytest.raises(ScenarioError, match=r"x\.yaml:3: extends: no shipped scenario 'nope'"):
+        parse_scenario(text, "x.yaml")
+    bad = (
+        "extends: national-2008-2011\nname: y\nparameters:\n  ice:\n"
+        "    removal_lag_days: {value: -1, source: 'test: negative'}\n"
+    )
+    with pytest.raises(ScenarioError, match=r"y\.yaml:5: parameters\.ice\.removal_lag_days"):
+        parse_scenario(bad, "y.yaml")

@@ -43,7 +43,7 @@ def _small() -> tuple[World, dict[str, str], dict[str, int]]:
             people["citizen_in_ident"],
             dt.datetime(2009, 1, 2, 23, 30, tzinfo=UTC),
             victim=True,
-            agency=1,
+            agency="TX1010100",
         ),
         "second": b.booking(
             people["repeat"],
@@ -86,6 +86,8 @@ def test_domain_objects_for_the_replay() -> None:
     assert booking.person.place_of_birth == "MX" and booking.person.race is Race.WHITE
     assert booking.booked_at == dt.datetime(2009, 1, 2, 23, 30, tzinfo=UTC)
     assert booking.charges[0].offense.code == "5499"
+    facts = dict(booking.facts)
+    assert facts == {"offense_group": "traffic", "minor_offense": "1", "ethnicity": "hispanic"}
     repeat = w.booking(rows["first"]).person
     assert repeat.sex is Sex.FEMALE and repeat.race is Race.BLACK and repeat.place_of_birth == "TX"
     assert [b.booked_at.date() for b in w.iter_bookings()] == sorted(
@@ -137,3 +139,31 @@ def test_ice_questions_accept_domain_objects() -> None:
         w.row_of(forged)
     with pytest.raises(KeyError, match="not in this world"):
         w.row_of(99)
+
+
+def test_bulk_names_equal_single_names() -> None:
+    from scomm.sim.names import name_of, names_of
+
+    persons = np.arange(0, 5000, 7, dtype=np.int64)
+    male = persons % 3 == 0
+    hispanic = persons % 5 == 0
+    last, first = names_of(persons, male, hispanic)
+    for i, p in enumerate(persons.tolist()):
+        assert (last[i], first[i]) == name_of(p, bool(male[i]), bool(hispanic[i]))
+
+
+def test_builder_refuses_unknown_agencies_and_people() -> None:
+    b = WorldBuilder()
+    harris = b.county(48201, jail_ori="TX1010000")
+    pid = b.person(county=harris)
+    at = dt.datetime(2009, 1, 1, tzinfo=UTC)
+    with pytest.raises(ValueError, match="not an agency of county 48201"):
+        b.booking(pid, at, agency="TX1010100")
+    with pytest.raises(ValueError, match="has no agency number 3"):
+        b.booking(pid, at, agency=3)
+    with pytest.raises(ValueError, match="was not added"):
+        b.booking("P0000000009", at)
+    with pytest.raises(ValueError, match="timezone-aware"):
+        b.booking(pid, dt.datetime(2009, 1, 1))
+    with pytest.raises(ValueError, match="county index 5"):
+        b.person(county=5)

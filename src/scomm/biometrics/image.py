@@ -14,6 +14,7 @@ import numpy as np
 import numpy.typing as npt
 import wsq  # noqa: F401  (registers the WSQ codec with Pillow)
 from PIL import Image, UnidentifiedImageError
+from PIL.Image import DecompressionBombError
 
 DEFAULT_PPI = 500
 MAX_SIDE = 8192
@@ -79,8 +80,12 @@ def decode_image(data: bytes, name: str = "<bytes>", ppi: int | None = None) -> 
         raise
     except UnidentifiedImageError as exc:
         raise ImageError(f"{name}: not a TIFF, PNG, JPEG or WSQ image") from exc
-    except (OSError, ValueError, SyntaxError, IndexError, EOFError) as exc:
-        raise ImageError(f"{name}: cannot decode image ({exc})") from exc
+    except DecompressionBombError as exc:
+        raise ImageError(f"{name}: declared image size is implausibly large ({exc})") from exc
+    except Exception as exc:
+        # Decoder plugins (the WSQ one especially) fail on junk with arbitrary exception types
+        # (seen: UnboundLocalError); whatever they raise, the caller gets one clear error.
+        raise ImageError(f"{name}: cannot decode image ({type(exc).__name__}: {exc})") from exc
     if pixels.size == 0:
         raise ImageError(f"{name}: image has no pixels")
     return FingerprintImage(pixels, resolution)

@@ -31,7 +31,11 @@ class IsoFormatError(ValueError):
 
 
 def to_iso19794_2(template: Template, finger_position: int = 0, impression_type: int = 0) -> bytes:
-    """One-view record of a template (``finger_position`` 0..10, 0 unknown; 0 live-scan plain)."""
+    """One-view record of a template.
+
+    ``finger_position``: 0..10 (0 unknown), the codes of ``scomm.domain.FingerPosition``;
+    ``impression_type``: 0 live-scan plain, 1 live-scan rolled, 2 and 3 non-live-scan.
+    """
     if not 0 <= finger_position <= 10:
         raise IsoFormatError(f"finger position {finger_position} outside 0..10")
     if len(template) > 255:

@@ -18,7 +18,7 @@ import numpy.typing as npt
 
 from scomm.biometrics.features.params import StageParams
 
-MCC_VERSION = 1
+MCC_VERSION = 2
 """Bumped whenever the cylinder layout or parameters change (stored cylinders are then rebuilt)."""
 
 
@@ -29,7 +29,8 @@ class MccParams(StageParams):
     direction_cells: int = 6
     sigma_s: float = 28.0 / 3.0
     sigma_d: float = 2.0 * math.pi / 9.0
-    mu_psi: float = 0.01
+    mu_psi: float = 0.0035
+    """A cell is set when its neighbours' contribution reaches this (tuned on FVC2004 DB1_B)."""
     hull_margin: float = 50.0
     """Cells further than this outside the minutiae's convex hull are unknown, not empty."""
     min_valid_cells: float = 0.75

@@ -32,7 +32,10 @@ def quality_score(
     combined = (
         0.35 * coherence_score + 0.15 * contrast_score + 0.2 * area_score + 0.3 * minutiae_score
     )
-    return round(100.0 * combined * min(1.0, 4.0 * area_score))
+    # Without a dominant ridge direction there is no print, whatever the other ingredients say
+    # (noise has contrast, area and plenty of "minutiae").
+    coherence_gate = min(1.0, coherence_score / 0.5)
+    return round(100.0 * combined * min(1.0, 4.0 * area_score) * coherence_gate)
 
 
 def is_usable(quality: int) -> bool:

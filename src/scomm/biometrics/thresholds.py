@@ -7,6 +7,7 @@ table calibrated by ``benchmarks/fvc.py --calibrate`` on FVC2004 DB1_B's cross-f
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 from dataclasses import dataclass
@@ -109,5 +110,10 @@ class ThresholdTable:
 
     @staticmethod
     def packaged() -> ThresholdTable:
-        text = resources.files("scomm.biometrics.data").joinpath(TABLE_RESOURCE).read_text()
-        return ThresholdTable.from_json(text)
+        return _packaged_table()
+
+
+@functools.cache
+def _packaged_table() -> ThresholdTable:
+    text = resources.files("scomm.biometrics.data").joinpath(TABLE_RESOURCE).read_text()
+    return ThresholdTable.from_json(text)

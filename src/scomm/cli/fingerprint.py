@@ -75,7 +75,10 @@ def extract_command(
         template.write_bytes(result.to_bytes())
         console.print(f"template written to {template}")
     if iso is not None:
-        iso.write_bytes(to_iso19794_2(result))
+        try:
+            iso.write_bytes(to_iso19794_2(result))
+        except IsoFormatError as exc:
+            raise _fail(str(exc)) from exc
         console.print(f"ISO 19794-2 record written to {iso}")
 
 

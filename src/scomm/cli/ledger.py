@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, ParamSpec
 
 import typer
 from rich.console import Console
 from rich.progress import Progress
 
 from scomm.ledger import (
+    EventError,
     Ledger,
     NoteError,
     NoteVerifier,
     ProofDocumentError,
+    ProofError,
     SignedCheckpoint,
     check_document,
     consistency_document,
@@ -49,6 +53,23 @@ def _fail(message: str, code: int = 1) -> typer.Exit:
     return typer.Exit(code)
 
 
+P = ParamSpec("P")
+
+
+def _plain_errors(command: Callable[P, None]) -> Callable[P, None]:
+    """Report the ledger's own errors (an unsafe key file, a stored checkpoint that fails its
+    signature, a proof that cannot exist) as a message and exit code 2, not a traceback."""
+
+    @functools.wraps(command)
+    def run(*args: P.args, **kwargs: P.kwargs) -> None:
+        try:
+            command(*args, **kwargs)
+        except (NoteError, ProofError, EventError) as e:
+            raise _fail(str(e), 2) from None
+
+    return run
+
+
 def _ledger(database: str | None, keys: Path | None) -> Ledger:
     return Ledger(make_engine(database), keys if keys is not None else data_dir() / "keys")
 
@@ -79,6 +100,7 @@ def _date(value: str | None, what: str) -> dt.date | None:
 
 
 @app.command()
+@_plain_errors
 def verify(
     database: DatabaseOption = None,
     keys: KeysOption = None,
@@ -99,12 +121,14 @@ def verify(
 
 
 @app.command()
+@_plain_errors
 def checkpoint(database: DatabaseOption = None, keys: KeysOption = None) -> None:
     """Sign and print a checkpoint of the log as it is now."""
     typer.echo(_ledger(database, keys).checkpoint().note, nl=False)
 
 
 @app.command("public-key")
+@_plain_errors
 def public_key(
     database: DatabaseOption = None, keys: KeysOption = None, out: OutOption = None
 ) -> None:
@@ -117,6 +141,7 @@ def public_key(
 
 
 @app.command()
+@_plain_errors
 def prove(
     tcn: Annotated[str, typer.Argument(help="The booking's transaction control number.")],
     database: DatabaseOption = None,
@@ -136,6 +161,7 @@ def prove(
 
 
 @app.command()
+@_plain_errors
 def consistency(
     old_checkpoint: Annotated[Path, typer.Argument(help="A signed checkpoint saved earlier.")],
     database: DatabaseOption = None,
@@ -181,6 +207,7 @@ def check_proof(
 
 
 @app.command()
+@_plain_errors
 def report(
     ori: Annotated[str, typer.Option("--ori", help="The agency whose bookings to report.")],
     start: Annotated[str | None, typer.Option("--from", help="First day (YYYY-MM-DD).")] = None,

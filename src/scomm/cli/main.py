@@ -6,7 +6,7 @@ import typer
 from rich.console import Console
 
 import scomm
-from scomm.cli import fingerprint
+from scomm.cli import fingerprint, pipeline, sim
 from scomm.cli.demo import run_demo
 from scomm.cli.ebts import app as ebts_app
 from scomm.cli.ledger import app as ledger_app
@@ -25,6 +25,8 @@ app.add_typer(policy_app)
 app.add_typer(fingerprint.app, name="fingerprint")
 app.add_typer(ledger_app, name="ledger")
 app.add_typer(ebts_app, name="ebts")
+app.add_typer(sim.app, name="sim")
+app.add_typer(pipeline.app)
 
 
 @app.command()

@@ -31,7 +31,7 @@ def _policy(name: str) -> PolicySet:
     try:
         return load_policy(name)
     except PolicyError as exc:
-        console.print(f"[red]{exc}[/red]", highlight=False)
+        console.print(str(exc), style="red", markup=False, highlight=False)
         raise typer.Exit(1) from None
 
 
@@ -102,7 +102,7 @@ def explain(
         for reason in decision.reasons:
             if reason.startswith("prerequisite") and " allowed by " in reason:
                 continue  # printed with that transfer, above
-            console.print(f"    {reason}", highlight=False, soft_wrap=True)
+            console.print(f"    {reason}", markup=False, highlight=False, soft_wrap=True)
 
 
 @app.command()

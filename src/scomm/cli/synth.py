@@ -1,4 +1,4 @@
-"""`scomm synth-fingerprints OUT/`: write synthetic fingerprints with their ground truth.
+"""`scomm fingerprint synth OUT/`: write synthetic fingerprints with their ground truth.
 
 For each identity and finger: ``{identity}_{finger}_master.png`` (the whole finger),
 ``{identity}_{finger}_{k}.png`` for each impression (live-scan flats at 500 ppi) and
@@ -40,7 +40,12 @@ def synth_command(
     size: Annotated[int, typer.Option(min=64, max=1024, help="Impression side (pixels).")] = 400,
 ) -> None:
     """Generate synthetic fingerprints (500 ppi) with ground-truth minutiae."""
-    out.mkdir(parents=True, exist_ok=True)
+    if out.exists() and not out.is_dir():
+        raise typer.BadParameter(f"{out} exists and is not a folder", param_hint="OUT")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise typer.BadParameter(f"cannot create {out}: {exc.strerror}", param_hint="OUT") from exc
     console = Console()
     total = identities * fingers
     columns = (

@@ -35,6 +35,11 @@ def parse(data: bytes | bytearray | memoryview) -> Transaction:
     buf = bytes(data)
     if not buf:
         raise EbtsError("empty input: no Type-1 record", offset=0)
+    if buf.lstrip()[:1] == b"<":
+        raise EbtsError(
+            "this looks like the XML (NIEM) encoding; only the traditional encoding is read",
+            offset=0,
+        )
     header, offset = _read_tagged(buf, 0, 1, 1)
     entries = read_cnt(header)
     if entries is None:

@@ -7,6 +7,7 @@ only routes transactions never pays for it.
 
 from __future__ import annotations
 
+import atexit
 import importlib
 import io
 import re
@@ -271,6 +272,7 @@ def _decode_here(data: bytes) -> tuple[bytes, int, int]:
 
 
 _decoder = IsolatedDecoder()
+atexit.register(_decoder.close)
 
 
 def _isolated_decode(data: bytes) -> tuple[bytes, int, int]:

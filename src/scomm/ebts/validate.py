@@ -73,36 +73,45 @@ class _Checker:
                 self._tagged(index, record)
             else:
                 self._binary(index, record)
+        self._finger_positions()
         self._cross_field()
 
     # -- records ------------------------------------------------------------------------
     def _record_counts(self, counts: tuple[RecordCount, ...]) -> None:
         present = Counter(r.type for r in self.tx.records)
         allowed: set[int] = set()
+        problems = []
         for count in counts:
             allowed.update(count.types)
             n = sum(present[t] for t in count.types)
             kinds = " or ".join(f"Type-{t}" for t in count.types)
             if n < count.min:
-                self.add(
-                    1,
-                    1,
-                    "1.003",
-                    "CNT",
-                    f"{self.tot} needs at least {count.min} {kinds} record(s), has {n}",
-                )
+                problems.append(f"{self.tot} needs at least {count.min} {kinds} record(s), has {n}")
             if count.max is not None and n > count.max:
-                self.add(
-                    1,
-                    1,
-                    "1.003",
-                    "CNT",
-                    f"{self.tot} allows at most {count.max} {kinds} record(s), has {n}",
-                )
+                problems.append(f"{self.tot} allows at most {count.max} {kinds} record(s), has {n}")
         for record_type in sorted(set(present) - allowed):
-            self.add(
-                1, 1, "1.003", "CNT", f"Type-{record_type} records are not allowed in {self.tot}"
-            )
+            problems.append(f"Type-{record_type} records are not allowed in {self.tot}")
+        for reason in problems:
+            self.add(1, 1, "1.003", "CNT", reason)
+
+    def _finger_positions(self) -> None:
+        """Each finger once (Type-3 to 6 and 14): a second image of a position is an error."""
+        seen: dict[int, int] = {}
+        for index, record in enumerate(self.tx.records, start=1):
+            if isinstance(record, BinaryRecord) and record.type in (3, 4, 5, 6):
+                positions = list(record.finger_positions)
+                label = f"{record.type}.004"
+            elif isinstance(record, TaggedRecord) and record.type == 14:
+                values = [sub[0] for sub in record.subfields(13) if sub]
+                positions = [int(v) for v in values if v.isascii() and v.isdigit()]
+                label = "14.013"
+            else:
+                continue
+            for position in positions:
+                if position in seen and 1 <= position <= 15:
+                    reason = f"finger position {position} already sent in record {seen[position]}"
+                    self.add(index, record.type, label, "FGP", reason)
+                seen.setdefault(position, index)
 
     def _applicable(self, rules: list[FieldRule]) -> tuple[FieldRule | None, str | None]:
         for rule in rules:

@@ -90,11 +90,20 @@ class IsolatedDecoder:
             self._process = None
 
     def close(self) -> None:
+        """End the worker (it exits when its input closes)."""
         with self._lock:
-            if self._process is not None and self._process.stdin is not None:
-                self._process.stdin.close()
-                self._process.wait(timeout=5)
-                self._process = None
+            process, self._process = self._process, None
+            if process is None:
+                return
+            if process.stdin is not None:
+                process.stdin.close()
+            try:
+                process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+            if process.stdout is not None:
+                process.stdout.close()
 
 
 if __name__ == "__main__":

@@ -38,8 +38,8 @@ from scomm.store.ledger_tables import (
     ENTRY_TABLE,
     NODE_TABLE,
     STATE_TABLE,
-    create_ledger_tables,
 )
+from scomm.store.schema import upgrade_to_head
 
 Bind = Engine | Connection | Session
 _PLACEHOLDERS = {"qmark": "?", "format": "%s", "pyformat": "%s"}
@@ -89,8 +89,10 @@ def _bulk_insert(conn: Connection, table: Table, rows: list[tuple[Any, ...]]) ->
 class Ledger:
     """The transparency log: append, checkpoint, prove, verify, query.
 
-    ``bind`` is an Engine (each call its own committed transaction) or the caller's Session or
-    Connection (calls run inside it and commit nothing). ``key_dir`` holds the signing key,
+    ``bind`` is an Engine (each call its own committed transaction; the database is brought to
+    the current schema first unless ``migrate`` is false) or the caller's Session or
+    Connection (calls run inside it and commit nothing; its database must already be at the
+    current schema, see ``scomm.store.upgrade_to_head``). ``key_dir`` holds the signing key,
     made on first use (default: ``<data dir>/keys``).
     """
 
@@ -100,15 +102,14 @@ class Ledger:
         key_dir: Path | None = None,
         *,
         origin: str = DEFAULT_KEY_NAME,
-        create_tables: bool = True,
+        migrate: bool = True,
     ) -> None:
         self._bind = bind
         self.key_dir = key_dir if key_dir is not None else data_dir() / "keys"
         self.origin = origin
         self._signer: NoteSigner | None = None
-        if create_tables:
-            with self._connection(None) as conn:
-                create_ledger_tables(conn)
+        if migrate and isinstance(bind, Engine):
+            upgrade_to_head(bind)
 
     # --- plumbing ---------------------------------------------------------------------------
 

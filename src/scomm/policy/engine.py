@@ -161,7 +161,12 @@ class PolicySet:
     ) -> Decision:
         """Whether ``transfer`` may happen for the booking ``facts`` at ``at`` (default: the
         booking's own event time), with the reasons."""
-        day = (facts.event_time if at is None else at).toordinal()
+        if at is None:
+            day = facts.event_time.toordinal()
+        elif at.tzinfo is None:
+            raise ValueError(f"decision time {at.isoformat()} must be timezone-aware")
+        else:
+            day = at.toordinal()
         bits = facts.bits | ACTIVATED_BIT if facts.activation_ordinal <= day else facts.bits
         key: list[Any] = [transfer]
         cites_activation = False

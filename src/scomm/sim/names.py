@@ -6,7 +6,10 @@ US surnames and given names (Census 2010 surname list, SSA given-name lists, top
 
 from __future__ import annotations
 
-from scomm.sim.draws import uniform
+import numpy as np
+import numpy.typing as npt
+
+from scomm.sim.draws import uniform, uniform_array
 
 _SURNAMES = (
     "Smith", "Johnson", "Williams", "Brown", "Jones", "Miller", "Davis", "Wilson", "Anderson",
@@ -38,4 +41,22 @@ def name_of(person: int, male: bool, hispanic: bool) -> tuple[str, str]:
     given = _MALE if male else _FEMALE
     last = surnames[int(uniform(7, person, 1) * len(surnames))]
     first = given[int(uniform(7, person, 2) * len(given))]
+    return last, first
+
+
+def names_of(
+    persons: npt.NDArray[np.int64], male: npt.NDArray[np.bool_], hispanic: npt.NDArray[np.bool_]
+) -> tuple[npt.NDArray[np.object_], npt.NDArray[np.object_]]:
+    """:func:`name_of` for many people at once (same names)."""
+    u_last, u_first = uniform_array(7, persons, 1), uniform_array(7, persons, 2)
+    last = np.where(
+        hispanic,
+        np.array(_HISPANIC_SURNAMES, dtype=object)[(u_last * len(_HISPANIC_SURNAMES)).astype(int)],
+        np.array(_SURNAMES, dtype=object)[(u_last * len(_SURNAMES)).astype(int)],
+    )
+    first = np.where(
+        male,
+        np.array(_MALE, dtype=object)[(u_first * len(_MALE)).astype(int)],
+        np.array(_FEMALE, dtype=object)[(u_first * len(_FEMALE)).astype(int)],
+    )
     return last, first

@@ -36,8 +36,11 @@ def day_number(day: dt.date) -> int:
     return (day - EPOCH).days
 
 
+_EPOCH_ORDINAL = EPOCH.toordinal()
+
+
 def day_date(number: int) -> dt.date:
-    return EPOCH + dt.timedelta(days=int(number))
+    return dt.date.fromordinal(_EPOCH_ORDINAL + int(number))
 
 
 @dataclass(frozen=True, slots=True)

@@ -234,6 +234,28 @@ def _line_of(loc: tuple[str | int, ...], lines: dict[tuple[str | int, ...], int]
     return 1
 
 
+def _extend(data: dict[str, Any], filename: str, line: int) -> dict[str, Any]:
+    """``extends: NAME``: start from a shipped scenario; top-level fields and whole parameters
+    (``{value, source}``) given here replace the base's."""
+    base_name = data.pop("extends")
+    if not isinstance(base_name, str) or base_name not in scenario_names():
+        raise ScenarioError(
+            f"{filename}:{line}: extends: no shipped scenario {base_name!r}"
+            f" (shipped: {', '.join(scenario_names())})"
+        )
+    merged = builtin_scenario(base_name).model_dump(mode="json")
+    parameters = data.pop("parameters", None) or {}
+    if not isinstance(parameters, dict):
+        raise ScenarioError(f"{filename}:{line}: parameters must be a mapping of groups")
+    merged.update(data)
+    for group, values in parameters.items():
+        if group not in merged["parameters"] or not isinstance(values, dict):
+            merged["parameters"][group] = values  # let validation name the problem
+            continue
+        merged["parameters"][group].update(values)
+    return merged
+
+
 def parse_scenario(text: str, filename: str = "<scenario>") -> Scenario:
     """Validate a scenario's YAML text; :class:`ScenarioError` names the file and line."""
     try:
@@ -247,6 +269,8 @@ def parse_scenario(text: str, filename: str = "<scenario>") -> Scenario:
         raise ScenarioError(f"{filename}:1: a scenario must be a YAML mapping")
     lines: dict[tuple[str | int, ...], int] = {}
     _lines(root, (), lines)
+    if "extends" in data:
+        data = _extend(data, filename, lines.get(("extends",), 1))
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:

@@ -115,17 +115,26 @@ class WorldBuilder:
         at: dt.datetime,
         *,
         offense: str = "5499",
-        agency: int = 0,
+        agency: int | str = 0,
         convicted_on: dt.date | None = None,
         victim: bool = False,
         domestic_violence_victim: bool = False,
         witness: bool = False,
         pretext: bool = False,
     ) -> int:
-        """Add a booking (``agency`` 0: the county jail, k: its k-th other ORI); returns its row."""
+        """Add a booking; returns its row. ``agency``: the booking ORI (``"TX1010100"``), or
+        0 for the county jail and k for the county's k-th other ORI."""
         number = int(person[1:])
         if not 0 <= number < len(self._people):
             raise ValueError(f"person {person} was not added")
+        county = self._counties[self._people[number]["county"]]
+        oris = [county.jail_ori.value, *(o.value for o in county.other_oris)]
+        if isinstance(agency, str):
+            if agency not in oris:
+                raise ValueError(f"ORI {agency} is not an agency of county {county.fips:05d}")
+            agency = oris.index(agency)
+        elif not 0 <= agency < len(oris):
+            raise ValueError(f"county {county.fips:05d} has no agency number {agency}")
         if at.tzinfo is None:
             raise ValueError("booking time must be timezone-aware")
         utc = at.astimezone(dt.UTC)

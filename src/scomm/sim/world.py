@@ -38,7 +38,7 @@ from scomm.sim.detainers import DetainerCase, DetainerDecision, EraRules
 from scomm.sim.draws import Stream, stream_uniforms, uniform_array
 from scomm.sim.geography import ActivationDate, Geography
 from scomm.sim.lesc import LescDetermination, lesc_determination
-from scomm.sim.names import name_of
+from scomm.sim.names import names_of
 from scomm.sim.outcomes import IceOutcome, OutcomeDraws, outcome
 from scomm.sim.population import (
     NEVER,
@@ -183,21 +183,32 @@ class World:
         return classify_level(self.convictions(pid, as_of), as_of)
 
     # ---- domain objects -----------------------------------------------------------------
-    def person(self, pid: PersonRef) -> Person:
-        row = self._row(pid)
+    @cached_property
+    def _names(self) -> tuple[npt.NDArray[np.object_], npt.NDArray[np.object_]]:
         p = self.people
-        place = self.birthplaces[int(p.birthplace[row])]
-        if place.isdigit():
-            place = state_by_fips(int(place)).postal
-        last, first = name_of(int(p.person[row]), bool(p.male[row]), bool(p.hispanic[row]))
+        return names_of(p.person, p.male, p.hispanic)
+
+    @cached_property
+    def _places(self) -> tuple[str, ...]:
+        """Birthplace codes as EBTS wants them: state postal codes for the native-born."""
+        return tuple(
+            state_by_fips(int(code)).postal if code.isdigit() else code for code in self.birthplaces
+        )
+
+    def person(self, pid: PersonRef) -> Person:
+        return self._person_at(self._row(pid))
+
+    def _person_at(self, row: int) -> Person:
+        p = self.people
+        last_names, first_names = self._names
         return Person(
             person_id=person_id(int(p.person[row])),
-            last_name=last,
-            first_name=first,
+            last_name=str(last_names[row]),
+            first_name=str(first_names[row]),
             date_of_birth=day_date(int(p.birth_day[row])),
             sex=Sex.MALE if p.male[row] else Sex.FEMALE,
             race=Race(RACES[int(p.race[row])]),
-            place_of_birth=place,
+            place_of_birth=self._places[int(p.birthplace[row])],
         )
 
     def ori(self, row: int) -> Ori:
@@ -217,16 +228,31 @@ class World:
         b = self.bookings
         ori = self.ori(row)
         at = self.booked_at(row)
+        person_row = int(b.person[row]) - int(self.people.person[0])
+        hispanic = bool(self.people.hispanic[person_row])
         return Booking(
             tcn=Tcn.for_booking(ori, at.date(), row),
             ori=ori,
-            person=self.person(int(b.person[row])),
+            person=self._person_at(person_row),
             booked_at=at,
             charges=(Charge(NcicOffense.lookup(self.catalog.codes[int(b.offense_code[row])])),),
             victim=bool(b.victim[row]),
             witness=bool(b.witness[row]),
             domestic_violence_victim=bool(b.domestic_violence_victim[row]),
-            facts=(("offense_group", self.catalog.groups[int(b.offense_group[row])]),),
+            facts=(
+                *self._group_facts[int(b.offense_group[row])],
+                ("ethnicity", "hispanic" if hispanic else "not_hispanic"),
+            ),
+        )
+
+    @cached_property
+    def _group_facts(self) -> tuple[tuple[tuple[str, str], ...], ...]:
+        """Per offense group, what the agency records beyond EBTS: the group and whether it is
+        a minor offense (with ethnicity, which EBTS folds into race W, for the profiling
+        monitor)."""
+        return tuple(
+            (("offense_group", name), ("minor_offense", "1" if minor else "0"))
+            for name, minor in zip(self.catalog.groups, self.catalog.group_minor, strict=True)
         )
 
     def iter_bookings(self, rows: Iterable[int] | None = None) -> Iterator[Booking]:

@@ -25,7 +25,6 @@ from sqlalchemy import (
     Table,
     Text,
 )
-from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Mapped, mapped_column
 
 from scomm.store.database import Base
@@ -85,8 +84,3 @@ NODE_TABLE = cast(Table, LedgerNodeRow.__table__)
 STATE_TABLE = cast(Table, LedgerStateRow.__table__)
 CHECKPOINT_TABLE = cast(Table, LedgerCheckpointRow.__table__)
 LEDGER_TABLES = (ENTRY_TABLE, NODE_TABLE, STATE_TABLE, CHECKPOINT_TABLE)
-
-
-def create_ledger_tables(bind: Engine | Connection) -> None:
-    """Create the ledger's tables where missing (until the store's migrations take over)."""
-    Base.metadata.create_all(bind, tables=list(LEDGER_TABLES))

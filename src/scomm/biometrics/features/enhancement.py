@@ -25,6 +25,10 @@ class EnhancementParams(StageParams):
     """Gaussian width across the ridges, as a fraction of the ridge period."""
     sigma_along: float = 0.55
     """Gaussian width along the ridges, as a fraction of the ridge period."""
+    period_bins: int = 1
+    """Filter banks tuned to this many periods around the median (1: the median only)."""
+    period_spread: float = 0.15
+    """Relative spacing of the banks' periods."""
 
 
 def gabor_kernel(
@@ -52,7 +56,9 @@ class GaborEnhancer:
         theta: FloatImage,
         period: float,
         mask: npt.NDArray[np.bool_],
+        local_period: FloatImage | None = None,
     ) -> FloatImage:
+        """``local_period``: per-pixel period (pixels), used when ``period_bins`` > 1."""
         p = self.params
         out = np.zeros(image.shape, dtype=np.float32)
         ys, xs = np.nonzero(mask)
@@ -66,13 +72,29 @@ class GaborEnhancer:
         crop = np.ascontiguousarray(image[y0:y1, x0:x1])
         index = np.rint(theta[y0:y1, x0:x1] * (n / math.pi)).astype(np.int32) % n
         result = np.zeros(crop.shape, dtype=np.float32)
-        for k in range(n):
-            selected = index == k
-            if not selected.any():
-                continue
-            kernel = gabor_kernel(k * math.pi / n, period, sa, sl)
-            response = cv2.filter2D(crop, cv2.CV_32F, kernel, borderType=cv2.BORDER_REFLECT)
-            result[selected] = response[selected]
+        bins = max(1, p.period_bins) if local_period is not None else 1
+        offsets = np.arange(bins) - (bins - 1) / 2.0
+        periods = period * (1.0 + p.period_spread * offsets)
+        if bins > 1 and local_period is not None:
+            which = np.abs(
+                local_period[y0:y1, x0:x1, None] - periods[None, None, :].astype(np.float32)
+            ).argmin(axis=2)
+        else:
+            which = np.zeros(crop.shape, dtype=np.int64)
+        for b, band_period in enumerate(periods):
+            in_band = which == b
+            for k in range(n):
+                selected = in_band & (index == k)
+                if not selected.any():
+                    continue
+                kernel = gabor_kernel(
+                    k * math.pi / n,
+                    float(band_period),
+                    p.sigma_across * band_period,
+                    p.sigma_along * band_period,
+                )
+                response = cv2.filter2D(crop, cv2.CV_32F, kernel, borderType=cv2.BORDER_REFLECT)
+                result[selected] = response[selected]
         out[y0:y1, x0:x1] = result
         out[~mask] = 0.0
         return out

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import cv2
 import numba
 import numpy as np
 import numpy.typing as npt
@@ -127,3 +128,15 @@ class FrequencyEstimator:
         valid = blocks[np.isfinite(blocks)]
         median = float(np.median(valid)) if valid.size >= 8 else p.default_period
         return RidgePeriod(blocks, median, p.block)
+
+
+def period_image(period: RidgePeriod, shape: tuple[int, int]) -> FloatImage:
+    """Per-pixel ridge period: blocks without a measure take the median, then smoothed."""
+    blocks = np.where(np.isfinite(period.blocks), period.blocks, period.median).astype(np.float32)
+    if blocks.size == 0:
+        return np.full(shape, period.median, dtype=np.float32)
+    blocks = np.asarray(cv2.medianBlur(blocks, 3), dtype=np.float32)
+    blocks = np.asarray(cv2.GaussianBlur(blocks, (0, 0), 1.5), dtype=np.float32)
+    return np.asarray(
+        cv2.resize(blocks, (shape[1], shape[0]), interpolation=cv2.INTER_LINEAR), dtype=np.float32
+    )

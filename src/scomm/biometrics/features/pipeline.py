@@ -14,7 +14,7 @@ import numpy.typing as npt
 
 from scomm.biometrics.features.enhancement import EnhancementParams, GaborEnhancer
 from scomm.biometrics.features.filtering import FilterParams, MinutiaeFilter
-from scomm.biometrics.features.frequency import FrequencyEstimator, FrequencyParams
+from scomm.biometrics.features.frequency import FrequencyEstimator, FrequencyParams, period_image
 from scomm.biometrics.features.minutiae import (
     BIFURCATION,
     DetectionParams,
@@ -23,7 +23,7 @@ from scomm.biometrics.features.minutiae import (
 from scomm.biometrics.features.orientation import OrientationEstimator, OrientationParams
 from scomm.biometrics.features.segmentation import SegmentationParams, Segmenter
 from scomm.biometrics.features.skeleton import Skeletonizer, SkeletonParams
-from scomm.biometrics.image import DEFAULT_PPI, FingerprintImage
+from scomm.biometrics.image import DEFAULT_PPI, MAX_SIDE, FingerprintImage, ImageError
 from scomm.biometrics.quality import quality_score
 from scomm.biometrics.template import Minutia, MinutiaType, Template
 
@@ -93,6 +93,11 @@ class Extractor:
         if image.ppi != DEFAULT_PPI:
             scale = DEFAULT_PPI / image.ppi
             size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
+            if max(size) > MAX_SIDE:
+                raise ImageError(
+                    f"{image.width}x{image.height} at {image.ppi} ppi is {size[0]}x{size[1]} "
+                    f"at 500 ppi, over {MAX_SIDE} pixels a side (is the resolution right?)"
+                )
             pixels = np.asarray(
                 cv2.resize(pixels, size, interpolation=cv2.INTER_AREA), dtype=np.uint8
             )
@@ -103,7 +108,10 @@ class Extractor:
         mask = self.segmenter.run(norm)
         field_ = self.orientation.run(norm)
         period = self.frequency.run(norm, field_.theta, mask)
-        enhanced = self.enhancer.run(norm, field_.theta, period.median, mask)
+        local = (
+            period_image(period, norm.shape) if self.params.enhancement.period_bins > 1 else None
+        )
+        enhanced = self.enhancer.run(norm, field_.theta, period.median, mask, local)
         ridges = self.skeletonizer.binarize(enhanced, mask)
         skeleton = self.skeletonizer.thin(ridges)
         raw = self.detector.run(skeleton, mask, field_.theta)

@@ -73,11 +73,11 @@ class SkinWarp:
         brick = ring * ring * (3 - 2 * ring)
         dx = brick * ((self.skin_cos - 1) * rx - self.skin_sin * ry + self.skin_shift[0])
         dy = brick * (self.skin_sin * rx + (self.skin_cos - 1) * ry + self.skin_shift[1])
-        for (bx, by), (vx, vy) in zip(self.bump_centres, self.bump_vectors, strict=True):
-            g = np.exp(-((qx - bx) ** 2 + (qy - by) ** 2) / (2 * self.bump_scale**2))
-            dx = dx + vx * g
-            dy = dy + vy * g
-        return dx, dy
+        # gentle random warp: a few Gaussian bumps of displacement, all at once
+        ex = qx[..., None] - self.bump_centres[:, 0]
+        ey = qy[..., None] - self.bump_centres[:, 1]
+        g = np.exp((ex * ex + ey * ey) * (-0.5 / self.bump_scale**2))
+        return dx + g @ self.bump_vectors[:, 0], dy + g @ self.bump_vectors[:, 1]
 
     def to_master(self, qx: Array, qy: Array) -> tuple[Array, Array]:
         dx, dy = self.distortion(qx, qy)
@@ -87,6 +87,18 @@ class SkinWarp:
         my = self.centre_master[1] + self.sin_r * ux + self.cos_r * uy
         return mx, my
 
+    def minutiae_to_image(self, minutiae: GroundTruthMinutiae) -> tuple[Array, Array, Array]:
+        """Positions and directions of master minutiae in the impression."""
+        n = len(minutiae)
+        mx = minutiae.x.astype(np.float64)
+        my = minutiae.y.astype(np.float64)
+        both_x, both_y = self.to_image(
+            np.concatenate([mx, mx + 3 * np.cos(minutiae.theta)]),
+            np.concatenate([my, my + 3 * np.sin(minutiae.theta)]),
+        )
+        qx, qy = both_x[:n], both_y[:n]
+        return qx, qy, np.arctan2(both_y[n:] - qy, both_x[n:] - qx)
+
     def to_image(self, mx: Array, my: Array) -> tuple[Array, Array]:
         """Inverse of :meth:`to_master` by fixed-point iteration (the distortion is gentle)."""
         vx = mx - self.centre_master[0]
@@ -94,7 +106,7 @@ class SkinWarp:
         tx = self.centre_image[0] + self.cos_r * vx + self.sin_r * vy
         ty = self.centre_image[1] - self.sin_r * vx + self.cos_r * vy
         qx, qy = tx.copy(), ty.copy()
-        for _ in range(8):
+        for _ in range(5):  # the distortion's slope is a few percent: converges fast
             dx, dy = self.distortion(qx, qy)
             qx, qy = tx - dx, ty - dy
         return qx, qy
@@ -130,7 +142,8 @@ def render_impression(
     contact = np.asarray(
         _contact_area(rng, warp, capture, height, width) * outline, dtype=np.float32
     )
-    image = _skin_and_sensor(rng, ridges, contact, capture)
+    creases = cv2.remap(master.creases, map_x, map_y, cv2.INTER_LINEAR, borderValue=1.0)
+    image = _skin_and_sensor(rng, ridges, contact * creases, capture)
     minutiae = _visible_minutiae(master.minutiae, warp, contact)
     return Impression(
         identity=master.identity,
@@ -238,15 +251,18 @@ def _skin_and_sensor(
     capture: Capture,
 ) -> npt.NDArray[np.uint8]:
     height, width = ridges.shape
-    # dry skin: ridges thinner and broken in blotches; wet skin: thicker, valleys fill in patches
+    # dry skin: ridges thinner and broken in blotches; wet skin: thicker, valleys fill in patches;
+    # a fine-grained term makes ridge edges ragged like real skin, not drawn with a ruler
     blotch = _smooth_noise(rng, height, width, 24)
-    level = -0.35 * capture.moisture + 0.12 * blotch * abs(capture.moisture) + 0.05
-    ink = np.clip((ridges - level) / 0.55 + 0.5, 0.0, 1.0)
+    grain = _smooth_noise(rng, height, width, 3)
+    level = -0.35 * capture.moisture + 0.12 * blotch * abs(capture.moisture) + 0.16 * grain + 0.05
+    ink = np.clip((ridges - level) / 0.45 + 0.5, 0.0, 1.0)
     if capture.moisture < 0:  # dry: pieces of ridge do not print
         gaps = _smooth_noise(rng, height, width, 6)
         ink *= np.clip(1.5 + 2.5 * capture.moisture * (gaps > 0.3), 0.0, 1.0)
+    ink *= 1.0 - _pores(rng, height, width)
     pressure_gain = 0.65 + 0.35 * capture.pressure
-    shade = np.clip(pressure_gain + 0.12 * _smooth_noise(rng, height, width, 60), 0.3, 1.0)
+    shade = np.clip(pressure_gain + 0.2 * _smooth_noise(rng, height, width, 50), 0.3, 1.0)
     darkness = ink * contact * shade
     background = rng.uniform(215, 245)
     ridge_grey = rng.uniform(15, 70)
@@ -254,6 +270,15 @@ def _skin_and_sensor(
     image = cv2.GaussianBlur(image.astype(np.float32), (0, 0), rng.uniform(0.6, 1.0))
     image += rng.normal(0, rng.uniform(3, 9), (height, width)).astype(np.float32)
     return np.asarray(np.clip(image, 0, 255).astype(np.uint8))
+
+
+def _pores(rng: np.random.Generator, height: int, width: int) -> npt.NDArray[np.float32]:
+    """Sweat pores: small round gaps in the ink, a few per ridge millimetre."""
+    count = int(height * width / 140)
+    spots = np.zeros((height, width), dtype=np.float32)
+    spots[rng.integers(0, height, count), rng.integers(0, width, count)] = 1.0
+    blurred = cv2.GaussianBlur(spots, (0, 0), 0.9)
+    return np.asarray(np.clip(blurred * 4.0, 0.0, 0.8), dtype=np.float32)
 
 
 def _visible_minutiae(
@@ -264,11 +289,7 @@ def _visible_minutiae(
     """The master's minutiae mapped into the image, kept where the skin touched the sensor."""
     if len(minutiae) == 0:
         return minutiae
-    mx = minutiae.x.astype(np.float64)
-    my = minutiae.y.astype(np.float64)
-    qx, qy = warp.to_image(mx, my)
-    ax, ay = warp.to_image(mx + 3 * np.cos(minutiae.theta), my + 3 * np.sin(minutiae.theta))
-    theta = np.arctan2(ay - qy, ax - qx)
+    qx, qy, theta = warp.minutiae_to_image(minutiae)
     height, width = contact.shape
     inside = (qx >= 0) & (qx <= width - 1) & (qy >= 0) & (qy <= height - 1)
     keep = inside.copy()

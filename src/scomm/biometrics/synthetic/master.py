@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import cv2
 import numpy as np
 import numpy.typing as npt
 
@@ -35,6 +36,7 @@ from scomm.biometrics.synthetic.phase import (
     render_ridges,
     slit_pinning,
     solve_continuous_phase,
+    strain,
 )
 from scomm.domain import FingerPosition
 
@@ -44,6 +46,8 @@ Array = npt.NDArray[np.float64]
 DENSITY_RANGE = (3.0e-4, 4.4e-4)
 MIN_SPACING = 11.0
 ENDING_SHARE = 0.55
+MAX_STRAIN = 0.1
+MAX_LAYOUTS = 8
 
 
 @dataclass(frozen=True, eq=False)
@@ -59,6 +63,8 @@ class MasterPrint:
     ridges: npt.NDArray[np.float32]
     #: fingertip outline, 1 inside and 0 outside with a soft edge (float32)
     outline: npt.NDArray[np.float32]
+    #: skin creases and scars: 1 = skin prints, towards 0 on a crease (float32)
+    creases: npt.NDArray[np.float32]
     minutiae: GroundTruthMinutiae
 
     @property
@@ -85,13 +91,16 @@ def generate_master(
     """The master print of ``identity``'s ``finger``; the same arguments give the same print."""
     finger_code = int(finger)
     rng = finger_rng(seed, identity, finger_code, 0)
-    pattern = (
-        sample_pattern(rng, finger_code)
-        if pattern_class is None
-        else pattern_for_class(rng, pattern_class)
-    )
-    periods = sample_period_map(rng, pattern.centre_x, pattern.centre_y)
-    phase = solve_continuous_phase(pattern, periods)
+    for _ in range(MAX_LAYOUTS):  # redraw the rare layouts no ridge phase can follow
+        pattern = (
+            sample_pattern(rng, finger_code)
+            if pattern_class is None
+            else pattern_for_class(rng, pattern_class)
+        )
+        periods = sample_period_map(rng, pattern.centre_x, pattern.centre_y)
+        phase = solve_continuous_phase(pattern, periods)
+        if strain(phase, periods) < MAX_STRAIN:
+            break
     outline = Fingertip.sample(rng).image()
     spirals = _place_spirals(rng, pattern, periods, phase, outline)
     pin = slit_pinning(phase, spirals)
@@ -106,6 +115,7 @@ def generate_master(
         periods=periods,
         ridges=ridges,
         outline=outline,
+        creases=_creases(rng, outline.shape),
         minutiae=minutiae,
     )
 
@@ -146,6 +156,23 @@ class Fingertip:
         power = np.float32(self.power)
         radius = (u**power + v**power) ** (np.float32(1.0) / power)
         return np.asarray(np.clip((1.0 - radius) * 25.0, 0.0, 1.0), dtype=np.float32)
+
+
+def _creases(rng: np.random.Generator, shape: tuple[int, ...]) -> npt.NDArray[np.float32]:
+    """Thin white lines where the skin folds or was cut; some people have many."""
+    height, width = shape
+    # drawn at half resolution (cheap), then smoothed up: creases are soft-edged anyway
+    canvas = np.zeros((height // 2, width // 2), dtype=np.float32)
+    for _ in range(int(rng.poisson(rng.choice([1.0, 3.0, 8.0])))):
+        x, y = rng.uniform(0, width / 2), rng.uniform(0, height / 2)
+        angle = rng.normal(0, 0.5) if rng.uniform() < 0.6 else rng.uniform(0, np.pi)
+        half = rng.uniform(10, 90)
+        dx, dy = half * np.cos(angle), half * np.sin(angle)
+        start = (round(x - dx), round(y - dy))
+        end = (round(x + dx), round(y + dy))
+        cv2.line(canvas, start, end, float(rng.uniform(0.5, 1.0)), 1, cv2.LINE_AA)
+    full = cv2.resize(canvas, (width, height), interpolation=cv2.INTER_LINEAR)
+    return np.asarray(1.0 - np.clip(full * 1.6, 0.0, 0.95), dtype=np.float32)
 
 
 def _place_spirals(

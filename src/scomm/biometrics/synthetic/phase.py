@@ -33,6 +33,7 @@ from scomm.biometrics.synthetic.pattern import MASTER_HEIGHT, MASTER_WIDTH, Fing
 Array = npt.NDArray[np.float64]
 
 GRID_STEP = 6
+BOOST_ROUNDS = 1
 #: half-width of the band around a slit where the spiral phase is pinned to zero (pixels)
 SLIT_BAND = 18.0
 #: how far beyond a slit's ends the pinning fades out (pixels)
@@ -88,40 +89,44 @@ def solve_continuous_phase(pattern: FingerPattern, periods: RidgePeriodMap) -> C
     size = rows * cols
     edges = _edges(normal, target, step, gx, gy, (start, direction, length))
     same = ~edges.flip
-    values = _least_squares(
-        edges.first[same], edges.second[same], edges.delta_same[same], None, size
-    )
+    flip = edges.flip
+    has_folds = bool(flip.any() and len(length))
     wraps = np.zeros(len(length))
     owner = np.zeros(0, dtype=np.int64)
-    has_folds = bool(edges.flip.any() and len(length))
     if has_folds:
         owner = np.argmin(
-            distance_to_segments(
-                edges.mid_x[edges.flip], edges.mid_y[edges.flip], start, direction, length
-            ),
+            distance_to_segments(edges.mid_x[flip], edges.mid_y[flip], start, direction, length),
             axis=1,
         )
-        fold = values[edges.first[edges.flip]] + values[edges.second[edges.flip]]
-        fold = fold + edges.delta_flip[edges.flip]
+    if has_folds and len(length) > 1:
+        # Each fold needs psi_left + psi_right = 2*pi*m; m comes from a solve without folds.
+        # (With a single fold the free constant makes m = 0.)
+        values = _LeastSquares(edges.first[same], edges.second[same], None, size).solve(
+            edges.delta_same[same], None
+        )
+        fold = values[edges.first[flip]] + values[edges.second[flip]] + edges.delta_flip[flip]
         sums = np.array(
             [np.median(fold[owner == k]) if np.any(owner == k) else 0.0 for k in range(len(length))]
         )
         wraps = 2 * np.pi * np.round((sums - sums[0]) / (2 * np.pi))
+    system = _LeastSquares(
+        edges.first[same],
+        edges.second[same],
+        (edges.first[flip], edges.second[flip]) if has_folds else None,
+        size,
+    )
     # The orientation model is not the gradient of any phase, so least squares leaves ridges too
-    # far apart where the flow fans out. Ask for proportionally more there and solve again.
+    # far apart where the flow fans out. Ask for proportionally more there and solve again (the
+    # edges, hence the factorisation, stay the same).
+    if has_folds and len(length) > 1:
+        wraps = _best_wraps(system, edges, owner, wraps, same, flip)
     wavenumber = target
-    for attempt in range(2):
+    for attempt in range(BOOST_ROUNDS + 1):
         if attempt:
             wavenumber = wavenumber * _frequency_boost(values, target, edges, step, rows, cols)
             edges = _edges(normal, wavenumber, step, gx, gy, (start, direction, length))
-        folds = None
-        if has_folds:
-            flip = edges.flip
-            folds = (edges.first[flip], edges.second[flip], wraps[owner] - edges.delta_flip[flip])
-        same = ~edges.flip
-        values = _least_squares(
-            edges.first[same], edges.second[same], edges.delta_same[same], folds, size
-        )
+        fold_target = wraps[owner] - edges.delta_flip[flip] if has_folds else None
+        values = system.solve(edges.delta_same[same], fold_target)
     return ContinuousPhase(
         values=values.reshape(rows, cols),
         step=step,
@@ -143,6 +148,60 @@ class _Edges:
     flip: npt.NDArray[np.bool_]
     mid_x: Array
     mid_y: Array
+
+
+def strain(phase: ContinuousPhase, periods: RidgePeriodMap) -> float:
+    """Share of the finger's centre where the ridge spacing is far from the wanted one.
+
+    A few singular-point layouts drawn at random give an orientation field that no phase can
+    follow (ridges torn or smeared over large areas); those score well above 0.1, while good
+    layouts stay below about 0.05.
+    """
+    step = phase.step
+    gradients = np.gradient(phase.values, float(step))
+    rows, cols = phase.values.shape
+    ys = (np.arange(rows) + 0.5) * step - 0.5
+    xs = (np.arange(cols) + 0.5) * step - 0.5
+    gx, gy = np.meshgrid(xs, ys)
+    ratio = np.hypot(np.asarray(gradients[0]), np.asarray(gradients[1])) * (
+        periods.period(gx, gy) / (2 * np.pi)
+    )
+    centre = (np.abs(gx - MASTER_WIDTH / 2) < 170) & (np.abs(gy - MASTER_HEIGHT * 0.54) < 200)
+    off = ((ratio < 0.6) | (ratio > 1.6)) & centre
+    return float(off.sum() / max(int(centre.sum()), 1))
+
+
+def _best_wraps(
+    system: _LeastSquares,
+    edges: _Edges,
+    owner: npt.NDArray[np.int64],
+    wraps: Array,
+    same: npt.NDArray[np.bool_],
+    flip: npt.NDArray[np.bool_],
+) -> Array:
+    """Try each fold's whole number one up and down; keep what least squares likes best.
+
+    Rounding can pick the wrong neighbour when a fold's phase sum sits near an odd multiple of
+    pi, which tears the ridges; the factorisation is shared, so trying is cheap.
+    """
+    best = wraps
+    best_cost = system.solve_with_cost(
+        edges.delta_same[same], wraps[owner] - edges.delta_flip[flip]
+    )[1]
+    for _ in range(2):
+        improved = False
+        for k in range(1, len(wraps)):
+            for change in (-2 * np.pi, 2 * np.pi):
+                trial = best.copy()
+                trial[k] += change
+                cost = system.solve_with_cost(
+                    edges.delta_same[same], trial[owner] - edges.delta_flip[flip]
+                )[1]
+                if cost < best_cost - 1e-9:
+                    best, best_cost, improved = trial, cost, True
+        if not improved:
+            break
+    return best
 
 
 def _crosses_slits(
@@ -215,40 +274,51 @@ def _frequency_boost(
     return np.asarray(smooth, dtype=np.float64)
 
 
-def _least_squares(
-    first: npt.NDArray[np.int64],
-    second: npt.NDArray[np.int64],
-    delta: Array,
-    folds: tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], Array] | None,
-    size: int,
-) -> Array:
-    """Solve psi[second] - psi[first] = delta (and psi[a] + psi[b] = target on folds)."""
-    n = len(first)
-    row_ids = [np.arange(n), np.arange(n)]
-    col_ids = [first, second]
-    coef = [-np.ones(n), np.ones(n)]
-    rhs = [delta]
-    if folds is None:  # pin the free constant
-        row_ids.append(np.array([n]))
-        col_ids.append(np.array([0]))
-        coef.append(np.array([1.0]))
-        rhs.append(np.array([0.0]))
-        total = n + 1
-    else:
-        a, b, target = folds
-        m = len(a)
-        row_ids += [n + np.arange(m), n + np.arange(m)]
-        col_ids += [a, b]
-        coef += [np.ones(m), np.ones(m)]
-        rhs.append(target)
-        total = n + m
-    matrix = sp.csr_matrix(
-        (np.concatenate(coef), (np.concatenate(row_ids), np.concatenate(col_ids))),
-        shape=(total, size),
-    )
-    normal = (matrix.T @ matrix).tocsc()
-    factor = splu(normal, permc_spec="MMD_AT_PLUS_A", options={"SymmetricMode": True})
-    return np.asarray(factor.solve(matrix.T @ np.concatenate(rhs)), dtype=np.float64)
+class _LeastSquares:
+    """Normal equations of ``psi[second] - psi[first] = delta`` (and, on folds,
+    ``psi[a] + psi[b] = target``), factorised once and solved for any right-hand side."""
+
+    def __init__(
+        self,
+        first: npt.NDArray[np.int64],
+        second: npt.NDArray[np.int64],
+        folds: tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]] | None,
+        size: int,
+    ) -> None:
+        n = len(first)
+        row_ids = [np.arange(n), np.arange(n)]
+        col_ids = [first, second]
+        coef = [-np.ones(n), np.ones(n)]
+        if folds is None:  # pin the free constant
+            row_ids.append(np.array([n]))
+            col_ids.append(np.array([0]))
+            coef.append(np.array([1.0]))
+            total = n + 1
+        else:
+            a, b = folds
+            m = len(a)
+            row_ids += [n + np.arange(m), n + np.arange(m)]
+            col_ids += [a, b]
+            coef += [np.ones(m), np.ones(m)]
+            total = n + m
+        self._pinned = folds is None
+        self._matrix = sp.csr_matrix(
+            (np.concatenate(coef), (np.concatenate(row_ids), np.concatenate(col_ids))),
+            shape=(total, size),
+        )
+        normal = (self._matrix.T @ self._matrix).tocsc()
+        self._factor = splu(normal, permc_spec="MMD_AT_PLUS_A", options={"SymmetricMode": True})
+
+    def solve(self, delta: Array, fold_target: Array | None) -> Array:
+        return self.solve_with_cost(delta, fold_target)[0]
+
+    def solve_with_cost(self, delta: Array, fold_target: Array | None) -> tuple[Array, float]:
+        """The solution and its sum of squared residuals."""
+        parts = [delta, np.zeros(1)] if self._pinned else [delta, fold_target]
+        b = np.concatenate([p for p in parts if p is not None])
+        values = np.asarray(self._factor.solve(self._matrix.T @ b), dtype=np.float64)
+        residual = self._matrix @ values - b
+        return values, float(residual @ residual)
 
 
 @njit(cache=True)

@@ -130,11 +130,7 @@ def template_impression(
     warp = draw_warp(rng, pattern.centre_x, pattern.centre_y, capture, height, width)
     half_w, half_h = contact_axes(rng, capture, height, width)
     truth = source.minutiae
-    mx = truth.x.astype(np.float64)
-    my = truth.y.astype(np.float64)
-    qx, qy = warp.to_image(mx, my)
-    ax, ay = warp.to_image(mx + 3 * np.cos(truth.theta), my + 3 * np.sin(truth.theta))
-    theta = np.arctan2(ay - qy, ax - qx)
+    qx, qy, theta = warp.minutiae_to_image(truth)
     in_contact = np.hypot((qx - warp.contact[0]) / half_w, (qy - warp.contact[1]) / half_h) < 1
     keep = in_contact & (qx >= 0) & (qx <= width - 1) & (qy >= 0) & (qy <= height - 1)
 

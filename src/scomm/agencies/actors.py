@@ -1,0 +1,333 @@
+"""The agencies as stages: each turns one incoming EBTS message into hand-overs and facts.
+
+Every function here is pure: it reads the message (and the booking's record), searches or
+judges through the services it was given, builds the answering EBTS bytes and says which
+hand-overs it asks the gate for and which outcome columns change. It touches no database and
+no queue; :mod:`scomm.agencies.runner` commits its result through the gate.
+
+Event times: a message's time is its event's time, not the wall clock. The CAR is sent at the
+booking; the FBI answers two minutes later, IDENT's match query leaves at three, the LESC's
+response at twenty and the field office's detainer an hour after the booking (fixed, documented
+delays: the real ones are minutes to hours and do not change any decision's date).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from scomm.agencies import routing
+from scomm.agencies.decisions import DetainerRule, StatusCheck
+from scomm.agencies.gate import Handover
+from scomm.agencies.identification import IdentificationService, Probe
+from scomm.domain import INDEX_FINGERS, Tcn
+from scomm.ebts import (
+    Detainer,
+    EbtsError,
+    Envelope,
+    ErrorResponse,
+    ImmigrationQuery,
+    ImmigrationResponse,
+    SearchResult,
+    Transaction,
+    build_detainer,
+    build_errt,
+    build_iaq,
+    build_iar,
+    build_sre,
+    finger_images,
+    parse,
+    read_car_facts,
+    read_iaq,
+    read_iar,
+    rejection_messages,
+    validate,
+)
+from scomm.policy import Registry, Transfer
+
+DELAYS = {
+    "CAR": dt.timedelta(0),
+    "CNA": dt.timedelta(0),
+    "SRE": dt.timedelta(minutes=2),
+    "ERRT": dt.timedelta(minutes=2),
+    "IAQ": dt.timedelta(minutes=3),
+    "IAR": dt.timedelta(minutes=20),
+    "DTNR": dt.timedelta(hours=1),
+}
+NOTIFICATION_FORMS = frozenset({"I-247N"})
+
+
+@dataclass(frozen=True, slots=True)
+class BookingRecord:
+    """What the booking agency recorded at the booking (its row of ``booking_outcome``)."""
+
+    tcn: str
+    ori: str
+    county_fips: str | None
+    booked_at: dt.datetime
+    arrest_offense: str
+    juvenile: bool
+    domestic_violence_victim: bool
+
+    def at(self, tot: str) -> dt.datetime:
+        return self.booked_at + DELAYS[tot]
+
+
+@dataclass
+class Step:
+    """What a stage did with one message."""
+
+    handovers: list[tuple[Handover, dict[str, Any]]] = field(default_factory=list)
+    """Each hand-over, with the outcome columns to set if the gate lets it through."""
+    updates: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Agencies:
+    """The services the agencies act with; the same in a replay and in a live service."""
+
+    registry: Registry
+    criminal_search: IdentificationService
+    immigration_search: IdentificationService
+    status_check: StatusCheck
+    detainer_rule: DetainerRule
+
+    def handler(self, stage: str) -> Callable[[str, bytes, BookingRecord], Step]:
+        return {
+            routing.LEA: self.lea,
+            routing.SIB: self.sib,
+            routing.CJIS: self.cjis,
+            routing.IDENT: self.ident,
+            routing.LESC: self.lesc,
+            routing.ERO: self.ero,
+            routing.LEA_INBOX: self.lea_inbox,
+        }[stage]
+
+    # -- the booking agency and its state bureau ---------------------------------------------
+
+    def lea(self, tot: str, payload: bytes, booking: BookingRecord) -> Step:
+        """Submit the booking's CAR through the state bureau."""
+        sib = routing.sib_party(booking.ori)
+        return Step(
+            [(_handover(Transfer.PRINTS_TO_CJIS, booking.ori, sib, routing.SIB, tot, payload,
+                        booking), {})]
+        )  # fmt: skip
+
+    def sib(self, tot: str, payload: bytes, booking: BookingRecord) -> Step:
+        """Forward CARs to the FBI and the FBI's answers to the agency, unchanged."""
+        sib = routing.sib_party(booking.ori)
+        if tot in ("CAR", "CNA"):
+            handover = _handover(
+                Transfer.PRINTS_TO_CJIS, sib, routing.CJIS_PARTY, routing.CJIS, tot, payload,
+                booking,
+            )  # fmt: skip
+            return Step([(handover, {})])
+        handover = _handover(
+            Transfer.CRIMINAL_RESULT_TO_LEA, sib, booking.ori, routing.LEA_INBOX, tot, payload,
+            booking,
+        )  # fmt: skip
+        return Step([(handover, {})])
+
+    def lea_inbox(self, tot: str, payload: bytes, booking: BookingRecord) -> Step:
+        """Take delivery of an answer: the outcome records what reached the agency."""
+        tx = parse(payload)
+        if tx.tot != tot:
+            raise EbtsError(f"message filed as {tot} is a {tx.tot}", field="1.004")
+        updates: dict[str, Any] = {}
+        if tot == "IAR":
+            read_iar(tx)
+            updates = {"iar_to_lea": True, "ident_result_to_lea": True}
+        elif tot == "DTNR":
+            updates = {"detainer_to_lea": True}
+        return Step(updates=updates)
+
+    # -- the FBI ------------------------------------------------------------------------------
+
+    def cjis(self, tot: str, payload: bytes, booking: BookingRecord) -> Step:
+        """Check the CAR, search the criminal master file, answer SRE (or ERRT) and, where the
+        policy allows, send the prints on to IDENT."""
+        sib = routing.sib_party(booking.ori)
+        at = booking.at("SRE")
+        reply_tcn = _reply_tcn(booking.tcn, "F")
+        try:
+            tx = parse(payload)
+            problems = validate(tx)
+            facts = read_car_facts(tx) if not problems else None
+            if facts is not None and facts.tcn != booking.tcn:
+                raise EbtsError(f"CAR TCN {facts.tcn} does not match the booking {booking.tcn}")
+            images = finger_images(tx) if facts is not None else {}
+            if facts is not None and not images:
+                raise EbtsError("the CAR carries no fingerprint images", record=4)
+        except EbtsError as error:
+            return self._errt(booking, sib, reply_tcn, at, rejection_messages(error))
+        if facts is None:
+            return self._errt(booking, sib, reply_tcn, at, rejection_messages(problems), tx)
+        try:
+            found = self.criminal_search.search(Probe(booking.tcn, booking.booked_at, images))
+        except EbtsError as error:
+            return self._errt(booking, sib, reply_tcn, at, rejection_messages(error), tx)
+        result = SearchResult.answering(
+            facts,
+            tcn=reply_tcn,
+            ori=routing.CJIS_PARTY,
+            sent_at=at,
+            identified=found.hit,
+            fbi_number=found.candidate.record_id if found.candidate else "",
+        )
+        sre = build_sre(result).to_bytes()
+        step = Step(updates={"submitted": True, "cjis_result": "I" if found.hit else "N"})
+        step.handovers.append(
+            (_handover(Transfer.CRIMINAL_RESULT_TO_LEA, routing.CJIS_PARTY, sib, routing.SIB,
+                       "SRE", sre, booking), {})
+        )  # fmt: skip
+        step.handovers.append(
+            (_handover(Transfer.PRINTS_TO_IDENT, routing.CJIS_PARTY, routing.IDENT_PARTY,
+                       routing.IDENT, "CAR", payload, booking), {"ident_searched": True})
+        )  # fmt: skip
+        return step
+
+    def _errt(
+        self,
+        booking: BookingRecord,
+        sib: str,
+        reply_tcn: str,
+        at: dt.datetime,
+        messages: list[str],
+        request: Transaction | None = None,
+    ) -> Step:
+        submitter = request.ori if request is not None else sib
+        envelope = Envelope(reply_tcn, routing.CJIS_PARTY, submitter, at, booking.tcn)
+        errt = build_errt(ErrorResponse(envelope, tuple(messages), booking.ori)).to_bytes()
+        step = Step(
+            updates={"submitted": True, "cjis_result": "ERRT", "errt_reason": "; ".join(messages)}
+        )
+        step.handovers.append(
+            (_handover(Transfer.CRIMINAL_RESULT_TO_LEA, routing.CJIS_PARTY, sib, routing.SIB,
+                       "ERRT", errt, booking), {})
+        )  # fmt: skip
+        return step
+
+    # -- DHS and ICE --------------------------------------------------------------------------
+
+    def ident(self, tot: str, payload: bytes, booking: BookingRecord) -> Step:
+        """Search the immigration gallery with the two index fingers; on a match, query the
+        LESC (IAQ)."""
+        tx = parse(payload)
+        facts = read_car_facts(tx)
+        images = {p: info for p, info in finger_images(tx).items() if p in INDEX_FINGERS}
+        found = self.immigration_search.search(Probe(booking.tcn, booking.booked_at, images))
+        step = Step(updates={"ident_searched": True, "ident_match": found.hit})
+        if found.candidate is None:
+            return step
+        query = ImmigrationQuery.for_car(
+            facts,
+            tcn=_reply_tcn(booking.tcn, "Q"),
+            ori=routing.IDENT_PARTY,
+            dai=routing.LESC_PARTY,
+            sent_at=booking.at("IAQ"),
+            ident_fin=found.candidate.record_id,
+        )
+        iaq = build_iaq(query).to_bytes()
+        step.handovers.append(
+            (_handover(Transfer.IAQ_TO_LESC, routing.IDENT_PARTY, routing.LESC_PARTY,
+                       routing.LESC, "IAQ", iaq, booking), {"iaq_sent": True})
+        )  # fmt: skip
+        return step
+
+    def field_office(self, booking: BookingRecord) -> str:
+        county = self.registry.county_for_ori(booking.ori)
+        return county.field_office if county is not None else "unknown"
+
+    def lesc(self, tot: str, payload: bytes, booking: BookingRecord) -> Step:
+        """Determine status; send the IAR to the field office and a copy to the agency."""
+        query = read_iaq(parse(payload))
+        at = booking.at("IAR")
+        finding = self.status_check.determine(query, booking.tcn, at)
+        office = self.field_office(booking)
+        ero = routing.ero_party(office)
+        response = ImmigrationResponse(
+            Envelope(_reply_tcn(booking.tcn, "R"), routing.LESC_PARTY, ero, at, booking.tcn),
+            query.subject,
+            query.booking_ori,
+            finding.status,
+            finding.removable,
+            finding.level,
+            office[:50],
+            finding.note[:100],
+            query.ident_fin,
+            query.fbi_number,
+            query.offenses,
+        )
+        iar = build_iar(response).to_bytes()
+        step = Step(updates={"lesc_status": finding.label, "field_office": office[:64]})
+        if finding.level is not None:
+            step.updates["criminal_level"] = finding.level.value
+        step.handovers.append(
+            (_handover(Transfer.IAR_TO_ERO, routing.LESC_PARTY, ero, routing.ERO, "IAR", iar,
+                       booking), {"iar_to_ero": True})
+        )  # fmt: skip
+        step.handovers.append(
+            (_handover(Transfer.IDENT_RESULT_TO_LEA, routing.LESC_PARTY, booking.ori,
+                       routing.LEA_INBOX, "IAR", iar, booking), {})
+        )  # fmt: skip
+        return step
+
+    def ero(self, tot: str, payload: bytes, booking: BookingRecord) -> Step:
+        """Decide on a detainer and, if one is issued, lodge it with the booking agency."""
+        response = read_iar(parse(payload))
+        at = booking.at("DTNR")
+        choice = self.detainer_rule.decide(response, booking.tcn, at)
+        updates: dict[str, Any] = {
+            "detainer_issued": choice.form is not None,
+            "detainer_form": choice.form,
+            "lift_reason": choice.lift_reason,
+            "booked_into_ice": choice.booked_into_ice,
+            "removed": choice.removed_on is not None,
+            "removed_on": choice.removed_on,
+        }
+        step = Step(updates=updates)
+        if choice.form is None:
+            return step
+        ero = routing.ero_party(self.field_office(booking))
+        detainer = Detainer(
+            Envelope(_reply_tcn(booking.tcn, "D"), ero, booking.ori, at, booking.tcn),
+            response.subject,
+            response.booking_ori,
+            response.field_office or self.field_office(booking)[:50],
+            at.date(),
+            form=choice.form,
+            action=choice.action,
+            basis=choice.basis[:100],
+            level=response.level,
+            ident_fin=response.ident_fin,
+            fbi_number=response.fbi_number,
+        )
+        transfer = (
+            Transfer.NOTIFICATION_REQUEST_TO_LEA
+            if choice.form in NOTIFICATION_FORMS
+            else Transfer.DETAINER_TO_LEA
+        )
+        dtnr = build_detainer(detainer).to_bytes()
+        step.handovers.append(
+            (_handover(transfer, ero, booking.ori, routing.LEA_INBOX, "DTNR", dtnr, booking), {})
+        )
+        return step
+
+
+def _reply_tcn(tcn: str, suffix: str) -> str:
+    """The TCN of a message answering booking ``tcn`` (still a valid TCN)."""
+    return Tcn(f"{tcn[:38]}-{suffix}").value
+
+
+def _handover(
+    transfer: Transfer,
+    sender: str,
+    recipient: str,
+    stage: str,
+    tot: str,
+    payload: bytes,
+    booking: BookingRecord,
+) -> Handover:
+    return Handover(transfer, sender, recipient, stage, tot, payload, booking.at(tot))

@@ -1,0 +1,109 @@
+"""The disclosure gate: the one way a booking's data moves from one agency to another.
+
+For every hand-over a stage asks for, the gate asks the policy for a decision as of the
+hand-over's event time, appends the decision (allowed or refused) and the transfer to the
+ledger, and only then enqueues the message for the receiving agency — all inside the caller's
+transaction, which also acks the stage's incoming message and records it as processed. So a
+disclosure is logged if and only if it happens, and a crash anywhere leaves neither.
+
+Stages never hold the work channel: they return :class:`Handover` requests and the runner passes
+them here. ``tests/agencies/test_gate.py`` checks that no other code in ``scomm.agencies``
+enqueues anything (the booking desk's intake, which puts a CAR in the agency's own outbox, is
+the one exception: nothing leaves the agency there).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from scomm.domain import Ori, Tcn
+from scomm.ledger import DisclosureEvent, Ledger
+from scomm.policy import BookingFacts, Decision, PolicySet, Transfer
+from scomm.store import Message, WorkChannel
+
+
+@dataclass(frozen=True, slots=True)
+class Handover:
+    """A stage's request to hand EBTS bytes to another agency."""
+
+    transfer: Transfer
+    sender: str
+    recipient: str
+    stage: str
+    """The recipient's work queue."""
+    tot: str
+    payload: bytes
+    event_time: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Passage:
+    """What the gate did with one hand-over."""
+
+    handover: Handover
+    decision: Decision
+    ledger_index: int
+
+    @property
+    def allowed(self) -> bool:
+        return self.decision.allowed
+
+
+def digest(payload: bytes) -> str:
+    return "sha256:" + hashlib.sha256(payload).hexdigest()
+
+
+class DisclosureGate:
+    """Policy decision, ledger entry, then enqueue — in the caller's transaction."""
+
+    def __init__(self, policy: PolicySet, ledger: Ledger, channel: WorkChannel) -> None:
+        self.policy = policy
+        self.ledger = ledger
+        self.channel = channel
+
+    def decide(self, handover: Handover, facts: BookingFacts) -> Decision:
+        return self.policy.decide(handover.transfer, facts, handover.event_time)
+
+    def pass_all(
+        self,
+        session: Session,
+        run_id: str,
+        requests: Sequence[tuple[BookingFacts, str, Handover]],
+    ) -> list[Passage]:
+        """Decide, log and (where allowed) enqueue each ``(facts, tcn, handover)``; one ledger
+        append and one enqueue statement for the whole batch."""
+        if not requests:
+            return []
+        decisions = [self.decide(handover, facts) for facts, _, handover in requests]
+        events = [
+            DisclosureEvent(
+                tcn=Tcn(tcn),
+                booking_ori=Ori(facts.ori),
+                sender=handover.sender,
+                recipient=handover.recipient,
+                transfer=handover.tot,
+                event_time=handover.event_time,
+                allowed=decision.allowed,
+                reasons=decision.reasons or ("no reason given",),
+                rule_ids=decision.rule_ids,
+                policy_hash=decision.policy_hash,
+                record_digests=(digest(handover.payload),) if decision.allowed else (),
+            )
+            for (facts, tcn, handover), decision in zip(requests, decisions, strict=True)
+        ]
+        indices = self.ledger.append(events, within=session)
+        messages = [
+            Message(handover.stage, f"{run_id}|{tcn}|{handover.tot}", handover.payload)
+            for (_, tcn, handover), decision in zip(requests, decisions, strict=True)
+            if decision.allowed
+        ]
+        self.channel.put_many(messages, session)
+        return [
+            Passage(handover, decision, index)
+            for (_, _, handover), decision, index in zip(requests, decisions, indices, strict=True)
+        ]

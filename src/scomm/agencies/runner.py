@@ -1,0 +1,292 @@
+"""Running the agencies on the work channel: lease a batch, let each stage act, commit through
+the gate — exactly once in effect.
+
+Per batch of one stage: the stage functions run first, outside any transaction (parsing,
+searching and building EBTS is the CPU work, done in parallel by several workers even on
+SQLite). Then one transaction skips redelivered duplicates, passes every hand-over through the
+gate (one policy decision each, one ledger append and one enqueue for the batch), writes the
+outcome columns, acks the leases and records (stage, key) as processed. If that transaction
+fails, the batch is redone one message per transaction, so one bad message fails alone; it is
+retried with backoff and dead-lettered after the channel's ``max_attempts``.
+"""
+
+from __future__ import annotations
+
+import time
+import traceback
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Engine, Table, and_, bindparam, select, update
+from sqlalchemy.orm import Session
+
+from scomm.agencies import routing
+from scomm.agencies.actors import Agencies, BookingRecord, Step
+from scomm.agencies.gate import DisclosureGate
+from scomm.policy import BookingFacts, Registry
+from scomm.store import (
+    AlreadyProcessed,
+    BatchResult,
+    Lease,
+    LeaseLost,
+    WorkChannel,
+    read_only,
+    transaction,
+)
+from scomm.store.outcome_tables import BookingOutcome
+
+OUTCOME: Table = BookingOutcome.__table__  # type: ignore[assignment]
+
+
+@dataclass(frozen=True)
+class RunContext:
+    """Everything a run's messages are handled with."""
+
+    run_id: str
+    agencies: Agencies
+    gate: DisclosureGate
+
+
+ContextSource = Callable[[str], RunContext]
+
+
+def load_bookings(engine: Engine, run_id: str, tcns: Iterable[str]) -> dict[str, BookingRecord]:
+    """The booking agency's records of ``tcns`` in ``run_id`` (one query)."""
+    wanted = sorted(set(tcns))
+    c = OUTCOME.c
+    query = select(
+        c.tcn, c.ori, c.county_fips, c.booked_at, c.arrest_offense, c.juvenile,
+        c.domestic_violence_victim,
+    ).where(c.run_id == run_id, c.tcn.in_(wanted))  # fmt: skip
+    with read_only(engine).begin() as conn:
+        rows = conn.execute(query).all()
+    records = {}
+    for row in rows:
+        at = row.booked_at
+        if at.tzinfo is None:  # SQLite drops the offset; stored values are UTC
+            import datetime as dt
+
+            at = at.replace(tzinfo=dt.UTC)
+        records[row.tcn] = BookingRecord(
+            row.tcn, row.ori, row.county_fips, at, row.arrest_offense, bool(row.juvenile),
+            bool(row.domestic_violence_victim),
+        )  # fmt: skip
+    return records
+
+
+class FactsMaker:
+    """Policy facts of a booking from its record (activation dates cached per ORI)."""
+
+    def __init__(self, registry: Registry) -> None:
+        self.registry = registry
+        self._activation: dict[str, Any] = {}
+
+    def __call__(self, record: BookingRecord) -> BookingFacts:
+        if record.ori not in self._activation:
+            county = self.registry.county_for_ori(record.ori)
+            self._activation[record.ori] = county.activation if county else None
+        return BookingFacts(
+            ori=record.ori,
+            state=record.ori[:2],
+            county_fips=record.county_fips,
+            event_time=record.booked_at,
+            activation_date=self._activation[record.ori],
+            juvenile=record.juvenile,
+            domestic_violence_victim=record.domestic_violence_victim,
+            offenses=frozenset((record.arrest_offense,)),
+        )
+
+
+@dataclass
+class _Prepared:
+    lease: Lease
+    key: routing.MessageKey
+    record: BookingRecord
+    step: Step
+
+
+def describe(error: BaseException) -> str:
+    return "".join(traceback.format_exception(error)[-6:]).strip()
+
+
+class StageRunner:
+    """Processes leased batches of any stage for any run."""
+
+    def __init__(self, channel: WorkChannel, contexts: ContextSource, registry: Registry):
+        self.channel = channel
+        self.engine = channel.engine
+        self.contexts = contexts
+        self.facts = FactsMaker(registry)
+
+    def process(self, leases: Sequence[Lease]) -> BatchResult:
+        if not leases:
+            return BatchResult()
+        result = BatchResult()
+        ready: list[_Prepared] = []
+        by_run: dict[str, list[tuple[Lease, routing.MessageKey]]] = defaultdict(list)
+        for lease in leases:
+            try:
+                key = routing.MessageKey.parse(lease.key)
+                by_run[key.run_id].append((lease, key))
+            except ValueError as error:
+                result += self._fail(lease, error)
+        for run_id, items in by_run.items():
+            records = load_bookings(self.engine, run_id, (key.tcn for _, key in items))
+            for lease, key in items:
+                try:
+                    record = records.get(key.tcn)
+                    if record is None:
+                        raise LookupError(f"no booking {key.tcn} in run {run_id}")
+                    agencies = self.contexts(run_id).agencies
+                    step = agencies.handler(lease.stage)(key.tot, lease.payload, record)
+                    ready.append(_Prepared(lease, key, record, step))
+                except Exception as error:
+                    result += self._fail(lease, error)
+        try:
+            return result + self._commit(ready)
+        except Exception:
+            pass  # the transaction changed nothing: redo one by one
+        for item in ready:
+            result += self._alone(item)
+        return result
+
+    def _alone(self, item: _Prepared) -> BatchResult:
+        try:
+            return self._commit([item])
+        except LeaseLost:
+            return BatchResult(lost=1)
+        except AlreadyProcessed:
+            try:
+                self.channel.ack(item.lease, record=False)
+            except LeaseLost:
+                return BatchResult(lost=1)
+            return BatchResult(skipped=1)
+        except Exception as error:
+            return self._fail(item.lease, error)
+
+    def _commit(self, items: Sequence[_Prepared]) -> BatchResult:
+        if not items:
+            return BatchResult()
+        stage = items[0].lease.stage
+        with transaction(self.engine) as session:
+            seen = self.channel.processed_keys(stage, (i.lease.key for i in items), session)
+            fresh: list[_Prepared] = []
+            repeats: list[Lease] = []
+            for item in items:
+                if item.lease.key in seen:
+                    repeats.append(item.lease)
+                else:
+                    seen.add(item.lease.key)
+                    fresh.append(item)
+            self._apply(session, fresh)
+            self.channel.ack_many([i.lease for i in fresh], session)
+            self.channel.ack_many(repeats, session, record=False)
+        return BatchResult(done=len(fresh), skipped=len(repeats))
+
+    def _apply(self, session: Session, items: Sequence[_Prepared]) -> None:
+        by_run: dict[str, list[_Prepared]] = defaultdict(list)
+        for item in items:
+            by_run[item.key.run_id].append(item)
+        for run_id, group in by_run.items():
+            context = self.contexts(run_id)
+            requests = []
+            owners = []
+            for item in group:
+                facts = self.facts(item.record)
+                for handover, _ in item.step.handovers:
+                    requests.append((facts, item.key.tcn, handover))
+                    owners.append(item)
+            passages = context.gate.pass_all(session, run_id, requests)
+            updates: dict[str, dict[str, Any]] = defaultdict(dict)
+            for item in group:  # one booking may have several messages in one batch
+                updates[item.key.tcn].update(item.step.updates)
+            flat = [(item, cols) for item in group for _, cols in item.step.handovers]
+            for (item, on_allowed), passage in zip(flat, passages, strict=True):
+                if passage.allowed:
+                    updates[item.key.tcn].update(on_allowed)
+            write_outcomes(session, run_id, updates)
+
+    def _fail(self, lease: Lease, error: BaseException) -> BatchResult:
+        try:
+            outcome = self.channel.fail(lease, describe(error))
+        except LeaseLost:
+            return BatchResult(lost=1)
+        return BatchResult(dead=1) if outcome == "dead" else BatchResult(retried=1)
+
+
+def write_outcomes(session: Session, run_id: str, updates: dict[str, dict[str, Any]]) -> None:
+    """Set outcome columns, one executemany per distinct set of columns."""
+    groups: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
+    for tcn, columns in updates.items():
+        if columns:
+            names = tuple(sorted(columns))
+            groups[names].append({"b_run": run_id, "b_tcn": tcn, **columns})
+    for names, rows in groups.items():
+        statement = (
+            update(OUTCOME)
+            .where(
+                and_(OUTCOME.c.run_id == bindparam("b_run"), OUTCOME.c.tcn == bindparam("b_tcn"))
+            )
+            .values({name: bindparam(name) for name in names})
+        )
+        session.connection().execute(statement, rows)
+
+
+class PipelineWorker:
+    """Drains the stages: a batch of each in turn until nothing is left (or told to stop)."""
+
+    def __init__(
+        self,
+        runner: StageRunner,
+        stages: Sequence[str] = routing.STAGES,
+        worker_id: str | None = None,
+        batch_size: int = 200,
+        lease_seconds: float = 60.0,
+    ) -> None:
+        from scomm.store.workchannel import default_worker_id
+
+        self.runner = runner
+        self.channel = runner.channel
+        self.stages = tuple(stages)
+        self.worker_id = worker_id or default_worker_id()
+        self.batch_size = batch_size
+        self.lease_seconds = lease_seconds
+
+    def step(self) -> BatchResult:
+        result = BatchResult()
+        for stage in self.stages:
+            leases = self.channel.lease(stage, self.worker_id, self.lease_seconds, self.batch_size)
+            result += self.runner.process(leases)
+        return result
+
+    def run(
+        self,
+        until_idle: bool = True,
+        stop: Callable[[], bool] | None = None,
+        on_batch: Callable[[BatchResult], None] | None = None,
+        max_poll_seconds: float = 0.5,
+        may_stop: Callable[[], bool] | None = None,
+    ) -> BatchResult:
+        """Process until ``stop()`` says so or (``until_idle``) no live message is left —
+        and, when given, ``may_stop()`` agrees (more work may still be coming)."""
+        total = BatchResult()
+        wait = 0.02
+        while stop is None or not stop():
+            result = self.step()
+            total += result
+            if on_batch is not None:
+                on_batch(result)
+            if result.total:
+                wait = 0.02
+                continue
+            if (
+                until_idle
+                and (may_stop is None or may_stop())
+                and self.channel.pending(self.stages) == 0
+            ):
+                break
+            time.sleep(wait)
+            wait = min(max_poll_seconds, wait * 2)
+        return total

@@ -1,0 +1,97 @@
+"""A run's services: where its galleries are, which fidelity, which LESC and ERO judgement.
+
+A run's ``replay_run.parameters`` (JSON) say ``mode`` (``oracle`` or ``full``), ``galleries``
+(a directory under the data directory's ``galleries/``), error rates, the ``seed`` of the oracle
+draws, and optionally ``services``: ``module:function`` of a factory that builds the
+:class:`Agencies` (a simulation names its own, which knows its ground truth). Every worker
+process builds the same services from the same parameters, so any worker can handle any
+message of any run.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from scomm.agencies.actors import Agencies
+from scomm.agencies.decisions import NoRecordsStatusCheck, PriorityDetainerRule
+from scomm.agencies.oracle import ErrorRates, OracleGallery, OracleSearch
+from scomm.policy import Registry
+
+CJIS_GALLERY = "cjis.npz"
+IDENT_GALLERY = "ident.npz"
+DEFAULT_RATES = {
+    # Assumed until the 1:N search's benchmark measures them (docs/pipeline.md): tenprint
+    # searches of the FBI's master file miss rarely; two-finger IDENT searches miss more.
+    "cjis": ErrorRates(0.005, 0.0005, "assumed: tenprint 1:N, FNIR 0.5%, FPIR 0.05%"),
+    "ident": ErrorRates(0.02, 0.001, "assumed: two index fingers 1:N, FNIR 2%, FPIR 0.1%"),
+}
+
+Factory = Callable[[Mapping[str, Any], Path, Registry], Agencies]
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    mode: str
+    galleries: Path
+    seed: int
+    rates: Mapping[str, ErrorRates]
+
+
+def settings(parameters: Mapping[str, Any], data_dir: Path) -> RunSettings:
+    mode = str(parameters.get("mode", "oracle"))
+    if mode not in ("oracle", "full"):
+        raise ValueError(f"biometric mode must be oracle or full, not {mode!r}")
+    rates = dict(DEFAULT_RATES)
+    for name, given in dict(parameters.get("error_rates", {})).items():
+        rates[name] = ErrorRates(float(given["fnir"]), float(given["fpir"]), "run parameters")
+    galleries = data_dir / "galleries" / str(parameters.get("galleries", "default"))
+    return RunSettings(mode, galleries, int(parameters.get("seed", 0)), rates)
+
+
+def searches(parameters: Mapping[str, Any], data_dir: Path) -> tuple[OracleSearch, OracleSearch]:
+    """The CJIS and IDENT searches a run's parameters name."""
+    run = settings(parameters, data_dir)
+    if run.mode == "full":
+        raise NotImplementedError(
+            "full biometric mode needs the 1:N gallery search (scomm.biometrics), which is not"
+            " available in this build; use mode=oracle"
+        )
+    for name in (CJIS_GALLERY, IDENT_GALLERY):
+        if not (run.galleries / name).exists():
+            raise FileNotFoundError(f"no gallery {run.galleries / name}: run `scomm enroll` first")
+    cjis = OracleSearch(
+        OracleGallery.load(run.galleries / CJIS_GALLERY), run.rates["cjis"], run.seed
+    )
+    ident = OracleSearch(
+        OracleGallery.load(run.galleries / IDENT_GALLERY), run.rates["ident"], run.seed
+    )
+    return cjis, ident
+
+
+def standard_services(
+    parameters: Mapping[str, Any], data_dir: Path, registry: Registry
+) -> Agencies:
+    """Galleries from the data directory; a LESC without records; Level 1/2 detainers."""
+    cjis, ident = searches(parameters, data_dir)
+    return Agencies(registry, cjis, ident, NoRecordsStatusCheck(), PriorityDetainerRule())
+
+
+def factory(parameters: Mapping[str, Any]) -> Factory:
+    name = str(parameters.get("services", "scomm.agencies.services:standard_services"))
+    module, _, attribute = name.partition(":")
+    if not attribute:
+        raise ValueError(f"services {name!r} must be 'module:function'")
+    found: Factory = getattr(importlib.import_module(module), attribute)
+    return found
+
+
+def parameters_of(text: str) -> dict[str, Any]:
+    value = json.loads(text or "{}")
+    if not isinstance(value, dict):
+        raise ValueError("replay_run.parameters must be a JSON object")
+    return value

@@ -1,0 +1,68 @@
+"""Worker processes: ``scomm run --workers N`` and the replays start N of these.
+
+Each process opens its own engine (connections never cross a fork), builds the run contexts
+from the database and drains the stages until nothing is left, reporting what it did through
+a queue. A killed process loses nothing: its leases run out and another worker takes them.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+from dataclasses import dataclass, field
+from multiprocessing.context import SpawnProcess
+from pathlib import Path
+from typing import Any
+
+from scomm.agencies.context import RunContexts
+from scomm.agencies.runner import PipelineWorker, StageRunner
+from scomm.policy import Registry
+from scomm.store import RetryPolicy, WorkChannel, make_engine
+
+
+@dataclass(frozen=True)
+class WorkerConfig:
+    database_url: str
+    data_dir: str
+    batch_size: int = 200
+    lease_seconds: float = 60.0
+    until_idle: bool = True
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+
+
+def make_worker(config: WorkerConfig, worker_id: str | None = None) -> PipelineWorker:
+    engine = make_engine(config.database_url)
+    channel = WorkChannel(engine, config.retry)
+    registry = Registry.shipped()
+    contexts = RunContexts(channel, Path(config.data_dir), registry)
+    runner = StageRunner(channel, contexts, registry)
+    return PipelineWorker(
+        runner, worker_id=worker_id, batch_size=config.batch_size,
+        lease_seconds=config.lease_seconds,
+    )  # fmt: skip
+
+
+def worker_main(config: WorkerConfig, report: Any = None, fed: Any = None) -> None:
+    """Entry point of a worker process: puts ``(pid, done)`` on ``report`` after each batch;
+    with ``fed`` (an Event), idle is only the end once the feeder has set it."""
+    worker = make_worker(config)
+
+    def tell(result: Any) -> None:
+        if report is not None and result.total:
+            report.put_nowait((os.getpid(), result.done))
+
+    may_stop = None if fed is None else fed.is_set
+    worker.run(until_idle=config.until_idle, on_batch=tell, may_stop=may_stop)
+
+
+def start_workers(
+    config: WorkerConfig, count: int, report: Any = None, fed: Any = None
+) -> list[SpawnProcess]:
+    """Start ``count`` worker processes (spawned, not forked)."""
+    context = mp.get_context("spawn")
+    processes = []
+    for _ in range(count):
+        process = context.Process(target=worker_main, args=(config, report, fed), daemon=True)
+        process.start()
+        processes.append(process)
+    return processes

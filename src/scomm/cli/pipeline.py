@@ -1,0 +1,287 @@
+"""``scomm init / enroll / submit / run / status``: the pipeline from the command line."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from sqlalchemy import Engine, func, select
+
+from scomm.agencies import (
+    STAGES,
+    Intake,
+    OracleGallery,
+    enter_bookings,
+    open_run,
+    routing,
+)
+from scomm.agencies.oracle import token_of
+from scomm.agencies.services import CJIS_GALLERY, IDENT_GALLERY
+from scomm.agencies.workers import WorkerConfig, make_worker, start_workers
+from scomm.ebts import (
+    EbtsError,
+    finger_images,
+    parse,
+    read_car_facts,
+    read_detainer,
+    read_errt,
+    read_iar,
+    read_sre,
+)
+from scomm.ledger import Ledger
+from scomm.policy import Registry
+from scomm.store import (
+    WorkChannel,
+    data_dir,
+    default_database_url,
+    make_engine,
+    transaction,
+    upgrade_to_head,
+)
+from scomm.store.outcome_tables import BookingOutcome, ReplayRun
+
+app = typer.Typer(no_args_is_help=True)
+console = Console()
+LIVE_RUN = "live"
+STATE_NAMES = ("ready", "delayed", "leased", "dead", "done")
+
+DataDir = Annotated[
+    Path | None, typer.Option("--data-dir", help="data directory (default: $SCOMM_DATA_DIR)")
+]
+
+
+def _open(directory: Path | None) -> tuple[Path, str, Engine]:
+    root = (directory or data_dir()).resolve()
+    root.mkdir(parents=True, exist_ok=True)
+    url = default_database_url(root)
+    engine = make_engine(url)
+    upgrade_to_head(engine)
+    return root, url, engine
+
+
+def _fail(message: str) -> typer.Exit:
+    console.print(f"[red]error:[/red] {message}", highlight=False)
+    return typer.Exit(1)
+
+
+@app.command()
+def init(directory: DataDir = None) -> None:
+    """Create the data directory: database (migrated), ledger signing key, gallery folder."""
+    root, _, engine = _open(directory)
+    ledger = Ledger(engine, root / "keys", migrate=False)
+    verifier = ledger.verifier
+    (root / "galleries" / "default").mkdir(parents=True, exist_ok=True)
+    console.print(f"data directory {root}")
+    console.print(f"database       {engine.url.render_as_string(hide_password=True)}")
+    console.print(f"ledger key     {verifier.name} ({root / 'keys'})")
+    console.print("galleries      run `scomm enroll` to fill them")
+
+
+@app.command()
+def enroll(
+    directory: DataDir = None,
+    gallery: Annotated[str, typer.Option(help="gallery set under galleries/")] = "default",
+    synthetic: Annotated[
+        float, typer.Option(help="enrol a synthetic world with this sample fraction")
+    ] = 0.0,
+    cjis: Annotated[
+        list[Path] | None, typer.Option(help="CAR files (.an2) to enrol in the FBI file")
+    ] = None,
+    ident: Annotated[
+        list[Path] | None, typer.Option(help="CAR files (.an2) to enrol in IDENT")
+    ] = None,
+    enrolled_on: Annotated[
+        str, typer.Option(help="enrolment date of file subjects")
+    ] = "2000-01-01",
+) -> None:
+    """Fill the criminal master file and IDENT galleries, from a synthetic world or CAR files."""
+    root, _, _ = _open(directory)
+    target = root / "galleries" / gallery
+    if synthetic > 0:
+        from scomm.sim.replay import WorldSpec, build_world, enrol
+
+        spec = WorldSpec(sample_fraction=synthetic)
+        with console.status("generating the synthetic world"):
+            world = build_world(spec)
+            sizes = enrol(world, target)
+        console.print(f"enrolled {sizes[0]:,} in {target / CJIS_GALLERY}")
+        console.print(f"enrolled {sizes[1]:,} in {target / IDENT_GALLERY}")
+        return
+    if not cjis and not ident:
+        raise _fail("give --synthetic FRACTION, or --cjis/--ident CAR files")
+    day = dt.date.fromisoformat(enrolled_on).toordinal()
+    for name, files, filename in (("cjis", cjis, CJIS_GALLERY), ("ident", ident, IDENT_GALLERY)):
+        if not files:
+            continue
+        tokens: list[str] = []
+        ids: list[str] = []
+        for path in files:
+            try:
+                tx = parse(path.read_bytes())
+                token = token_of(finger_images(tx))
+            except (OSError, EbtsError) as error:
+                raise _fail(f"{path}: {error}") from None
+            if token is None:
+                raise _fail(
+                    f"{path}: the prints are images, not oracle prints; enrolling images needs"
+                    " the 1:N gallery search (full mode), which this build does not have"
+                )
+            tokens.append(token)
+            ids.append(("F" if name == "cjis" else "FIN") + tx.tcn[-12:].upper())
+        OracleGallery(name, tokens, [day] * len(tokens), ids).save(target / filename)
+        console.print(f"enrolled {len(tokens)} in {target / filename}")
+
+
+def _show(tot: str, payload: bytes) -> str:
+    tx = parse(payload)
+    if tot == "SRE":
+        sre = read_sre(tx)
+        word = "IDENTIFIED" if sre.identified else "not identified"
+        return f"SRE {word} {sre.fbi_number}".strip()
+    if tot == "ERRT":
+        return "ERRT " + " | ".join(read_errt(tx).messages)
+    if tot == "IAR":
+        iar = read_iar(tx)
+        return (
+            f"IAR status {iar.status.value}, removable {iar.removable}, office {iar.field_office}"
+        )
+    if tot == "DTNR":
+        d = read_detainer(tx)
+        return f"DETAINER {d.form} action {d.action.value}, hold {d.hold_hours} h, {d.basis}"
+    return tot
+
+
+@app.command()
+def submit(
+    car_file: Annotated[Path, typer.Argument(help="an ANSI/NIST CAR transaction (.an2)")],
+    directory: DataDir = None,
+    policy: Annotated[str, typer.Option(help="policy preset or file")] = "historical",
+    gallery: Annotated[str, typer.Option(help="gallery set under galleries/")] = "default",
+) -> None:
+    """Submit one booking end to end; print the SRE, any IAR and detainer, and the ledger."""
+    root, url, engine = _open(directory)
+    try:
+        payload = car_file.read_bytes()
+        facts = read_car_facts(parse(payload))
+        booking = facts.booking(f"submitted-{facts.tcn}")
+    except (OSError, EbtsError) as error:
+        raise _fail(f"{car_file}: {error}") from None
+    registry = Registry.shipped()
+    open_run(engine, LIVE_RUN, policy=policy, mode="oracle", parameters={"galleries": gallery})
+    channel = WorkChannel(engine)
+    tcn = booking.tcn.value
+    with transaction(engine) as session:
+        if session.get(BookingOutcome, (LIVE_RUN, tcn)) is not None:
+            raise _fail(f"booking {tcn} was already submitted")
+        enter_bookings(session, channel, LIVE_RUN, [Intake(booking, payload)], registry)
+    worker = make_worker(WorkerConfig(url, str(root)))
+    try:
+        worker.runner.contexts(LIVE_RUN)
+    except (FileNotFoundError, NotImplementedError) as error:
+        raise _fail(str(error)) from None
+    worker.stages = tuple(s for s in STAGES if s != routing.LEA_INBOX)
+    worker.run()
+    received = channel.lease(routing.LEA_INBOX, worker.worker_id, 60.0, 1000)
+    mine = [lease for lease in received if routing.MessageKey.parse(lease.key).tcn == tcn]
+    console.rule(f"booking {tcn} ({booking.ori}, {booking.booked_at:%Y-%m-%d %H:%M} UTC)")
+    for lease in mine:
+        console.print(_show(routing.MessageKey.parse(lease.key).tot, lease.payload))
+    worker.runner.process(received)
+    worker.stages = STAGES
+    worker.run()
+    ledger = Ledger(engine, root / "keys", migrate=False)
+    table = Table(title="ledger entries this booking caused")
+    for column in ("#", "time (UTC)", "message", "from", "to", "allowed", "rules"):
+        table.add_column(column)
+    for record in ledger.entries_for_tcn(tcn):
+        event = record.event
+        table.add_row(
+            str(record.index), f"{event.utc_time:%Y-%m-%d %H:%M}", event.transfer, event.sender,
+            event.recipient, "yes" if event.allowed else "[red]refused[/red]",
+            ", ".join(event.rule_ids[-2:]),
+        )  # fmt: skip
+    console.print(table)
+
+
+@app.command()
+def run(
+    workers: Annotated[int, typer.Option(help="worker processes")] = 2,
+    directory: DataDir = None,
+    forever: Annotated[bool, typer.Option(help="keep polling when the queues are empty")] = False,
+) -> None:
+    """Drain the queues with N worker processes."""
+    root, url, engine = _open(directory)
+    channel = WorkChannel(engine)
+    total = channel.pending()
+    config = WorkerConfig(url, str(root), until_idle=not forever)
+    processes = start_workers(config, max(1, workers))
+    with _progress() as progress:
+        task = progress.add_task("messages", total=max(total, 1))
+        while any(p.is_alive() for p in processes):
+            left = channel.pending()
+            progress.update(task, completed=max(0, total - left), total=max(total, left, 1))
+            time.sleep(0.5)
+        progress.update(task, completed=total)
+    for process in processes:
+        process.join()
+    dead = sum(d["dead"] for d in channel.depths().values())
+    console.print(f"drained with {workers} workers; {channel.pending()} left, {dead} dead letters")
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        console=console,
+    )  # fmt: skip
+
+
+def run_counts(engine: Engine) -> list[dict[str, Any]]:
+    o = BookingOutcome
+    query = (
+        select(
+            o.run_id,
+            func.count(),
+            func.sum(func.cast(o.cjis_result.is_not(None), type_=o.age.type)),
+            func.sum(func.cast(o.ident_match, type_=o.age.type)),
+            func.sum(func.cast(o.detainer_issued, type_=o.age.type)),
+        )
+        .group_by(o.run_id)
+        .order_by(o.run_id)
+    )
+    with engine.connect() as conn:
+        modes = dict(conn.execute(select(ReplayRun.run_id, ReplayRun.mode)).all())
+        return [
+            {"run": r, "mode": modes.get(r, "?"), "bookings": n, "answered": a or 0,
+             "matches": m or 0, "detainers": d or 0}
+            for r, n, a, m, d in conn.execute(query)
+        ]  # fmt: skip
+
+
+@app.command()
+def status(directory: DataDir = None) -> None:
+    """Queue depths per stage, bookings per run, the ledger's size."""
+    root, _, engine = _open(directory)
+    channel = WorkChannel(engine)
+    depths = Table(title="work queues")
+    depths.add_column("stage")
+    for state in STATE_NAMES:
+        depths.add_column(state, justify="right")
+    for stage, counts in channel.depths().items():
+        depths.add_row(
+            stage, *(f"{counts[s]:,}" for s in ("ready", "delayed", "leased", "dead", "done"))
+        )
+    console.print(depths)
+    runs = Table(title="runs")
+    for column in ("run", "mode", "bookings", "answered", "matches", "detainers"):
+        runs.add_column(column, justify="left" if column in ("run", "mode") else "right")
+    for row in run_counts(engine):
+        runs.add_row(*(f"{v:,}" if isinstance(v, int) else str(v) for v in row.values()))
+    console.print(runs)
+    ledger = Ledger(engine, root / "keys", migrate=False)
+    console.print(f"ledger: {ledger.size():,} entries")

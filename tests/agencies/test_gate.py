@@ -1,0 +1,93 @@
+"""No stage bypasses the disclosure gate: checked in the source and while bookings run."""
+
+from __future__ import annotations
+
+import ast
+import inspect
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+import scomm.agencies
+from scomm.agencies import routing
+from scomm.store import WorkChannel
+
+if TYPE_CHECKING:
+    from conftest import Replay
+
+ENQUEUE = {"put", "put_many", "requeue_dead"}
+ALLOWED = {("gate.py", "pass_all"), ("intake.py", "enter_bookings")}
+PACKAGE = Path(scomm.agencies.__file__).parent
+
+
+def enqueue_calls(path: Path) -> list[tuple[str, str, int]]:
+    """(file, enclosing function, line) of every call that could enqueue work."""
+    tree = ast.parse(path.read_text())
+    found = []
+    for function in ast.walk(tree):
+        if not isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef):
+            continue
+        for node in ast.walk(function):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr in ENQUEUE
+            ):
+                found.append((path.name, function.name, node.lineno))
+    return found
+
+
+def test_only_the_gate_and_the_booking_desk_enqueue_in_the_source() -> None:
+    calls = [c for path in sorted(PACKAGE.glob("*.py")) for c in enqueue_calls(path)]
+    assert {(f, fn) for f, fn, _ in calls} == ALLOWED, calls
+    for path in PACKAGE.glob("*.py"):
+        text = path.read_text()
+        assert "work_tables" not in text and "WorkItem" not in text, path.name
+
+
+def test_the_actors_never_hold_the_channel() -> None:
+    source = (PACKAGE / "actors.py").read_text()
+    assert "WorkChannel" not in source and "Session" not in source and "Ledger" not in source
+
+
+def test_every_message_between_agencies_came_through_the_gate(
+    replay: Replay, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[tuple[str, str, str]] = []
+    original = WorkChannel.put_many
+
+    def spy(self: WorkChannel, messages: Any, session: Any = None) -> int:
+        batch = list(messages)
+        caller = inspect.stack()[1]
+        for message in batch:
+            seen.append((message.stage, Path(caller.filename).name, caller.function))
+        return original(self, batch, session)
+
+    monkeypatch.setattr(WorkChannel, "put_many", spy)
+    replay.enter(replay.intakes(replay.rows(40)))
+    replay.worker().run()
+    stages = {stage for stage, _, _ in seen}
+    assert {routing.SIB, routing.CJIS, routing.LEA_INBOX, routing.IDENT} <= stages
+    for stage, filename, function in seen:
+        if stage == routing.LEA:
+            assert (filename, function) == ("intake.py", "enter_bookings")
+        else:
+            assert (filename, function) == ("gate.py", "pass_all")
+
+
+def test_a_refused_transfer_is_logged_and_not_sent(replay: Replay) -> None:
+    # Bookings before any county was activated: IDENT is never searched, and the ledger says so.
+    early = [r for r in replay.rows(200) if replay.world.booked_at(r).year == 2008][:5]
+    assert early
+    replay.enter(replay.intakes(early))
+    replay.worker().run()
+    assert replay.channel.depths().get(routing.IDENT, {}).get("done", 0) == 0
+    from scomm.ledger import Ledger
+
+    log = Ledger(replay.engine, replay.data_dir / "keys", migrate=False)
+    for row in early:
+        tcn = replay.world.booking(row).tcn
+        to_ident = [r.event for r in log.entries_for_tcn(tcn) if r.event.recipient == "DHS-IDENT"]
+        assert len(to_ident) == 1 and not to_ident[0].allowed
+        assert to_ident[0].record_digests == ()
