@@ -28,6 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from scomm.biometrics import Gallery, Searcher, Template, extract, read_image, threshold_for_fpir
+from scomm.biometrics.mcc import MCC_VERSION
 from scomm.biometrics.search import minutiae_template
 from scomm.biometrics.synthetic import generate_master, render_impression
 from scomm.biometrics.synthetic.templates import synthesize_master_template, template_impression
@@ -35,7 +36,7 @@ from scomm.domain import FingerPosition
 
 ROOT = Path(__file__).parents[1]
 FVC = ROOT.parent / "shared" / "data" / "fingerprints" / "fvc2004_db1_b"
-CACHE = ROOT / "build" / "search"
+CACHE = ROOT / "build" / "search" / f"mcc{MCC_VERSION}"  # new cylinders: new galleries
 GALLERY_SEED = 7001
 STRANGER_SEED = 7002
 FINGER = FingerPosition.RIGHT_INDEX

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 from pathlib import Path
 
 import numpy as np
@@ -153,7 +154,12 @@ def test_bad_input_is_refused_with_a_reason(tmp_path: Path, gallery: Gallery) ->
     (tmp_path / "junk" / "file.txt").write_text("x")
     with pytest.raises(GalleryError, match="not a gallery"):
         Gallery.open(tmp_path / "junk")
-    (tmp_path / "gallery" / "gallery.json").write_text("{broken")
+    meta_path = tmp_path / "gallery" / "gallery.json"
+    meta = json.loads(meta_path.read_text())
+    meta_path.write_text(json.dumps(meta | {"mcc_version": -1}))
+    with pytest.raises(GalleryError, match="MCC version -1"):
+        Gallery.open(tmp_path / "gallery")
+    meta_path.write_text("{broken")
     with pytest.raises(GalleryError, match="unreadable"):
         Gallery.open(tmp_path / "gallery")
 

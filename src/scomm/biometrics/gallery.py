@@ -25,6 +25,7 @@ import numpy as np
 import numpy.typing as npt
 
 from scomm.biometrics.index import NO_KEY, IndexParams, LshIndex, cylinder_keys
+from scomm.biometrics.mcc import MCC_VERSION
 from scomm.biometrics.template import Template, TemplateError
 from scomm.domain import FingerPosition
 
@@ -91,6 +92,13 @@ class Gallery:
             raise GalleryError(f"{meta_path}: unreadable ({exc})") from exc
         if meta.get("format") != FORMAT or meta.get("version") != FORMAT_VERSION:
             raise GalleryError(f"{meta_path}: not a version {FORMAT_VERSION} scomm gallery")
+        if meta.get("mcc_version") != MCC_VERSION:
+            # The index hashes the cylinders: cylinders of another MCC version would neither
+            # hash nor compare like the probe's. The templates' minutiae are still good.
+            raise GalleryError(
+                f"{meta_path}: built with MCC version {meta.get('mcc_version')}, this engine "
+                f"uses {MCC_VERSION}; re-enrol the templates into a new gallery"
+            )
         stored = IndexParams(**meta["index"])
         gallery = Gallery(folder, stored, {str(k): float(v) for k, v in meta["thresholds"].items()})
         gallery._load()
@@ -159,6 +167,7 @@ class Gallery:
         meta = {
             "format": FORMAT,
             "version": FORMAT_VERSION,
+            "mcc_version": MCC_VERSION,
             "index": {
                 "tables": self.params.tables,
                 "hashes": self.params.hashes,

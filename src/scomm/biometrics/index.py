@@ -39,7 +39,7 @@ NO_KEY = -1
 class IndexParams:
     tables: int = 32
     """Hash tables: more find more mates and cost memory (4 bytes per cylinder per table)."""
-    hashes: int = 2
+    hashes: int = 3
     """MinHashes per key: more make collisions rarer for mates and much rarer for others."""
     min_set_cells: int = 6
     """Cylinders with fewer set cells are not indexed (near-empty cylinders collide)."""
