@@ -58,7 +58,7 @@ def oracle(bookings: int, workers: int, root: Path) -> dict[str, float]:
     wall = time.perf_counter() - start
     assert channel.pending() == 0, "work left behind"
     dead = sum(d["dead"] for d in channel.depths().values())
-    entries = Ledger(engine, root / "keys", create_tables=False).size()
+    entries = Ledger(engine, root / "keys", migrate=False).size()
     return {
         "bookings": len(rows),
         "wall_s": wall,

@@ -7,18 +7,15 @@
 3. ``full`` mode (images, templates, 1:N search) for >= 200 bookings — when the gallery search
    is part of this build; otherwise the demo says that it is pending.
 4. >= 100,000 bookings in ``oracle`` mode under the ``historical`` policy, two worker processes.
-5. An HTML report of the run (``scomm.reports`` when present, else a summary of the outcome
-   table) and a five-line summary.
+5. The HTML report of the run (``scomm.reports``) and a five-line summary.
 """
 
 from __future__ import annotations
 
-import importlib
 import importlib.util
 import shutil
 import time
 from pathlib import Path
-from typing import Any
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -28,6 +25,7 @@ from scomm.agencies import enter_bookings, finish_run, open_run
 from scomm.agencies.workers import WorkerConfig, start_workers
 from scomm.ledger import Ledger
 from scomm.policy import Registry
+from scomm.reports import load_and_build, write_report
 from scomm.sim.replay import SERVICES, WorldSpec, build_world, enrol, intakes, time_order
 from scomm.store import WorkChannel, data_dir, make_engine, transaction, upgrade_to_head
 from scomm.store.outcome_tables import BookingOutcome
@@ -117,16 +115,16 @@ def _replay_oracle(
     return time.perf_counter() - start
 
 
-def _report(engine: Engine, root: Path, full_note: str) -> Path:
+def _report(engine: Engine, root: Path, counties: tuple[int, ...]) -> Path:
     out = root / "report"
     shutil.rmtree(out, ignore_errors=True)
-    if importlib.util.find_spec("scomm.reports") is not None:
-        reports: Any = importlib.import_module("scomm.reports")
-        if hasattr(reports, "load_and_build"):
-            return Path(reports.write_report(reports.load_and_build(engine, RUN_ID), out))
-    from scomm.cli.demo_report import write_summary
-
-    return write_summary(engine, RUN_ID, out, full_note)
+    registry = Registry.shipped()
+    activation = {
+        f"{fips:05d}": registry.counties[f"{fips:05d}"].activation
+        for fips in counties
+        if f"{fips:05d}" in registry.counties
+    }
+    return write_report(load_and_build(engine, RUN_ID, activation), out)
 
 
 def run_demo(console: Console) -> None:
@@ -162,7 +160,7 @@ def run_demo(console: Console) -> None:
     checkpoint = ledger.checkpoint()
     verified = ledger.verify()
     with console.status("writing the report"):
-        report = _report(engine, root, full_note)
+        report = _report(engine, root, DEMO_SPEC.counties)
     counts = _counts(engine)
     console.rule("summary")
     console.print(

@@ -28,7 +28,7 @@ from scomm.policy import Registry
 from scomm.sim.detainers import EraRules, historical_rules
 from scomm.sim.geography import national_geography
 from scomm.sim.lesc import LescStatus
-from scomm.sim.population import NEVER, RACES
+from scomm.sim.population import NEVER, RACES, day_date
 from scomm.sim.scenario import builtin_scenario
 from scomm.sim.world import World, person_id
 
@@ -121,8 +121,6 @@ def enrol(world: World, directory: Path, min_subjects: int = 10_000) -> tuple[in
 
 
 def _ordinal(day: int) -> int:
-    from scomm.sim.population import day_date
-
     return day_date(day).toordinal()
 
 
