@@ -193,7 +193,9 @@ def print_result(result: NationalResult, console: Console) -> None:
     """The figures against the published ones, detainers per year, the rollout."""
     table = RichTable(title=f"national-2008-2011, 1 booking in {result.spec.sample} (weighted)")
     for column in ("figure", "scomm", "± sampling s.e.", "published", "deviation", "≤ 15%"):
-        table.add_column(column, justify="left" if column == "figure" else "right")
+        table.add_column(
+            column, justify="left" if column == "figure" else "right", no_wrap=column == "figure"
+        )
     for f in result.figures:
         share = f.published < 1
 
