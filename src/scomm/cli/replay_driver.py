@@ -10,7 +10,7 @@ from __future__ import annotations
 import multiprocessing as mp
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -79,6 +79,7 @@ def replay(
     parameters: Mapping[str, Any],
     workers: int,
     console: Console,
+    weight_factor: float = 1.0,
 ) -> float:
     """Replay booking ``rows`` of ``world`` as run ``run_id``, then record ICE's levels at
     removal (:mod:`scomm.sim.removals`); returns the wall seconds."""
@@ -101,8 +102,9 @@ def replay(
         done = progress.add_task(f"{run_id}: answered by the FBI", total=len(rows))
         for i in range(0, len(rows), FEED_CHUNK):
             chunk = rows[i : i + FEED_CHUNK]
+            items = [replace(i, weight=i.weight * weight_factor) for i in intakes(world, chunk)]
             with transaction(store.engine) as session:
-                enter_bookings(session, channel, run_id, list(intakes(world, chunk)), registry)
+                enter_bookings(session, channel, run_id, items, registry)
             progress.update(entered, advance=len(chunk))
             progress.update(done, completed=answered(store.engine, run_id))
         fed.set()

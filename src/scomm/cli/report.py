@@ -70,8 +70,12 @@ def compare(
     seed: Annotated[int, typer.Option("--seed", help="the world's seed")] = 20081027,
     sample: Annotated[float, typer.Option("--sample", help="the world's sample fraction")] = 0.002,
     bookings: Annotated[
-        int, typer.Option("--bookings", help="bookings replayed per policy")
-    ] = 5_000,
+        int | None,
+        typer.Option(
+            "--bookings",
+            help="replay about this many (1 in F of the world's, weight x F); default: all",
+        ),
+    ] = None,
     workers: Annotated[int, typer.Option("--workers", min=1, help="worker processes")] = 2,
     out: Annotated[
         Path | None, typer.Option("--out", help="folder (default <data dir>/compare)")
@@ -90,17 +94,20 @@ def compare(
     with console.status("enrolling the FBI and IDENT galleries"):
         enrol(world, store.root / "galleries" / gallery)
     order = time_order(world)
-    picks = order[:: max(1, len(order) // bookings)][:bookings]
-    rows = sorted(
-        (int(r) for r in picks), key=lambda r: (world.bookings.day[r], world.bookings.second[r])
-    )
+    step = 1 if bookings is None else max(1, len(order) // bookings)
+    rows = [int(r) for r in order[::step]]
+    if step > 1:
+        console.print(
+            f"replaying 1 booking in {step} of the world's {len(order):,} ({len(rows):,}), "
+            f"each weighing {step} times more"
+        )
     parameters = {"world": spec.to_json(), "galleries": gallery, "services": SERVICES}
     runs = []
     for name in preset:
         run_id = f"compare-{Path(name).stem}"
         replay(
             store, run_id, world, rows, policy=name, scenario=scenario, seed=seed,
-            parameters=parameters, workers=workers, console=console,
+            parameters=parameters, workers=workers, console=console, weight_factor=step,
         )  # fmt: skip
         runs.append(Outcomes.load(store.engine, run_id))
     path = write_comparison(runs[0], runs[1], target)
