@@ -10,6 +10,7 @@ message of any run.
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib
 import json
 from collections.abc import Callable, Mapping
@@ -78,7 +79,16 @@ def standard_services(
 ) -> Agencies:
     """Galleries from the data directory; a LESC without records; Level 1/2 detainers."""
     cjis, ident = searches(parameters, data_dir)
-    return Agencies(registry, cjis, ident, NoRecordsStatusCheck(), PriorityDetainerRule())
+    return Agencies(
+        registry, cjis, ident, NoRecordsStatusCheck(), PriorityDetainerRule(),
+        tenprint_from(parameters),
+    )  # fmt: skip
+
+
+def tenprint_from(parameters: Mapping[str, Any]) -> dt.date | None:
+    """``ident_tenprint_from`` of a run's parameters (ISO date), if any."""
+    value = parameters.get("ident_tenprint_from")
+    return None if value is None else dt.date.fromisoformat(str(value))
 
 
 def factory(parameters: Mapping[str, Any]) -> Factory:
