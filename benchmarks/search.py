@@ -1,0 +1,313 @@
+"""1:N search at scale: latency, memory, accuracy of indexed against exhaustive search.
+
+Run: .venv/bin/python benchmarks/search.py [--quick] [--sizes 10000,100000,1000000]
+     [--exhaustive-probes 20] [--workers 2]
+
+Galleries hold right-index templates of synthetic people (template-level synthesis, seed
+GALLERY_SEED, impression 0) plus five real fingers of FVC2004 DB1_B (101-105, impression 1).
+Mated probes: synthetic impression 1 of enrolled people, and FVC impressions 2-8 of the enrolled
+fingers (35 real probes). Non-mated probes: synthetic people of another seed, and all eight
+impressions of FVC fingers 106-110, which are not enrolled. Galleries are cached under
+build/search/ (``--fresh`` rebuilds them); building one is reported separately from searching.
+Times are CPU seconds of this single-threaded process per search (the machine is shared; wall
+clock there measures the neighbours), wall-clock figures beside them.
+The last line printed is one JSON object of figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import time
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import numpy as np
+
+from scomm.biometrics import Gallery, Searcher, Template, extract, read_image, threshold_for_fpir
+from scomm.biometrics.mcc import MCC_VERSION
+from scomm.biometrics.search import minutiae_template
+from scomm.biometrics.synthetic import generate_master, render_impression
+from scomm.biometrics.synthetic.templates import synthesize_master_template, template_impression
+from scomm.domain import FingerPosition
+
+ROOT = Path(__file__).parents[1]
+FVC = ROOT.parent / "shared" / "data" / "fingerprints" / "fvc2004_db1_b"
+CACHE = ROOT / "build" / "search" / f"mcc{MCC_VERSION}"  # new cylinders: new galleries
+GALLERY_SEED = 7001
+STRANGER_SEED = 7002
+FINGER = FingerPosition.RIGHT_INDEX
+ENROLLED_FVC = range(101, 106)
+STRANGER_FVC = range(106, 111)
+CHUNK = 500
+
+
+def _synth_chunk(start: int, stop: int, index: int, seed: int) -> list[bytes]:
+    out = []
+    for identity in range(start, stop):
+        master = synthesize_master_template(seed, identity, FINGER)
+        out.append(minutiae_template(template_impression(master, index)).to_bytes())
+    return out
+
+
+def synthetic_templates(
+    count: int, index: int, seed: int, workers: int, start: int = 0
+) -> Iterator[bytes]:
+    """Template bytes of people start..start+count-1 of ``seed``, impression ``index``."""
+    bounds = [(a, min(a + CHUNK, start + count)) for a in range(start, start + count, CHUNK)]
+    if workers <= 1:
+        for a, b in bounds:
+            yield from _synth_chunk(a, b, index, seed)
+        return
+    with ProcessPoolExecutor(workers) as pool:
+        futures = [pool.submit(_synth_chunk, a, b, index, seed) for a, b in bounds]
+        for future in futures:
+            yield from future.result()
+
+
+def fvc_templates() -> dict[tuple[int, int], Template]:
+    """FVC2004 DB1_B templates, extracted once and cached."""
+    cache = CACHE / "fvc"
+    cache.mkdir(parents=True, exist_ok=True)
+    out = {}
+    for path in sorted(FVC.glob("*.tif")):
+        finger, impression = (int(v) for v in path.stem.split("_"))
+        stored = cache / f"{path.stem}.scft"
+        if stored.exists():
+            out[finger, impression] = Template.from_bytes(stored.read_bytes())
+        else:
+            template = extract(read_image(path))
+            stored.write_bytes(template.to_bytes())
+            out[finger, impression] = template
+    return out
+
+
+def build_gallery(
+    size: int, fvc: dict[tuple[int, int], Template], workers: int, fresh: bool
+) -> Path:
+    path = CACHE / f"gallery-{size}"
+    if fresh and path.exists():
+        shutil.rmtree(path)
+    if (path / "gallery.json").exists():
+        return path
+    tmp = path.with_name(path.name + ".partial")
+    if tmp.exists():
+        shutil.rmtree(tmp)
+    start = time.perf_counter()
+    gallery = Gallery.open(tmp)
+    for finger in ENROLLED_FVC:
+        gallery.enrol(f"FVC{finger}", {FINGER: fvc[finger, 1]})
+    synthetic = size - len(ENROLLED_FVC)
+    for i, blob in enumerate(synthetic_templates(synthetic, 0, GALLERY_SEED, workers)):
+        gallery.enrol(f"S{i}", {FINGER: Template.from_bytes(blob)})
+        if i % 10_000 == 0:
+            print(f"  enrolled {i:,}/{synthetic:,} ({time.perf_counter() - start:.0f} s)")
+    gallery.close()
+    tmp.rename(path)
+    print(f"gallery of {size:,} built in {time.perf_counter() - start:.0f} s")
+    return path
+
+
+def rss_bytes() -> int:
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def folder_bytes(path: Path) -> int:
+    return sum(p.stat().st_size for p in path.iterdir())
+
+
+Probe = tuple[str | None, dict[FingerPosition, Template], str]
+
+
+def probes(
+    fvc: dict[tuple[int, int], Template], mated_synthetic: int, strangers: int, workers: int
+) -> list[Probe]:
+    """(expected subject or None, probe, kind) for every search."""
+    out: list[Probe] = []
+    for f in ENROLLED_FVC:
+        out += [(f"FVC{f}", {FINGER: fvc[f, i]}, "fvc") for i in range(2, 9)]
+    for f in STRANGER_FVC:
+        out += [(None, {FINGER: fvc[f, i]}, "fvc") for i in range(1, 9)]
+    mates = synthetic_templates(mated_synthetic, 1, GALLERY_SEED, workers)
+    out += [(f"S{i}", {FINGER: Template.from_bytes(b)}, "synthetic") for i, b in enumerate(mates)]
+    others = synthetic_templates(strangers, 1, STRANGER_SEED, workers)
+    out += [(None, {FINGER: Template.from_bytes(b)}, "synthetic") for b in others]
+    return out
+
+
+def run_searches(path: Path, todo: list[Probe], exhaustive: bool) -> dict[str, object]:
+    before = rss_bytes()
+    gallery = Gallery.open(path)
+    opened = rss_bytes() - before
+    searcher = Searcher(gallery)
+    searcher.search(todo[0][1], 1)  # compile and touch the index once, outside the timing
+    cpu, wall, ranks, tops, mate_scores, compared = [], [], [], [], [], []
+    for expected, probe, _ in todo:
+        c0, w0 = time.process_time(), time.perf_counter()
+        found = searcher.search(probe, 10, exhaustive=exhaustive)
+        cpu.append(time.process_time() - c0)
+        wall.append(time.perf_counter() - w0)
+        compared.append(searcher.last.compared)
+        tops.append(found[0].score if found else 0.0)
+        ids = [c.subject_id for c in found]
+        ranks.append(ids.index(expected) + 1 if expected in ids else 0)
+        mate_scores.append(found[ids.index(expected)].score if expected in ids else 0.0)
+    return {
+        "cpu": cpu,
+        "wall": wall,
+        "ranks": ranks,
+        "tops": tops,
+        "mate_scores": mate_scores,
+        "compared": compared,
+        "templates": gallery.template_count,
+        "index_bytes": gallery.index.nbytes if gallery.index else 0,
+        "open_bytes": opened,
+    }
+
+
+def exhaustive_searches(path: Path, todo: list[Probe], workers: int) -> dict[str, object]:
+    """Exhaustive searches split over worker processes (each compares the whole gallery)."""
+    parts = [todo[w::workers] for w in range(workers)]
+    with ProcessPoolExecutor(workers) as pool:
+        results = list(pool.map(run_searches, [path] * workers, parts, [True] * workers))
+    merged: dict[str, object] = dict(results[0])
+    for key in ("cpu", "wall", "ranks", "tops", "mate_scores", "compared"):
+        rows: list[list[float]] = [list(r[key]) for r in results]  # type: ignore[call-overload]
+        merged[key] = [rows[i % workers][i // workers] for i in range(len(todo))]
+    return merged
+
+
+def accuracy(
+    todo: list[Probe], res: dict[str, object], kind: str | None = None
+) -> dict[str, float]:
+    ranks = np.array(res["ranks"])
+    tops = np.array(res["tops"])
+    mate = np.array(res["mate_scores"])
+    mated = np.array([e is not None for e, _, _ in todo])
+    sel = np.array([kind is None or k == kind for _, _, k in todo])
+    threshold = threshold_for_fpir(tops[~mated], 0.01)
+    m = mated & sel
+    return {
+        "rank1": float((ranks[m] == 1).mean()),
+        "fnir_at_fpir1": float(((ranks[m] == 0) | (mate[m] < threshold)).mean()),
+        "threshold_fpir1": threshold,
+        "mated": int(m.sum()),
+        "nonmated": int((~mated).sum()),
+    }
+
+
+def synth_rates() -> tuple[float, float]:
+    """Synthetic image generation on one core: master prints and impressions per CPU second."""
+    generate_master(1, 0)
+    c0 = time.process_time()
+    masters = [generate_master(11, i, FINGER) for i in range(5)]
+    per_master = (time.process_time() - c0) / len(masters)
+    render_impression(masters[0], 0)
+    c0 = time.process_time()
+    count = 0
+    for master in masters:
+        for index in range(1, 5):
+            render_impression(master, index)
+            count += 1
+    per_impression = (time.process_time() - c0) / count
+    return 1.0 / per_master, 1.0 / per_impression
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="the 10,000 gallery alone")
+    parser.add_argument("--sizes", default="10000,100000,1000000")
+    parser.add_argument("--synthetic-probes", type=int, default=200)
+    parser.add_argument("--exhaustive-probes", type=int, default=20)
+    parser.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1))
+    parser.add_argument("--fresh", action="store_true", help="rebuild cached galleries")
+    args = parser.parse_args()
+    sizes = [10_000] if args.quick else [int(s) for s in args.sizes.split(",")]
+    n_probes = 60 if args.quick else args.synthetic_probes
+
+    fvc = fvc_templates()
+    todo = probes(fvc, n_probes, n_probes, args.workers)
+    figures: dict[str, object] = {}
+    print(
+        f"{'gallery':>10}{'p50 ms':>9}{'p99 ms':>9}{'wall p50':>9}{'search/s':>9}"
+        f"{'B/templ':>9}{'disk B/t':>9}{'rank-1':>8}{'FNIR@1%':>9}{'penetr.':>9}"
+    )
+    for size in sizes:
+        path = build_gallery(size, fvc, args.workers, args.fresh)
+        res = run_searches(path, todo, exhaustive=False)
+        # In memory for fast search: what opening loads (records, subject table) and the whole
+        # index (memory-mapped, but random access needs it resident). Templates stay on disk,
+        # memory-mapped; a search reads only its candidates' (disk bytes per template below).
+        resident = int(res["open_bytes"]) + int(res["index_bytes"])  # type: ignore[call-overload]
+        acc = accuracy(todo, res)
+        cpu_ms = 1000 * np.array(res["cpu"])
+        wall_ms = 1000 * np.array(res["wall"])
+        templates = int(res["templates"])  # type: ignore[call-overload]
+        per_template = resident / templates
+        disk = folder_bytes(path) / templates
+        penetration = float(np.mean(res["compared"])) / templates  # type: ignore[arg-type]
+        print(
+            f"{size:>10,}{np.percentile(cpu_ms, 50):>9.1f}{np.percentile(cpu_ms, 99):>9.1f}"
+            f"{np.percentile(wall_ms, 50):>9.1f}{1000 / cpu_ms.mean():>9.1f}"
+            f"{per_template:>9.0f}{disk:>9.0f}{acc['rank1']:>8.2%}{acc['fnir_at_fpir1']:>9.2%}"
+            f"{penetration:>9.2%}"
+        )
+        for kind in ("fvc", "synthetic"):
+            sub = accuracy(todo, res, kind)
+            print(
+                f"{'':>10}  {kind}: rank-1 {sub['rank1']:.2%} of {sub['mated']} mated, "
+                f"FNIR@FPIR1% {sub['fnir_at_fpir1']:.2%}"
+            )
+        tag = {10_000: "10k", 100_000: "100k", 1_000_000: "1m"}.get(size, str(size))
+        figures |= {
+            f"p50_ms_{tag}": round(float(np.percentile(cpu_ms, 50)), 2),
+            f"p99_ms_{tag}": round(float(np.percentile(cpu_ms, 99)), 2),
+            f"p50_wall_ms_{tag}": round(float(np.percentile(wall_ms, 50)), 2),
+            f"searches_per_s_{tag}": round(1000 / float(cpu_ms.mean()), 2),
+            f"bytes_per_template_{tag}": round(per_template),
+            f"disk_bytes_per_template_{tag}": round(disk),
+            f"index_bytes_per_template_{tag}": round(int(res["index_bytes"]) / templates),  # type: ignore[call-overload]
+            f"rank1_indexed_{tag}": acc["rank1"],
+            f"fnir_at_fpir1_{tag}": acc["fnir_at_fpir1"],
+            f"penetration_{tag}": penetration,
+        }
+        if size == max(sizes):
+            figures["bytes_per_template"] = round(per_template)
+        if args.exhaustive_probes and size == 100_000:
+            subset = [p for p in todo if p[0] is not None][: args.exhaustive_probes]
+            subset += [p for p in todo if p[0] is None][: args.exhaustive_probes]
+            full = exhaustive_searches(path, subset, args.workers)
+            fast = run_searches(path, subset, exhaustive=False)
+            exh, idx = accuracy(subset, full), accuracy(subset, fast)
+            print(
+                f"{'':>10}  exhaustive on {len(subset)} searches: rank-1 {exh['rank1']:.2%} "
+                f"(indexed on the same: {idx['rank1']:.2%}), FNIR@FPIR1% "
+                f"{exh['fnir_at_fpir1']:.2%} ({idx['fnir_at_fpir1']:.2%}), "
+                f"p50 {1000 * np.median(full['cpu']):.0f} ms"
+            )
+            figures[f"rank1_exhaustive_{tag}"] = exh["rank1"]
+            figures[f"rank1_indexed_same_probes_{tag}"] = idx["rank1"]
+            figures[f"fnir_at_fpir1_exhaustive_{tag}"] = exh["fnir_at_fpir1"]
+    masters, impressions = synth_rates()
+    print(f"synthetic images, one core: {masters:.1f} masters/s, {impressions:.1f} impressions/s")
+    for key in (
+        "p50_ms_100k",
+        "p50_ms_1m",
+        "p99_ms_1m",
+        "rank1_indexed_100k",
+        "rank1_exhaustive_100k",
+        "fnir_at_fpir1_1m",
+    ):
+        figures.setdefault(key, None)
+    figures.setdefault("bytes_per_template", None)
+    figures["synth_masters_per_s"] = round(masters, 2)
+    figures["synth_impressions_per_s"] = round(impressions, 2)
+    print(json.dumps(figures))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,204 @@
+"""1:N identification: index retrieval, full 1:1 re-ranking, score fusion across fingers.
+
+A search takes a probe's templates by finger position. For each probe finger the index
+(``index.py``) proposes the gallery templates of that position with most hash collisions;
+templates enrolled since the last index build are added as they are. Every subject behind a
+proposed template is then compared on all the probe's fingers with the full 1:1 matcher, and
+its fused score is the mean over the probe's fingers (a finger the subject lacks scores 0): the
+sum rule, which a 2-finger IDENT probe and a 10-finger CJIS probe share. Candidates come back
+ranked by fused score.
+
+Whether the best candidate is a hit is decided by a threshold chosen for a target false
+positive identification rate (FPIR): the share of searches for people not in the gallery that
+would still return a candidate at or above it. The threshold depends on the gallery's size and
+the number of probe fingers, so it is calibrated per gallery (``calibrate_threshold``) with
+non-mated searches, by default synthetic people no gallery holds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from scomm.biometrics.gallery import Gallery
+from scomm.biometrics.matcher import Comparator
+from scomm.biometrics.template import Minutia, MinutiaType, Template
+from scomm.biometrics.thresholds import threshold_for_fmr
+from scomm.domain import FingerPosition
+
+Probe = Mapping[FingerPosition, Template]
+DEFAULT_FPIR = 0.01
+CANDIDATES_PER_FINGER = 100
+"""Templates per probe finger that go on to the full comparison."""
+CALIBRATION_SEED = 0x5C0FF
+"""Seed of the synthetic non-mated probes (identities drawn from it are enrolled nowhere)."""
+
+
+@dataclass(frozen=True)
+class Candidate:
+    subject_id: str
+    score: float
+    """Fused score: mean over the probe's fingers of the 1:1 scores in [0, 1]."""
+    finger_scores: Mapping[FingerPosition, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SearchStats:
+    """What one search cost: templates proposed by the index, and fully compared."""
+
+    proposed: int
+    compared: int
+    gallery_templates: int
+
+    @property
+    def penetration(self) -> float:
+        """Share of the gallery's templates that the full comparison saw."""
+        return self.compared / self.gallery_templates if self.gallery_templates else 0.0
+
+
+class Searcher:
+    """Runs searches against a gallery with one comparator (and its compiled code)."""
+
+    def __init__(
+        self,
+        gallery: Gallery,
+        comparator: Comparator | None = None,
+        candidates_per_finger: int = CANDIDATES_PER_FINGER,
+    ) -> None:
+        self.gallery = gallery
+        self.comparator = comparator or Comparator()
+        self.candidates_per_finger = candidates_per_finger
+        self.last = SearchStats(0, 0, 0)
+
+    def search(self, probe: Probe, top_k: int = 10, exhaustive: bool = False) -> list[Candidate]:
+        if not probe:
+            raise ValueError("probe has no fingers")
+        if top_k < 1:
+            raise ValueError(f"top_k must be >= 1, got {top_k}")
+        g = self.gallery
+        live = g.live_mask()
+        positions = g.positions()
+        subjects: set[str] = set()
+        proposed = 0
+        for position, template in probe.items():
+            pos = int(FingerPosition(position))
+            if exhaustive or g.index is None:
+                numbers = np.flatnonzero(live & (positions == pos))
+            else:
+                numbers = g.index.candidates(template, pos, self.candidates_per_finger, live)
+                late = np.arange(g.indexed, live.size)
+                late = late[live[late] & (positions[late] == pos)]
+                numbers = np.concatenate([numbers, late])
+            proposed += int(numbers.size)
+            subjects.update(g.subject_of(int(n)) for n in numbers)
+        fused: list[Candidate] = []
+        compared = 0
+        for subject in subjects:
+            scores: dict[FingerPosition, float] = {}
+            for position, template in probe.items():
+                number = g.number_of(subject, int(position))
+                if number is None:
+                    scores[FingerPosition(position)] = 0.0
+                    continue
+                scores[FingerPosition(position)] = self.comparator.compare(
+                    template, g.template_at(number)
+                )
+                compared += 1
+            fused.append(Candidate(subject, sum(scores.values()) / len(probe), scores))
+        self.last = SearchStats(proposed, compared, int(live.sum()))
+        fused.sort(key=lambda c: (-c.score, c.subject_id))
+        return fused[:top_k]
+
+
+def search(gallery: Gallery, probe: Probe, top_k: int = 10) -> list[Candidate]:
+    """Ranked candidates for ``probe`` (templates by finger position) in ``gallery``."""
+    return Searcher(gallery).search(probe, top_k)
+
+
+def threshold_for_fpir(nonmated_top_scores: Iterable[float], fpir: float) -> float:
+    """Lowest fused score that at most ``fpir`` of non-mated searches' best candidates reach.
+
+    A non-mated search that returned no candidate counts with score 0.
+    """
+    return threshold_for_fmr(np.fromiter(nonmated_top_scores, dtype=np.float64), fpir)
+
+
+def synthetic_probes(
+    count: int, positions: Iterable[FingerPosition], seed: int = CALIBRATION_SEED
+) -> list[dict[FingerPosition, Template]]:
+    """Template-level synthetic probes of ``count`` people (identities 0..count-1 of ``seed``)."""
+    from scomm.biometrics.synthetic.templates import (
+        synthesize_master_template,
+        template_impression,
+    )
+
+    fingers = [FingerPosition(p) for p in positions]
+    probes = []
+    for identity in range(count):
+        probe = {}
+        for finger in fingers:
+            master = synthesize_master_template(seed, identity, finger)
+            probe[finger] = minutiae_template(template_impression(master, 1))
+        probes.append(probe)
+    return probes
+
+
+def minutiae_template(truth: object, width: int = 400, height: int = 400) -> Template:
+    """A matcher template from synthetic minutiae (``GroundTruthMinutiae``, 400 x 400 flats)."""
+    from scomm.biometrics.synthetic.minutiae import ENDING, GroundTruthMinutiae
+
+    if not isinstance(truth, GroundTruthMinutiae):
+        raise TypeError(f"expected GroundTruthMinutiae, got {type(truth).__name__}")
+    minutiae = [
+        Minutia(
+            float(x),
+            float(y),
+            float(t),
+            MinutiaType.ENDING if k == ENDING else MinutiaType.BIFURCATION,
+            1.0,
+        )
+        for x, y, t, k in zip(truth.x, truth.y, truth.theta, truth.kind, strict=True)
+    ]
+    return Template.create(minutiae, width, height)
+
+
+def threshold_key(fingers: int, fpir: float) -> str:
+    return f"{fingers}@{fpir!r}"
+
+
+def calibrate_threshold(
+    gallery: Gallery,
+    positions: Iterable[FingerPosition],
+    fpir: float = DEFAULT_FPIR,
+    searches: int = 200,
+    probes: Iterable[Probe] | None = None,
+) -> float:
+    """Threshold at ``fpir`` for probes of these finger positions, stored in the gallery.
+
+    Runs ``searches`` non-mated searches (synthetic people unless ``probes`` are given) and
+    keeps the threshold in the gallery's metadata (saved by ``flush``/``close``).
+    """
+    fingers = sorted({FingerPosition(p) for p in positions})
+    if not 0.0 < fpir < 1.0:
+        raise ValueError(f"target FPIR must be in (0, 1), got {fpir}")
+    if probes is None:
+        probes = synthetic_probes(searches, fingers)
+    searcher = Searcher(gallery)
+    tops = [(found[0].score if (found := searcher.search(p, 1)) else 0.0) for p in probes]
+    if len(tops) * fpir < 1:
+        raise ValueError(f"{len(tops)} non-mated searches cannot resolve an FPIR of {fpir}")
+    threshold = threshold_for_fpir(tops, fpir)
+    gallery.thresholds[threshold_key(len(fingers), fpir)] = threshold
+    gallery.mark_changed()
+    return threshold
+
+
+def decision_threshold(
+    gallery: Gallery, positions: Iterable[FingerPosition], fpir: float = DEFAULT_FPIR
+) -> float:
+    """The gallery's calibrated threshold for probes of these fingers, calibrating if needed."""
+    fingers = {FingerPosition(p) for p in positions}
+    stored = gallery.thresholds.get(threshold_key(len(fingers), fpir))
+    return stored if stored is not None else calibrate_threshold(gallery, fingers, fpir)

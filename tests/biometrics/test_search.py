@@ -1,0 +1,173 @@
+"""1:N search over a gallery: ranking, fusion, thresholds, persistence, deletion."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from scomm.biometrics import (
+    Candidate,
+    Gallery,
+    GalleryError,
+    Searcher,
+    Template,
+    calibrate_threshold,
+    minutiae_template,
+    synthetic_probes,
+    threshold_for_fpir,
+)
+from scomm.biometrics.synthetic.templates import synthesize_master_template, template_impression
+from scomm.domain import FingerPosition as F
+
+SEED = 4242
+INDEXES = (F.RIGHT_INDEX, F.LEFT_INDEX)
+TEN = tuple(F(p) for p in range(1, 11))
+
+
+def impression(identity: int, finger: F, index: int, seed: int = SEED) -> Template:
+    return minutiae_template(
+        template_impression(synthesize_master_template(seed, identity, finger), index)
+    )
+
+
+def person(identity: int, fingers: tuple[F, ...], index: int) -> dict[F, Template]:
+    return {f: impression(identity, f, index) for f in fingers}
+
+
+@pytest.fixture(scope="module")
+def enrolled() -> dict[str, dict[F, Template]]:
+    """40 people enrolled with both index fingers (impression 0)."""
+    return {f"P{i:03d}": person(i, INDEXES, 0) for i in range(40)}
+
+
+@pytest.fixture
+def gallery(tmp_path: Path, enrolled: dict[str, dict[F, Template]]) -> Gallery:
+    g = Gallery.open(tmp_path / "gallery")
+    for subject, fingers in enrolled.items():
+        g.enrol(subject, fingers)
+    g.flush()
+    return g
+
+
+def test_mated_probes_are_found_at_rank_one(gallery: Gallery) -> None:
+    assert gallery.index is not None and gallery.indexed == 80
+    for i in range(0, 40, 4):
+        found = gallery.search({F.RIGHT_INDEX: impression(i, F.RIGHT_INDEX, 1)}, top_k=5)
+        assert found[0].subject_id == f"P{i:03d}", found[:2]
+        assert all(a.score >= b.score for a, b in itertools.pairwise(found))
+
+
+def test_two_fingers_fuse_into_a_clearer_margin(gallery: Gallery) -> None:
+    probe = person(7, INDEXES, 1)
+    both = gallery.search(probe, top_k=2)
+    assert both[0].subject_id == "P007"
+    assert set(both[0].finger_scores) == set(INDEXES)
+    assert both[0].score == pytest.approx(np.mean(list(both[0].finger_scores.values())))
+
+
+def test_two_finger_probe_against_ten_finger_records(tmp_path: Path) -> None:
+    g = Gallery.open(tmp_path / "tenprint")
+    for i in range(6):
+        g.enrol(f"T{i}", person(i, TEN, 0))
+    probe = person(3, INDEXES, 2)  # legacy IDENT capture: both index fingers only
+    found = g.search(probe, top_k=3)
+    assert found[0].subject_id == "T3"
+    assert set(found[0].finger_scores) == set(INDEXES)
+
+
+def test_non_mated_probes_are_rejected_at_the_calibrated_threshold(gallery: Gallery) -> None:
+    threshold = calibrate_threshold(gallery, [F.RIGHT_INDEX], fpir=0.05, searches=40)
+    assert gallery.threshold([F.RIGHT_INDEX], fpir=0.05) == threshold  # stored, not redone
+    strangers = synthetic_probes(10, [F.RIGHT_INDEX], seed=99)  # another seed: nobody enrolled
+    tops = [gallery.search(p, 1)[0].score for p in strangers]
+    assert sum(t >= threshold for t in tops) <= 1
+    mates = [gallery.search({F.RIGHT_INDEX: impression(i, F.RIGHT_INDEX, 1)}, 1) for i in (1, 2)]
+    assert all(m[0].score >= threshold for m in mates)
+
+
+def test_threshold_for_fpir_is_the_score_few_non_mated_searches_reach() -> None:
+    tops = [i / 100 for i in range(100)]
+    t = threshold_for_fpir(tops, 0.05)
+    assert sum(s >= t for s in tops) == 5
+    with pytest.raises(ValueError):
+        threshold_for_fpir([], 0.01)
+
+
+def test_gallery_survives_close_and_reopen(
+    tmp_path: Path, gallery: Gallery, enrolled: dict[str, dict[F, Template]]
+) -> None:
+    probe = {F.LEFT_INDEX: impression(11, F.LEFT_INDEX, 1)}
+    before = gallery.search(probe, top_k=3)
+    gallery.close()
+    again = Gallery.open(tmp_path / "gallery")
+    assert len(again) == 40 and again.template_count == 80
+    assert again.search(probe, top_k=3) == before
+    stored = again.fingers("P005")[F.RIGHT_INDEX]
+    assert stored.to_bytes() == enrolled["P005"][F.RIGHT_INDEX].to_bytes()
+
+
+def test_deleting_a_subject_removes_it_from_results(tmp_path: Path, gallery: Gallery) -> None:
+    probe = {F.RIGHT_INDEX: impression(9, F.RIGHT_INDEX, 1)}
+    assert gallery.search(probe, 1)[0].subject_id == "P009"
+    assert gallery.delete("P009")
+    assert not gallery.delete("P009")
+    assert "P009" not in gallery and len(gallery) == 39
+    assert all(c.subject_id != "P009" for c in gallery.search(probe, 40))
+    gallery.close()
+    reopened = Gallery.open(tmp_path / "gallery")
+    assert all(c.subject_id != "P009" for c in reopened.search(probe, 40))
+
+
+def test_late_enrolments_are_searched_before_the_index_is_rebuilt(gallery: Gallery) -> None:
+    gallery.enrol("NEW", {F.RIGHT_INDEX: impression(500, F.RIGHT_INDEX, 0)})
+    assert gallery.indexed == 80  # not yet indexed
+    found = gallery.search({F.RIGHT_INDEX: impression(500, F.RIGHT_INDEX, 1)}, 1)
+    assert found == [Candidate("NEW", found[0].score, found[0].finger_scores)]
+
+
+def test_re_enrolling_a_finger_replaces_it(gallery: Gallery) -> None:
+    gallery.enrol("P000", {F.RIGHT_INDEX: impression(600, F.RIGHT_INDEX, 0)})
+    assert gallery.template_count == 80
+    found = gallery.search({F.RIGHT_INDEX: impression(600, F.RIGHT_INDEX, 1)}, 1)
+    assert found[0].subject_id == "P000"
+
+
+def test_indexed_search_agrees_with_exhaustive_at_rank_one(gallery: Gallery) -> None:
+    searcher = Searcher(gallery)
+    for i in range(0, 40, 8):
+        probe = {F.LEFT_INDEX: impression(i, F.LEFT_INDEX, 3)}
+        indexed = searcher.search(probe, 1)
+        assert searcher.last.compared < 80  # the index proposed a fraction of the gallery
+        assert indexed[0].subject_id == searcher.search(probe, 1, exhaustive=True)[0].subject_id
+
+
+def test_bad_input_is_refused_with_a_reason(tmp_path: Path, gallery: Gallery) -> None:
+    with pytest.raises(ValueError, match="no fingers"):
+        gallery.search({}, 1)
+    with pytest.raises(ValueError, match="no fingers"):
+        gallery.enrol("X", {})
+    (tmp_path / "junk").mkdir()
+    (tmp_path / "junk" / "file.txt").write_text("x")
+    with pytest.raises(GalleryError, match="not a gallery"):
+        Gallery.open(tmp_path / "junk")
+    meta_path = tmp_path / "gallery" / "gallery.json"
+    meta = json.loads(meta_path.read_text())
+    meta_path.write_text(json.dumps(meta | {"mcc_version": -1}))
+    with pytest.raises(GalleryError, match="MCC version -1"):
+        Gallery.open(tmp_path / "gallery")
+    meta_path.write_text("{broken")
+    with pytest.raises(GalleryError, match="unreadable"):
+        Gallery.open(tmp_path / "gallery")
+
+
+def test_synthetic_probes_are_deterministic_and_distinct() -> None:
+    a = synthetic_probes(2, [F.RIGHT_INDEX], seed=5)
+    b = synthetic_probes(2, [F.RIGHT_INDEX], seed=5)
+    c = synthetic_probes(2, [F.RIGHT_INDEX], seed=6)
+    assert a[0][F.RIGHT_INDEX].to_bytes() == b[0][F.RIGHT_INDEX].to_bytes()
+    assert a[0][F.RIGHT_INDEX].to_bytes() != a[1][F.RIGHT_INDEX].to_bytes()
+    assert a[0][F.RIGHT_INDEX].to_bytes() != c[0][F.RIGHT_INDEX].to_bytes()
