@@ -21,7 +21,7 @@ import numpy as np
 
 from scomm.agencies import Agencies, Intake, OracleGallery, finger_token, oracle_car
 from scomm.agencies.decisions import DetainerChoice, StatusFinding
-from scomm.agencies.services import CJIS_GALLERY, IDENT_GALLERY, searches
+from scomm.agencies.services import CJIS_GALLERY, IDENT_GALLERY, searches, tenprint_from
 from scomm.domain import CriminalLevel
 from scomm.ebts import DetainerAction, ImmigrationQuery, ImmigrationResponse, ImmigrationStatus
 from scomm.policy import Registry
@@ -261,5 +261,6 @@ def world_services(parameters: Mapping[str, Any], data_dir: Path, registry: Regi
     cjis, ident = searches(parameters, data_dir)
     who = _who(spec)
     return Agencies(
-        registry, cjis, ident, WorldStatusCheck(who), WorldDetainerRule(who, historical_rules())
-    )
+        registry, cjis, ident, WorldStatusCheck(who), WorldDetainerRule(who, historical_rules()),
+        tenprint_from(parameters),
+    )  # fmt: skip
