@@ -89,5 +89,7 @@ def test_a_refused_transfer_is_logged_and_not_sent(replay: Replay) -> None:
     for row in early:
         tcn = replay.world.booking(row).tcn
         to_ident = [r.event for r in log.entries_for_tcn(tcn) if r.event.recipient == "DHS-IDENT"]
-        assert len(to_ident) == 1 and not to_ident[0].allowed
-        assert to_ident[0].record_digests == ()
+        # the arrest's request, and the disposition's when the charge ends in a conviction
+        convicted = bool(replay.world.bookings.convicted[row])
+        assert [e.transfer for e in to_ident] == ["CAR", "DISP"][: 1 + convicted]
+        assert all(not e.allowed and e.record_digests == () for e in to_ident)

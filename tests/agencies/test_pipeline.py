@@ -73,8 +73,12 @@ def test_every_enqueued_hand_over_is_an_allowed_ledger_entry(replay: Replay) -> 
     assert received == sum(allowed.values())
     assert allowed["SRE"] == 2 * 60  # CJIS -> SIB -> LEA
     refused = [e for e in entries if not e.allowed]
-    assert all(e.transfer == "CAR" and e.recipient == "DHS-IDENT" for e in refused)
+    assert all(e.transfer in ("CAR", "DISP") and e.recipient == "DHS-IDENT" for e in refused)
     assert all(e.reasons for e in refused)
+    # Under historical a disposition never reaches IDENT: prints go at the arrest or never.
+    dispositions = [e for e in entries if e.transfer == "DISP"]
+    assert any(e.recipient == "DHS-IDENT" for e in dispositions)
+    assert not any(e.allowed and e.recipient == "DHS-IDENT" for e in dispositions)
 
 
 def test_a_malformed_car_gets_an_errt_and_the_others_go_through(replay: Replay) -> None:

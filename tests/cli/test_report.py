@@ -109,7 +109,9 @@ def test_compare_runs_the_same_world_under_two_presets(tmp_path: Path) -> None:
         == totals["submissions"]["compare-conviction-gated"]
     )  # the same bookings
     assert int(totals["ident_matches"]["compare-historical"]) > 0
-    assert totals["ident_matches"]["compare-conviction-gated"] == "0"  # no conviction at booking
+    # conviction-gated: searched on the court's disposition only, so fewer (never at arrest)
+    gated = int(totals["ident_matches"]["compare-conviction-gated"])
+    assert 0 < gated < int(totals["ident_matches"]["compare-historical"])
     assert (tmp_path / "cmp" / "compare-historical" / "report.html").exists()
 
 

@@ -183,7 +183,8 @@ def test_conviction_gated_never_refers_the_victim(replayed: dict[str, Any]) -> N
     gated_refusals = [e for e in refused if not e.allowed]
     assert gated_refusals and all(not e.allowed for e in gated_refusals)
     assert any("protect-victims" in e.rule_ids for e in gated_refusals)
-    # Under conviction-gated nothing reaches IDENT at all: no conviction is known at booking.
+    # Under conviction-gated nothing reaches IDENT: none of these charges ends in a conviction
+    # (tests/agencies/test_disposition.py follows convictions).
     assert county_rows(replayed["reports"]["conviction-gated"]) == {
         "48201": counts(submissions=2),
         "06075": counts(submissions=1),

@@ -9,13 +9,19 @@ Event times: a message's time is its event's time, not the wall clock. The CAR i
 booking; the FBI answers two minutes later, IDENT's match query leaves at three, the LESC's
 response at twenty and the field office's detainer an hour after the booking (fixed, documented
 delays: the real ones are minutes to hours and do not change any decision's date).
+
+A conviction is its own event: the court's disposition reaches CJIS as the booking's CAR
+re-submitted with 2.051 CSL (tot ``DISP`` on the work channel), at :func:`disposition_time`.
+CJIS then asks the gate for ``prints_to_ident`` with the conviction known; IDENT, the LESC and
+the field office carry the conviction on (2.051 CSL in the IAQ, IAR and detainer) and time
+their messages from the disposition with the same delays.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from scomm.agencies import routing
@@ -24,6 +30,7 @@ from scomm.agencies.gate import Handover
 from scomm.agencies.identification import IdentificationService, Probe
 from scomm.domain import INDEX_FINGERS, Tcn
 from scomm.ebts import (
+    CourtDisposition,
     Detainer,
     EbtsError,
     Envelope,
@@ -47,9 +54,12 @@ from scomm.ebts import (
 )
 from scomm.policy import Registry, Transfer
 
+DISP = "DISP"
+"""Work-channel and ledger name of a court disposition (a CAR re-submitted with 2.051 CSL)."""
 DELAYS = {
     "CAR": dt.timedelta(0),
     "CNA": dt.timedelta(0),
+    DISP: dt.timedelta(0),
     "SRE": dt.timedelta(minutes=2),
     "ERRT": dt.timedelta(minutes=2),
     "IAQ": dt.timedelta(minutes=3),
@@ -57,6 +67,16 @@ DELAYS = {
     "DTNR": dt.timedelta(hours=1),
 }
 NOTIFICATION_FORMS = frozenset({"I-247N"})
+DISPOSITION_HOUR = dt.time(12, tzinfo=dt.UTC)
+DISPOSITION_AFTER = dt.timedelta(hours=2)
+
+
+def disposition_time(booked_at: dt.datetime, convicted_on: dt.date) -> dt.datetime:
+    """When a conviction's disposition reaches CJIS: noon UTC of the conviction day (the same
+    calendar day in every US time zone), and never before the booking's own messages are
+    through (two hours after the booking: the detainer leaves after one)."""
+    noon = dt.datetime.combine(convicted_on, DISPOSITION_HOUR)
+    return max(noon, booked_at + DISPOSITION_AFTER)
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,8 +91,12 @@ class BookingRecord:
     juvenile: bool
     domestic_violence_victim: bool
 
-    def at(self, tot: str) -> dt.datetime:
-        return self.booked_at + DELAYS[tot]
+    def at(self, tot: str, conviction: CourtDisposition | None = None) -> dt.datetime:
+        """The event time of message ``tot`` of the arrest's flow or, given the conviction,
+        of the disposition's flow."""
+        if conviction is None:
+            return self.booked_at + DELAYS[tot]
+        return disposition_time(self.booked_at, conviction.convicted_on) + DELAYS[tot]
 
 
 @dataclass
@@ -111,20 +135,20 @@ class Agencies:
     # -- the booking agency and its state bureau ---------------------------------------------
 
     def lea(self, tot: str, payload: bytes, booking: BookingRecord) -> Step:
-        """Submit the booking's CAR through the state bureau."""
+        """Submit the booking's CAR (or the court's disposition) through the state bureau."""
         sib = routing.sib_party(booking.ori)
         return Step(
             [(_handover(Transfer.PRINTS_TO_CJIS, booking.ori, sib, routing.SIB, tot, payload,
-                        booking), {})]
+                        booking, _conviction_of(tot, payload)), {})]
         )  # fmt: skip
 
     def sib(self, tot: str, payload: bytes, booking: BookingRecord) -> Step:
         """Forward CARs to the FBI and the FBI's answers to the agency, unchanged."""
         sib = routing.sib_party(booking.ori)
-        if tot in ("CAR", "CNA"):
+        if tot in ("CAR", "CNA", DISP):
             handover = _handover(
                 Transfer.PRINTS_TO_CJIS, sib, routing.CJIS_PARTY, routing.CJIS, tot, payload,
-                booking,
+                booking, _conviction_of(tot, payload),
             )  # fmt: skip
             return Step([(handover, {})])
         handover = _handover(
@@ -151,6 +175,8 @@ class Agencies:
     def cjis(self, tot: str, payload: bytes, booking: BookingRecord) -> Step:
         """Check the CAR, search the criminal master file, answer SRE (or ERRT) and, where the
         policy allows, send the prints on to IDENT."""
+        if tot == DISP:
+            return self._disposition(payload, booking)
         sib = routing.sib_party(booking.ori)
         at = booking.at("SRE")
         reply_tcn = _reply_tcn(booking.tcn, "F")
@@ -191,6 +217,34 @@ class Agencies:
         )  # fmt: skip
         return step
 
+    def _disposition(self, payload: bytes, booking: BookingRecord) -> Step:
+        """File a conviction against the booking and ask the gate to send the prints to IDENT
+        as of the conviction, with the conviction known. The gate refuses a repeat: prints
+        that went to IDENT at the arrest, or a policy for which the conviction changes nothing
+        (:meth:`scomm.agencies.gate.DisclosureGate.decide`). A bad disposition is an error of
+        its message (retried, then dead-lettered), never an answer to the agency: EBTS answers
+        the arrest's CAR only."""
+        tx = parse(payload)
+        problems = validate(tx)
+        if problems:
+            raise EbtsError(f"disposition for {booking.tcn}: {problems[0].describe()}")
+        facts = read_car_facts(tx)
+        if facts.envelope.tcr != booking.tcn:
+            raise EbtsError(
+                f"disposition refers to {facts.envelope.tcr!r}, not the booking {booking.tcn}",
+                field="1.010",
+            )
+        if facts.disposition is None:
+            raise EbtsError("disposition carries no conviction", record=2, field="2.051")
+        if not finger_images(tx):
+            raise EbtsError("the disposition carries no fingerprint images", record=4)
+        handover = _handover(
+            Transfer.PRINTS_TO_IDENT, routing.CJIS_PARTY, routing.IDENT_PARTY, routing.IDENT,
+            DISP, payload, booking, facts.disposition,
+        )  # fmt: skip
+        handover = replace(handover, repeat_of=booking.at("CAR"))
+        return Step([(handover, {"ident_searched": True})])
+
     def _errt(
         self,
         booking: BookingRecord,
@@ -219,11 +273,13 @@ class Agencies:
         ``ident_tenprint_from``); on a match, query the LESC (IAQ)."""
         tx = parse(payload)
         facts = read_car_facts(tx)
+        conviction = facts.disposition
         images = finger_images(tx)
+        searched_at = booking.at("CAR", conviction)
         switch = self.ident_tenprint_from
-        if switch is None or booking.booked_at.date() < switch:
+        if switch is None or searched_at.date() < switch:
             images = {p: info for p, info in images.items() if p in INDEX_FINGERS}
-        found = self.immigration_search.search(Probe(booking.tcn, booking.booked_at, images))
+        found = self.immigration_search.search(Probe(booking.tcn, searched_at, images))
         step = Step(updates={"ident_searched": True, "ident_match": found.hit})
         if found.candidate is None:
             return step
@@ -232,13 +288,15 @@ class Agencies:
             tcn=_reply_tcn(booking.tcn, "Q"),
             ori=routing.IDENT_PARTY,
             dai=routing.LESC_PARTY,
-            sent_at=booking.at("IAQ"),
+            sent_at=booking.at("IAQ", conviction),
             ident_fin=found.candidate.record_id,
         )
+        if conviction is not None:
+            query = replace(query, envelope=replace(query.envelope, tcr=booking.tcn))
         iaq = build_iaq(query).to_bytes()
         step.handovers.append(
             (_handover(Transfer.IAQ_TO_LESC, routing.IDENT_PARTY, routing.LESC_PARTY,
-                       routing.LESC, "IAQ", iaq, booking), {"iaq_sent": True})
+                       routing.LESC, "IAQ", iaq, booking, conviction), {"iaq_sent": True})
         )  # fmt: skip
         return step
 
@@ -249,7 +307,8 @@ class Agencies:
     def lesc(self, tot: str, payload: bytes, booking: BookingRecord) -> Step:
         """Determine status; send the IAR to the field office and a copy to the agency."""
         query = read_iaq(parse(payload))
-        at = booking.at("IAR")
+        conviction = query.conviction
+        at = booking.at("IAR", conviction)
         finding = self.status_check.determine(query, booking.tcn, at)
         office = self.field_office(booking)
         ero = routing.ero_party(office)
@@ -265,6 +324,7 @@ class Agencies:
             query.ident_fin,
             query.fbi_number,
             query.offenses,
+            conviction,
         )
         iar = build_iar(response).to_bytes()
         step = Step(updates={"lesc_status": finding.label, "field_office": office[:64]})
@@ -272,18 +332,19 @@ class Agencies:
             step.updates["criminal_level"] = finding.level.value
         step.handovers.append(
             (_handover(Transfer.IAR_TO_ERO, routing.LESC_PARTY, ero, routing.ERO, "IAR", iar,
-                       booking), {"iar_to_ero": True})
+                       booking, conviction), {"iar_to_ero": True})
         )  # fmt: skip
         step.handovers.append(
             (_handover(Transfer.IDENT_RESULT_TO_LEA, routing.LESC_PARTY, booking.ori,
-                       routing.LEA_INBOX, "IAR", iar, booking), {})
+                       routing.LEA_INBOX, "IAR", iar, booking, conviction), {})
         )  # fmt: skip
         return step
 
     def ero(self, tot: str, payload: bytes, booking: BookingRecord) -> Step:
         """Decide on a detainer and, if one is issued, lodge it with the booking agency."""
         response = read_iar(parse(payload))
-        at = booking.at("DTNR")
+        conviction = response.conviction
+        at = booking.at("DTNR", conviction)
         choice = self.detainer_rule.decide(response, booking.tcn, at)
         updates: dict[str, Any] = {
             "detainer_issued": choice.form is not None,
@@ -309,6 +370,7 @@ class Agencies:
             level=response.level,
             ident_fin=response.ident_fin,
             fbi_number=response.fbi_number,
+            conviction=conviction,
         )
         transfer = (
             Transfer.NOTIFICATION_REQUEST_TO_LEA
@@ -317,8 +379,9 @@ class Agencies:
         )
         dtnr = build_detainer(detainer).to_bytes()
         step.handovers.append(
-            (_handover(transfer, ero, booking.ori, routing.LEA_INBOX, "DTNR", dtnr, booking), {})
-        )
+            (_handover(transfer, ero, booking.ori, routing.LEA_INBOX, "DTNR", dtnr, booking,
+                       conviction), {})
+        )  # fmt: skip
         return step
 
 
@@ -335,5 +398,19 @@ def _handover(
     tot: str,
     payload: bytes,
     booking: BookingRecord,
+    conviction: CourtDisposition | None = None,
 ) -> Handover:
-    return Handover(transfer, sender, recipient, stage, tot, payload, booking.at(tot))
+    return Handover(
+        transfer, sender, recipient, stage, tot, payload, booking.at(tot, conviction),
+        conviction_known=conviction is not None,
+    )  # fmt: skip
+
+
+def _conviction_of(tot: str, payload: bytes) -> CourtDisposition | None:
+    """The conviction a disposition carries (only ``DISP`` messages are read for it)."""
+    if tot != DISP:
+        return None
+    disposition = read_car_facts(parse(payload)).disposition
+    if disposition is None:
+        raise EbtsError("disposition carries no conviction", record=2, field="2.051")
+    return disposition

@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy.orm import Session
 
@@ -39,6 +39,11 @@ class Handover:
     tot: str
     payload: bytes
     event_time: dt.datetime
+    conviction_known: bool = False
+    """Asked on a court's disposition: the policy is told a conviction is known."""
+    repeat_of: dt.datetime | None = None
+    """The event time at which the booking's arrest already asked for this transfer: the gate
+    refuses a repeat (see :meth:`DisclosureGate.decide`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +63,14 @@ def digest(payload: bytes) -> str:
     return "sha256:" + hashlib.sha256(payload).hexdigest()
 
 
+def _repeat(basis: Decision, why: str) -> Decision:
+    reason = (
+        f"no {basis.transfer.value} on the disposition: {why}, so the conviction adds no "
+        f"disclosure ({'; '.join(basis.reasons)})"
+    )
+    return Decision(basis.transfer, False, (reason,), basis.rule_ids, basis.policy_hash)
+
+
 class DisclosureGate:
     """Policy decision, ledger entry, then enqueue — in the caller's transaction."""
 
@@ -67,7 +80,31 @@ class DisclosureGate:
         self.channel = channel
 
     def decide(self, handover: Handover, facts: BookingFacts) -> Decision:
-        return self.policy.decide(handover.transfer, facts, handover.event_time)
+        """The policy's decision as of the hand-over's event time.
+
+        A hand-over asked on a disposition (``repeat_of`` set) exists for policies that share
+        only once a conviction is known. It is refused when it would repeat what the arrest
+        did or could do: when the transfer was allowed at the arrest (the prints already went;
+        one IDENT search per booking), or when the policy allows or refuses it at this moment
+        whatever the conviction (the conviction is not what allows it, so under ``historical``
+        a disposition never starts a search the booking did not get). Both answers are
+        functions of (rules, facts, time), so no stored state and no race decide them.
+        """
+        transfer, at = handover.transfer, handover.event_time
+        if handover.conviction_known:
+            facts = replace(facts, conviction_known=True)
+        decision = self.policy.decide(transfer, facts, at)
+        if handover.repeat_of is None or not decision.allowed:
+            return decision
+        plain = replace(facts, conviction_known=False)
+        earlier = self.policy.decide(transfer, plain, handover.repeat_of)
+        if earlier.allowed:
+            why = f"already allowed at the arrest ({handover.repeat_of:%Y-%m-%d %H:%M} UTC)"
+            return _repeat(earlier, why)
+        without = self.policy.decide(transfer, plain, at)
+        if without.allowed:
+            return _repeat(without, f"allowed on {at:%Y-%m-%d} whatever the conviction")
+        return decision
 
     def pass_all(
         self,

@@ -4,6 +4,11 @@ The agency records the booking (its row of ``booking_outcome``: the booking fact
 simulation the ground truth beside them) and puts the CAR in its own outbox (stage ``lea``).
 Nothing leaves the agency here, so no gate is involved; the LEA stage submits the CAR through
 the gate.
+
+In a replay the booking's future is known: a booking whose charge ends in a conviction also
+gets the court's disposition (``Intake.disposition``, the CAR re-submitted with 2.051 CSL),
+queued now under ``RUN|TCN|DISP``. It is not held back until the conviction's day: a replay
+runs on event time, which the disposition carries (1.014 GMT), not on the wall clock.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from scomm.agencies import routing
+from scomm.agencies.actors import DISP
 from scomm.domain import Booking
 from scomm.policy import Registry
 from scomm.store import Message, WorkChannel
@@ -31,6 +37,8 @@ class Intake:
     weight: float = 1.0
     truth: Mapping[str, Any] = field(default_factory=dict)
     """``truth_*`` columns of ``booking_outcome`` (empty in a live service)."""
+    disposition: bytes | None = None
+    """The court's disposition of a charge that ends in a conviction (a replay only)."""
 
 
 def booking_row(run_id: str, item: Intake, registry: Registry) -> dict[str, Any]:
@@ -65,7 +73,8 @@ def enter_bookings(
     items: Sequence[Intake],
     registry: Registry,
 ) -> int:
-    """Record the bookings and queue their CARs, inside the caller's transaction."""
+    """Record the bookings and queue their CARs (and dispositions), inside the caller's
+    transaction."""
     routing.check_run_id(run_id)
     if not items:
         return 0
@@ -75,11 +84,12 @@ def enter_bookings(
         insert(BookingOutcome.__table__),  # type: ignore[arg-type]
         [{name: row.get(name) for name in columns} for row in rows],
     )
-    messages = [
-        Message(
-            routing.LEA, str(routing.MessageKey(run_id, item.booking.tcn.value, "CAR")), item.car
-        )
-        for item in items
-    ]
+    messages = []
+    for item in items:
+        tcn = item.booking.tcn.value
+        messages.append(Message(routing.LEA, str(routing.MessageKey(run_id, tcn, "CAR")), item.car))
+        if item.disposition is not None:
+            key = str(routing.MessageKey(run_id, tcn, DISP))
+            messages.append(Message(routing.LEA, key, item.disposition))
     channel.put_many(messages, session)
     return len(items)

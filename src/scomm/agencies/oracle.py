@@ -26,7 +26,14 @@ import numpy as np
 
 from scomm.agencies.identification import Candidate, Probe, SearchOutcome
 from scomm.domain import Booking, FingerPosition
-from scomm.ebts import BinaryRecord, EbtsError, ImageInfo, Transaction, build_car
+from scomm.ebts import (
+    BinaryRecord,
+    CourtDisposition,
+    EbtsError,
+    ImageInfo,
+    Transaction,
+    build_car,
+)
 from scomm.ebts.images import GCA_CODES, encode_wsq
 
 MARKER = b"SCOMM-ORACLE "
@@ -51,16 +58,25 @@ def _placeholder_wsq() -> bytes:
     return encode_wsq(rng.integers(96, 160, (32, 32)).astype(np.uint8))
 
 
-def oracle_car(booking: Booking, token: str) -> bytes:
+def oracle_car(
+    booking: Booking,
+    token: str,
+    disposition: CourtDisposition | None = None,
+    disposition_at: dt.datetime | None = None,
+) -> bytes:
     """The CAR of ``booking`` whose ten Type-4 records are oracle prints for ``token``.
 
     Each record is an uncompressed (GCA 0) image one pixel high whose pixels spell
     ``SCOMM-ORACLE <token> <finger>``: a valid Type-4 record of a few dozen bytes, so an oracle
-    CAR is about 1 KB where a real one is about 300 KB.
+    CAR is about 1 KB where a real one is about 300 KB. With ``disposition``: the CAR
+    re-submitted with the court's conviction at ``disposition_at``.
     """
     positions = [FingerPosition(i) for i in range(1, 11)]
     placeholder = _placeholder_wsq()
-    tx = build_car(booking, dict.fromkeys(positions, placeholder))
+    tx = build_car(
+        booking, dict.fromkeys(positions, placeholder), disposition=disposition,
+        disposition_at=disposition_at,
+    )  # fmt: skip
     records = list(tx.records)
     for index, record in enumerate(records):
         if isinstance(record, BinaryRecord) and record.type == 4:

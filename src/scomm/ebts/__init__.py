@@ -7,7 +7,14 @@ ten prints), ``build_sre``/``read_sre``, ``build_errt``/``read_errt``, and scomm
 against the EBTS 9.1 rule table. Every problem is an ``EbtsError`` naming where it is.
 """
 
-from scomm.ebts.car import CarFacts, build_car, finger_images, read_car, read_car_facts
+from scomm.ebts.car import (
+    CarFacts,
+    CourtDisposition,
+    build_car,
+    finger_images,
+    read_car,
+    read_car_facts,
+)
 from scomm.ebts.codec import parse, read_header
 from scomm.ebts.envelope import FBI_CJIS_ORI, LESC_ORI, Envelope, Subject
 from scomm.ebts.errors import EbtsError
@@ -47,6 +54,7 @@ __all__ = [
     "LESC_ORI",
     "BinaryRecord",
     "CarFacts",
+    "CourtDisposition",
     "Detainer",
     "DetainerAction",
     "EbtsError",

@@ -41,9 +41,47 @@ CAR_TOTS = ("CAR", "CNA")
 LIVESCAN_ROLLED, LIVESCAN_PLAIN = 1, 0
 _AOL = re.compile(r"(\d{4})(?: (.*))?", re.S)
 _AOL_MAX = 300
+CONVICTED = "CONVICTED"
+"""2.051 CSL's CPL (court provision literal) of a conviction scomm reports."""
 UNKNOWN_HEIGHT, UNKNOWN_WEIGHT, UNKNOWN_COLOR = "000", "000", "XXX"
 
 FingerImage = PixelArray | bytes
+
+
+@dataclass(frozen=True, slots=True)
+class CourtDisposition:
+    """A conviction for a booking's charge, as the court reports it in 2.051 CSL: CDD the
+    disposition date, COL ``"<NCIC code> <literal>"`` (as 2.047's AOL), CPL ``CONVICTED``."""
+
+    convicted_on: dt.date
+    offense: NcicOffense
+
+    def court_segment(self) -> tuple[str, str, str]:
+        col = f"{self.offense.code} {self.offense.description}"[:_AOL_MAX]
+        return (format_date(self.convicted_on), col, CONVICTED)
+
+    @classmethod
+    def read(cls, record: TaggedRecord) -> CourtDisposition | None:
+        """The first conviction in a Type-2's 2.051 CSL (None: none scomm can read; court
+        segments of outside files without an NCIC code or ``CONVICTED`` are left alone)."""
+        for items in record.subfields(51):
+            if len(items) < 3 or items[2] != CONVICTED:
+                continue
+            match = _AOL.fullmatch(items[1])
+            try:
+                offense = NcicOffense.lookup(match.group(1)) if match else None
+            except ValueError:
+                offense = None
+            if offense is None:
+                continue
+            try:
+                day = dt.datetime.strptime(items[0], "%Y%m%d").date()
+            except ValueError:
+                raise EbtsError(
+                    f"CDD {items[0]!r} is not a date CCYYMMDD", record=2, field="2.051"
+                ) from None
+            return cls(day, offense)
+        return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +94,8 @@ class CarFacts:
     arrested_on: dt.date
     charges: tuple[Charge, ...]
     unparsed_charges: tuple[str, ...] = ()  # AOLs without an NCIC code (outside files)
+    disposition: CourtDisposition | None = None
+    """The conviction in 2.051 CSL: set on a CAR re-submitted with the court's disposition."""
 
     @property
     def tcn(self) -> str:
@@ -92,12 +132,18 @@ def build_car(
     eyes: str = UNKNOWN_COLOR,
     hair: str = UNKNOWN_COLOR,
     retain: bool = True,
+    disposition: CourtDisposition | None = None,
+    disposition_at: dt.datetime | None = None,
 ) -> Transaction:
     """A CAR for ``booking`` with one image per finger position.
 
     ``images`` holds grayscale uint8 arrays (WSQ-encoded here, the costly part) or already
     encoded WSQ bytes. ``submitter`` is 1.008 ORI when a SIB forwards for the booking agency
     (default: the booking agency itself, which is also 2.073 CRI).
+
+    With ``disposition`` it is the booking's CAR re-submitted with the court's conviction
+    (2.051 CSL) at ``disposition_at`` (1.014 GMT): its own TCN (``<booking TCN>-C``) and the
+    booking's TCN in 1.010 TCR; the arrest fields (2.045 DOA, 2.047 ASL) stay the booking's.
     """
     if tot not in CAR_TOTS:
         raise EbtsError(f"a criminal tenprint submission is CAR or CNA, not {tot!r}")
@@ -112,6 +158,11 @@ def build_car(
         dai=str(destination),
         sent_at=when,
     )
+    if disposition is not None:
+        if disposition_at is None or disposition_at < when:
+            raise EbtsError("a disposition needs its event time, not before the booking")
+        tcn = Tcn(f"{booking.tcn.value[:38]}-C").value
+        envelope = Envelope(tcn, envelope.ori, envelope.dai, disposition_at, booking.tcn.value)
     day = when.date()
     doo = format_date(day)
     type2: dict[int, str | list[tuple[str, ...]]] = {
@@ -125,6 +176,8 @@ def build_car(
         47: [(doo, _aol(charge)) for charge in booking.charges[:40]],
         73: str(booking.ori),
     }
+    if disposition is not None:
+        type2[51] = [disposition.court_segment()]
     records: list[Record] = []
     for idc, (position, image) in enumerate(sorted(images.items()), start=1):
         records.append(_image_record(FingerPosition(position), image, idc, ppi, booking, day))
@@ -224,6 +277,7 @@ def read_car_facts(tx: Transaction) -> CarFacts:
         arrested_on=arrested_on,
         charges=tuple(charges),
         unparsed_charges=tuple(unparsed),
+        disposition=CourtDisposition.read(record),
     )
 
 

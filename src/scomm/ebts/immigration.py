@@ -15,7 +15,7 @@ from enum import StrEnum
 from typing import TypeVar
 
 from scomm.domain import CriminalLevel
-from scomm.ebts.car import CarFacts
+from scomm.ebts.car import CarFacts, CourtDisposition
 from scomm.ebts.envelope import (
     Envelope,
     Subject,
@@ -89,6 +89,8 @@ class ImmigrationQuery:
     in_custody: bool = True
     ident_fin: str = ""
     fbi_number: str = ""
+    conviction: CourtDisposition | None = None
+    """2.051 CSL: the query follows the court's conviction, not the arrest."""
 
     @classmethod
     def for_car(
@@ -102,6 +104,7 @@ class ImmigrationQuery:
             tuple(c.offense.code for c in car.charges),
             ident_fin=extra.get("ident_fin", ""),
             fbi_number=extra.get("fbi_number", ""),
+            conviction=car.disposition,
         )
 
 
@@ -120,6 +123,7 @@ class ImmigrationResponse:
     ident_fin: str = ""
     fbi_number: str = ""
     offenses: tuple[str, ...] = ()
+    conviction: CourtDisposition | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,10 +142,19 @@ class Detainer:
     level: CriminalLevel | None = None
     ident_fin: str = ""
     fbi_number: str = ""
+    conviction: CourtDisposition | None = None
 
 
-def _common(subject: Subject, booking_ori: str, fin: str, fbi: str) -> Values:
+def _common(
+    subject: Subject,
+    booking_ori: str,
+    fin: str,
+    fbi: str,
+    conviction: CourtDisposition | None,
+) -> Values:
     values: Values = {**subject.type2_values(), 73: booking_ori}
+    if conviction is not None:
+        values[51] = [conviction.court_segment()]
     if fin:
         values[FIN] = fin
     if fbi:
@@ -154,7 +167,9 @@ def _offenses(codes: Sequence[str]) -> list[tuple[str]]:
 
 
 def build_iaq(query: ImmigrationQuery) -> Transaction:
-    values = _common(query.subject, query.booking_ori, query.ident_fin, query.fbi_number)
+    values = _common(
+        query.subject, query.booking_ori, query.ident_fin, query.fbi_number, query.conviction
+    )
     values[45] = format_date(query.arrested_on)
     values[PUR] = query.purpose.value
     values[CUS] = "Y" if query.in_custody else "N"
@@ -178,13 +193,15 @@ def read_iaq(tx: Transaction) -> ImmigrationQuery:
         record.text(CUS) != "N",
         record.text(FIN),
         record.text(14),
+        CourtDisposition.read(record),
     )
 
 
 def build_iar(response: ImmigrationResponse) -> Transaction:
     values = _common(
-        response.subject, response.booking_ori, response.ident_fin, response.fbi_number
-    )
+        response.subject, response.booking_ori, response.ident_fin, response.fbi_number,
+        response.conviction,
+    )  # fmt: skip
     values[IST] = response.status.value
     values[REM] = {True: "Y", False: "N", None: "U"}[response.removable]
     if response.level is not None:
@@ -213,13 +230,15 @@ def read_iar(tx: Transaction) -> ImmigrationResponse:
         record.text(FIN),
         record.text(14),
         _codes(record),
+        CourtDisposition.read(record),
     )
 
 
 def build_detainer(detainer: Detainer) -> Transaction:
     values = _common(
-        detainer.subject, detainer.booking_ori, detainer.ident_fin, detainer.fbi_number
-    )
+        detainer.subject, detainer.booking_ori, detainer.ident_fin, detainer.fbi_number,
+        detainer.conviction,
+    )  # fmt: skip
     values[AOR] = detainer.field_office
     values[FRM] = detainer.form
     values[DDT] = format_date(detainer.issued_on)
@@ -251,6 +270,7 @@ def read_detainer(tx: Transaction) -> Detainer:
         _level(record),
         record.text(FIN),
         record.text(14),
+        CourtDisposition.read(record),
     )
 
 

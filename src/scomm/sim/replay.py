@@ -20,10 +20,17 @@ from typing import Any
 import numpy as np
 
 from scomm.agencies import Agencies, Intake, OracleGallery, finger_token, oracle_car
+from scomm.agencies.actors import disposition_time
 from scomm.agencies.decisions import DetainerChoice, StatusFinding
 from scomm.agencies.services import CJIS_GALLERY, IDENT_GALLERY, searches, tenprint_from
 from scomm.domain import CriminalLevel
-from scomm.ebts import DetainerAction, ImmigrationQuery, ImmigrationResponse, ImmigrationStatus
+from scomm.ebts import (
+    CourtDisposition,
+    DetainerAction,
+    ImmigrationQuery,
+    ImmigrationResponse,
+    ImmigrationStatus,
+)
 from scomm.policy import Registry
 from scomm.sim.detainers import EraRules, historical_rules
 from scomm.sim.geography import national_geography
@@ -144,15 +151,25 @@ def time_order(world: World) -> np.ndarray[Any, np.dtype[np.int64]]:
 
 
 def intakes(world: World, rows: Sequence[int]) -> Iterator[Intake]:
-    """The booking desk's input for booking ``rows``: oracle CARs and the ground truth."""
+    """The booking desk's input for booking ``rows``: oracle CARs, the ground truth, and for a
+    charge that ends in a conviction the court's disposition (at :func:`disposition_time` of
+    the conviction day)."""
+    b = world.bookings
     for row in rows:
         booking = world.booking(int(row))
         token = finger_token(booking.person.person_id)
+        disposition = None
+        if b.convicted[row]:
+            day = day_date(int(b.conviction_day[row]))
+            court = CourtDisposition(day, booking.charges[0].offense)
+            at = disposition_time(booking.booked_at, day)
+            disposition = oracle_car(booking, token, court, at)
         yield Intake(
             booking,
             oracle_car(booking, token),
-            float(world.bookings.weight[row]),
+            float(b.weight[row]),
             truth_of(world, int(row)),
+            disposition,
         )
 
 

@@ -1,0 +1,113 @@
+"""The court's disposition: the booking's CAR re-submitted with 2.051 CSL, and the conviction
+carried on in the IAQ, IAR and detainer."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from scomm.domain import Booking, Charge, CriminalLevel, NcicOffense, Ori, Person, Race, Sex, Tcn
+from scomm.ebts import (
+    FBI_CJIS_ORI,
+    LESC_ORI,
+    CourtDisposition,
+    Detainer,
+    EbtsError,
+    Envelope,
+    ImmigrationQuery,
+    ImmigrationResponse,
+    ImmigrationStatus,
+    build_car,
+    build_detainer,
+    build_iaq,
+    build_iar,
+    encode_wsq,
+    parse,
+    read_car_facts,
+    read_detainer,
+    read_iaq,
+    read_iar,
+    validate,
+)
+from scomm.ebts.car import CONVICTED
+
+BOOKED = dt.datetime(2010, 3, 4, 22, 30, tzinfo=dt.UTC)
+CONVICTED_AT = dt.datetime(2010, 6, 1, 12, 0, tzinfo=dt.UTC)
+WSQ = encode_wsq((np.arange(64 * 64, dtype=np.uint32).reshape(64, 64) * 37 % 251).astype(np.uint8))
+
+
+def booking() -> Booking:
+    ori = Ori("CA0190000")
+    person = Person("p-1", "Garcia", "Ana", dt.date(1980, 5, 17), Sex.FEMALE, Race.WHITE, "MX")
+    return Booking(
+        Tcn.for_booking(ori, BOOKED.date(), 17), ori, person, BOOKED, (Charge.of("2299"),)
+    )
+
+
+def disposition() -> CourtDisposition:
+    return CourtDisposition(CONVICTED_AT.date(), NcicOffense.lookup("2299"))
+
+
+def test_the_disposition_is_a_valid_car_that_refers_to_the_booking() -> None:
+    b = booking()
+    tx = build_car(b, {1: WSQ, 2: WSQ}, disposition=disposition(), disposition_at=CONVICTED_AT)
+    assert validate(tx) == [], [v.describe() for v in validate(tx)]
+    facts = read_car_facts(parse(tx.to_bytes()))
+    assert facts.disposition == disposition()
+    assert facts.envelope.tcr == b.tcn.value and facts.tcn != b.tcn.value
+    assert facts.booked_at == CONVICTED_AT  # 1.014 GMT: the disposition's event time
+    assert facts.arrested_on == BOOKED.date()  # the arrest fields stay the booking's
+    record = tx.tagged(2)
+    assert record is not None
+    ((cdd, col, cpl),) = record.subfields(51)
+    assert (cdd, cpl) == ("20100601", CONVICTED) and col.startswith("2299 ")
+    plain = read_car_facts(build_car(b, {1: WSQ}))
+    assert plain.disposition is None and plain.envelope.tcr == ""
+
+
+def test_a_disposition_needs_its_time_after_the_booking() -> None:
+    with pytest.raises(EbtsError, match="event time"):
+        build_car(booking(), {1: WSQ}, disposition=disposition())
+    with pytest.raises(EbtsError, match="event time"):
+        build_car(
+            booking(), {1: WSQ}, disposition=disposition(), disposition_at=BOOKED.replace(year=2009)
+        )
+
+
+def test_a_bad_court_date_is_named() -> None:
+    from scomm.ebts.records import TaggedRecord
+
+    record = TaggedRecord.new(2, {51: [("2010XX01", "2299 BURGLARY", CONVICTED)]}, idc=0)
+    with pytest.raises(EbtsError, match=r"2\.051"):
+        CourtDisposition.read(record)
+    other = TaggedRecord.new(2, {51: [("20100601", "THEFT", "DISMISSED")]}, idc=0)
+    assert CourtDisposition.read(other) is None
+
+
+def test_iaq_iar_detainer_carry_the_conviction() -> None:
+    subject = read_car_facts(build_car(booking(), {1: WSQ})).subject
+    court = disposition()
+    envelope = Envelope("WVIAFIS0Z-IAQ-0001", FBI_CJIS_ORI, LESC_ORI, CONVICTED_AT, "CA0190000-1")
+    query = ImmigrationQuery(
+        envelope, subject, "CA0190000", BOOKED.date(), ("2299",), conviction=court
+    )
+    response = ImmigrationResponse(
+        envelope, subject, "CA0190000", ImmigrationStatus.ENTERED_WITHOUT_INSPECTION, True,
+        CriminalLevel.LEVEL_2, "Los Angeles", conviction=court,
+    )  # fmt: skip
+    detainer = Detainer(
+        Envelope("CAICE0000-DTN-0001", "CAICE0000", "CA0190000", CONVICTED_AT, "CA0190000-1"),
+        subject, "CA0190000", "Los Angeles", CONVICTED_AT.date(), conviction=court,
+    )  # fmt: skip
+    for tx, read, value in (
+        (build_iaq(query), read_iaq, query),
+        (build_iar(response), read_iar, response),
+        (build_detainer(detainer), read_detainer, detainer),
+    ):
+        assert validate(tx) == [], [v.describe() for v in validate(tx)]
+        assert read(parse(tx.to_bytes())) == value  # type: ignore[operator]
+    arrest = read_iaq(build_iaq(replace(query, conviction=None)))
+    assert arrest.conviction is None
