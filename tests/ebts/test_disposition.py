@@ -8,6 +8,8 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from scomm.domain import Booking, Charge, CriminalLevel, NcicOffense, Ori, Person, Race, Sex, Tcn
 from scomm.ebts import (
@@ -111,3 +113,19 @@ def test_iaq_iar_detainer_carry_the_conviction() -> None:
         assert read(parse(tx.to_bytes())) == value  # type: ignore[operator]
     arrest = read_iaq(build_iaq(replace(query, conviction=None)))
     assert arrest.conviction is None
+
+
+CODES = sorted({"0911", "1313", "2299", "3599", "5404", "5499", "2399", "1399"})
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    day=st.dates(min_value=BOOKED.date(), max_value=dt.date(2030, 12, 31)),
+    code=st.sampled_from(CODES),
+)
+def test_any_conviction_survives_the_court_segment(day: dt.date, code: str) -> None:
+    court = CourtDisposition(day, NcicOffense.lookup(code))
+    at = max(dt.datetime.combine(day, dt.time(12), dt.UTC), BOOKED)
+    tx = build_car(booking(), {1: WSQ}, disposition=court, disposition_at=at)
+    assert validate(tx) == []
+    assert read_car_facts(parse(tx.to_bytes())).disposition == court
