@@ -19,17 +19,14 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, select
 
-from scomm.agencies import RunContexts, StageRunner, enter_bookings, open_run
 from scomm.agencies.actors import disposition_time
-from scomm.agencies.runner import PipelineWorker
 from scomm.ledger import DisclosureEvent, Ledger
-from scomm.policy import Registry, preset
-from scomm.sim.registered import REGISTERED_SERVICES, register_world
-from scomm.sim.replay import enrol, intakes
+from scomm.policy import preset
+from scomm.sim.registered import replay_in_process
+from scomm.sim.replay import intakes
 from scomm.sim.scenario import ImmigrationStatus
 from scomm.sim.smallworld import WorldBuilder
 from scomm.sim.world import World
-from scomm.store import WorkChannel, make_engine, transaction, upgrade_to_head
 from scomm.store.outcome_tables import BookingOutcome
 from scomm.store.work_tables import ProcessedRecord
 
@@ -70,26 +67,9 @@ def convicted_world() -> tuple[World, dict[str, int]]:
 @pytest.fixture(scope="module")
 def replayed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     world, rows = convicted_world()
-    register_world("convicted", world)
+    assert all(item.disposition is not None for item in intakes(world, list(rows.values())))
     root = tmp_path_factory.mktemp("convicted")
-    enrol(world, root / "galleries" / "convicted", min_subjects=50)
-    engine = make_engine(f"sqlite:///{root / 'scomm.db'}")
-    upgrade_to_head(engine)
-    channel = WorkChannel(engine)
-    registry = Registry.shipped()
-    parameters = {
-        "registered_world": "convicted", "galleries": "convicted",
-        "services": REGISTERED_SERVICES, "error_rates": NO_ERRORS,
-    }  # fmt: skip
-    for policy in POLICIES:
-        open_run(engine, policy, policy=policy, mode="oracle", seed=1, parameters=parameters)
-        with transaction(engine) as session:
-            items = list(intakes(world, sorted(rows.values())))
-            assert all(item.disposition is not None for item in items)
-            enter_bookings(session, channel, policy, items, registry)
-    contexts = RunContexts(channel, root, registry)
-    result = PipelineWorker(StageRunner(channel, contexts, registry), batch_size=20).run()
-    assert result.dead == 0 and channel.pending() == 0
+    engine = replay_in_process("convicted", world, root, POLICIES, error_rates=NO_ERRORS)
     ledger = Ledger(engine, root / "keys", migrate=False)
     assert ledger.verify().problem_count == 0
     return {"world": world, "rows": rows, "engine": engine, "ledger": ledger}

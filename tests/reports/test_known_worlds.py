@@ -20,18 +20,13 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, select
 
-from scomm.agencies import RunContexts, StageRunner, enter_bookings, open_run
-from scomm.agencies.runner import PipelineWorker
 from scomm.domain import CriminalLevel
 from scomm.ledger import Ledger
-from scomm.policy import Registry
 from scomm.reports import MEASURES, Outcomes, Report, build_report, totals
-from scomm.sim.registered import REGISTERED_SERVICES, register_world
-from scomm.sim.replay import enrol, intakes
+from scomm.sim.registered import replay_in_process
 from scomm.sim.scenario import ImmigrationStatus, builtin_scenario
 from scomm.sim.smallworld import WorldBuilder
 from scomm.sim.world import World
-from scomm.store import WorkChannel, make_engine, transaction, upgrade_to_head
 from scomm.store.outcome_tables import BookingOutcome
 
 UTC = dt.UTC
@@ -89,25 +84,8 @@ def known_world() -> tuple[World, dict[str, int]]:
 @pytest.fixture(scope="module")
 def replayed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     world, rows = known_world()
-    register_world("known", world)
     root = tmp_path_factory.mktemp("known")
-    enrol(world, root / "galleries" / "known", min_subjects=50)
-    engine = make_engine(f"sqlite:///{root / 'scomm.db'}")
-    upgrade_to_head(engine)
-    channel = WorkChannel(engine)
-    registry = Registry.shipped()
-    parameters = {
-        "registered_world": "known", "galleries": "known", "services": REGISTERED_SERVICES,
-        "error_rates": NO_ERRORS,
-    }  # fmt: skip
-    for policy in POLICIES:
-        open_run(engine, policy, policy=policy, mode="oracle", seed=1, parameters=parameters)
-        with transaction(engine) as session:
-            items = list(intakes(world, sorted(rows.values())))
-            enter_bookings(session, channel, policy, items, registry)
-    contexts = RunContexts(channel, root, registry)
-    result = PipelineWorker(StageRunner(channel, contexts, registry), batch_size=20).run()
-    assert result.dead == 0 and channel.pending() == 0
+    engine = replay_in_process("known", world, root, POLICIES, error_rates=NO_ERRORS)
     reports = {p: build_report(Outcomes.load(engine, p)) for p in POLICIES}
     return {"world": world, "rows": rows, "engine": engine, "root": root, "reports": reports}
 
