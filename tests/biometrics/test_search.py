@@ -82,6 +82,7 @@ def test_two_finger_probe_against_ten_finger_records(tmp_path: Path) -> None:
 def test_non_mated_probes_are_rejected_at_the_calibrated_threshold(gallery: Gallery) -> None:
     threshold = calibrate_threshold(gallery, [F.RIGHT_INDEX], fpir=0.05, searches=40)
     assert gallery.threshold([F.RIGHT_INDEX], fpir=0.05) == threshold  # stored, not redone
+    assert gallery.thresholds["1@0.05"] == (threshold, 80)  # redone once the gallery grows
     strangers = synthetic_probes(10, [F.RIGHT_INDEX], seed=99)  # another seed: nobody enrolled
     tops = [gallery.search(p, 1)[0].score for p in strangers]
     assert sum(t >= threshold for t in tops) <= 1

@@ -50,11 +50,14 @@ class GalleryError(ValueError):
 class Gallery:
     """Enrolled subjects' fingers, searchable 1:N (see ``scomm.biometrics.search``)."""
 
-    def __init__(self, path: Path, params: IndexParams, threshold: dict[str, float]) -> None:
+    def __init__(
+        self, path: Path, params: IndexParams, thresholds: dict[str, tuple[float, int]]
+    ) -> None:
         self.path = path
         self.params = params
-        self.thresholds = threshold
-        """Calibrated decision thresholds, keyed ``"<fingers>@<fpir>"`` (see ``search``)."""
+        self.thresholds = thresholds
+        """Calibrated decision thresholds, keyed ``"<fingers>@<fpir>"``, with the number of
+        templates the gallery held when calibrated (see ``search.decision_threshold``)."""
         self._subjects: list[str] = []
         self._subject_index: dict[str, int] = {}
         self._records = np.zeros(0, dtype=RECORD)
@@ -100,7 +103,8 @@ class Gallery:
                 f"uses {MCC_VERSION}; re-enrol the templates into a new gallery"
             )
         stored = IndexParams(**meta["index"])
-        gallery = Gallery(folder, stored, {str(k): float(v) for k, v in meta["thresholds"].items()})
+        thresholds = {str(k): (float(v[0]), int(v[1])) for k, v in meta["thresholds"].items()}
+        gallery = Gallery(folder, stored, thresholds)
         gallery._load()
         return gallery
 

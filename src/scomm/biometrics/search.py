@@ -32,6 +32,8 @@ Probe = Mapping[FingerPosition, Template]
 DEFAULT_FPIR = 0.01
 CANDIDATES_PER_FINGER = 100
 """Templates per probe finger that go on to the full comparison."""
+RECALIBRATE_AFTER = 0.25
+"""FPIR grows with the gallery: a threshold is redone once the gallery changed size by this."""
 CALIBRATION_SEED = 0x5C0FF
 """Seed of the synthetic non-mated probes (identities drawn from it are enrolled nowhere)."""
 
@@ -190,7 +192,7 @@ def calibrate_threshold(
     if len(tops) * fpir < 1:
         raise ValueError(f"{len(tops)} non-mated searches cannot resolve an FPIR of {fpir}")
     threshold = threshold_for_fpir(tops, fpir)
-    gallery.thresholds[threshold_key(len(fingers), fpir)] = threshold
+    gallery.thresholds[threshold_key(len(fingers), fpir)] = (threshold, gallery.template_count)
     gallery.mark_changed()
     return threshold
 
@@ -198,7 +200,12 @@ def calibrate_threshold(
 def decision_threshold(
     gallery: Gallery, positions: Iterable[FingerPosition], fpir: float = DEFAULT_FPIR
 ) -> float:
-    """The gallery's calibrated threshold for probes of these fingers, calibrating if needed."""
+    """The gallery's calibrated threshold for probes of these fingers, calibrated again when
+    there is none or the gallery has since grown or shrunk by more than ``RECALIBRATE_AFTER``."""
     fingers = {FingerPosition(p) for p in positions}
     stored = gallery.thresholds.get(threshold_key(len(fingers), fpir))
-    return stored if stored is not None else calibrate_threshold(gallery, fingers, fpir)
+    if stored is not None:
+        threshold, size = stored
+        if abs(gallery.template_count - size) <= RECALIBRATE_AFTER * max(size, 1):
+            return threshold
+    return calibrate_threshold(gallery, fingers, fpir)
