@@ -104,13 +104,11 @@ def plot(sets: dict[str, dict[str, object]], path: Path) -> None:
     for name, d in sets.items():
         c = colours[name]
         axes[0].hist(d["counts"], bins=20, alpha=0.5, color=c, label=name, density=True)
-        if name == "template-level":
-            continue  # no image, no quality score (and its scores would crowd the plot)
-        axes[1].hist(
-            d["quality"], bins=20, range=(0, 100), alpha=0.5, color=c, label=name, density=True
-        )
-        top = max(float(np.max(d["genuine"])), 0.05)  # type: ignore[arg-type]
-        bins = np.linspace(0, top, 40)
+        if name != "template-level":  # no image, so no quality score
+            axes[1].hist(
+                d["quality"], bins=20, range=(0, 100), alpha=0.5, color=c, label=name, density=True
+            )
+        bins = np.linspace(0, 0.55, 45)
         axes[2].hist(
             d["genuine"],
             bins=bins,
