@@ -13,8 +13,8 @@ paper does with its denser float cylinders, mostly reads zeros. The hash family 
 MinHash over a cylinder's set cells: one hash agrees for two cylinders with probability equal
 to the Jaccard similarity of their set cells (about 0.4 for mated cylinders of the synthetic
 set, 0.03 for others), and each table concatenates ``hashes`` of them. The finger position and
-the minutia's direction (coarsely) are part of each key: a right thumb only votes for right
-thumbs, and a probe looks in its own direction bin and the two beside it, so impressions turned
+the minutia's direction (coarsely) are part of each key: a right thumb votes for right thumbs
+(keys share hashed buckets, so callers also pass a mask of the position's templates), and a probe looks in its own direction bin and the two beside it, so impressions turned
 by up to about 60 degrees still meet.
 """
 

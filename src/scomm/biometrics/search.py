@@ -86,10 +86,12 @@ class Searcher:
         proposed = 0
         for position, template in probe.items():
             pos = int(FingerPosition(position))
+            # Keys carry the position, but hashed buckets are shared: mask the other fingers.
+            allowed = live & (positions == pos)
             if exhaustive or g.index is None:
-                numbers = np.flatnonzero(live & (positions == pos))
+                numbers = np.flatnonzero(allowed)
             else:
-                numbers = g.index.candidates(template, pos, self.candidates_per_finger, live)
+                numbers = g.index.candidates(template, pos, self.candidates_per_finger, allowed)
                 late = np.arange(g.indexed, live.size)
                 late = late[live[late] & (positions[late] == pos)]
                 numbers = np.concatenate([numbers, late])
