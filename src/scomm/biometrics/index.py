@@ -11,11 +11,12 @@ more. The most-voted templates go on to the full 1:1 comparison.
 The bit cylinders are sparse (a few percent of cells set), and sampling single bits, as the
 paper does with its denser float cylinders, mostly reads zeros. The hash family here is
 MinHash over a cylinder's set cells: one hash agrees for two cylinders with probability equal
-to the Jaccard similarity of their set cells (about 0.4 for mated cylinders of the synthetic
-set, 0.03 for others), and each table concatenates ``hashes`` of them. The finger position and
-the minutia's direction (coarsely) are part of each key: a right thumb votes for right thumbs
-(keys share hashed buckets, so callers also pass a mask of the position's templates), and a probe looks in its own direction bin and the two beside it, so impressions turned
-by up to about 60 degrees still meet.
+to the Jaccard similarity of their set cells (about 0.45 for mated cylinders of the synthetic
+set, 0.06 for others), and each table concatenates ``hashes`` of them. The finger position and
+the minutia's direction (coarsely) are part of each key, so a right thumb votes for right
+thumbs (keys share hashed buckets, so callers also mask the position's templates), and a probe
+looks in its own direction bin and the two beside it: impressions turned by up to about 60
+degrees still meet.
 """
 
 from __future__ import annotations
