@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing as mp
+import os
 import tempfile
 import time
 from pathlib import Path
@@ -56,21 +57,27 @@ def fresh_channel(directory: Path, name: str) -> tuple[str, WorkChannel]:
     return url, WorkChannel(engine)
 
 
-def worker_main(url: str, worker_id: str, batch: int, work_us: float, go: Any, ready: Any) -> None:
+def worker_main(
+    url: str, worker_id: str, batch: int, work_us: float, go: Any, ready: Any, cpu: Any
+) -> None:
     engine = make_engine(url)
     worker = Worker(WorkChannel(engine), handlers(work_us), worker_id, batch_size=batch)
     ready.release()
     go.wait()
+    start = time.process_time()
     worker.run(until_idle=True)
+    with cpu.get_lock():
+        cpu.value += time.process_time() - start
     engine.dispose()
 
 
-def drain(url: str, workers: int, batch: int, work_us: float) -> float:
-    """Seconds for ``workers`` processes to carry every item through every stage."""
+def drain(url: str, workers: int, batch: int, work_us: float) -> tuple[float, float]:
+    """Wall seconds for ``workers`` processes to carry every item through every stage, and the
+    CPU seconds they spent (which machine load does not inflate)."""
     ctx = mp.get_context("fork")
-    go, ready = ctx.Event(), ctx.Semaphore(0)
+    go, ready, cpu = ctx.Event(), ctx.Semaphore(0), ctx.Value("d", 0.0)
     processes = [
-        ctx.Process(target=worker_main, args=(url, f"w{n}", batch, work_us, go, ready))
+        ctx.Process(target=worker_main, args=(url, f"w{n}", batch, work_us, go, ready, cpu))
         for n in range(workers)
     ]
     for process in processes:
@@ -83,7 +90,7 @@ def drain(url: str, workers: int, batch: int, work_us: float) -> float:
         process.join()
         if process.exitcode != 0:
             raise SystemExit(f"worker failed with exit code {process.exitcode}")
-    return time.perf_counter() - start
+    return time.perf_counter() - start, float(cpu.value)
 
 
 def main() -> None:
@@ -121,7 +128,7 @@ def main() -> None:
                         Message(STAGES[0], f"T{i}", PAYLOAD)
                         for i in range(chunk, min(n, chunk + 500))
                     )
-                seconds = drain(url, workers, args.batch, work_us)
+                seconds, cpu_seconds = drain(url, workers, args.batch, work_us)
                 depths = channel.depths()
                 assert all(depths[s]["done"] == n for s in STAGES), depths
                 assert channel.pending() == 0 and not channel.dead_letters()
@@ -130,12 +137,15 @@ def main() -> None:
                     suffix += f"_{work_us:g}us_work"
                 figures[f"messages_per_s_{suffix}"] = n * len(STAGES) / seconds
                 figures[f"items_per_s_{suffix}"] = n / seconds
+                if not work_us:
+                    figures[f"cpu_us_per_message_{suffix}"] = cpu_seconds / (n * len(STAGES)) * 1e6
 
     print(f"SQLite work channel, {n} items, {len(STAGES)} stages, lease batch {args.batch}")
-    print(f"{'measure':<58}{'per second':>12}")
+    print(f"{'measure':<58}{'value':>12}")
     for key, value in figures.items():
         label = key.replace("_per_s", "/s").replace("_", " ")
-        print(f"{label:<58}{value:>12,.0f}")
+        print(f"{label:<58}{value:>12,.1f}")
+    print(f"load average at the end: {os.getloadavg()[0]:.1f} (CPU figures do not depend on it)")
     result = {k: round(v, 1) for k, v in figures.items()}
     result.update(items=n, stages=len(STAGES), batch=args.batch, work_us=args.work_us)
     print(json.dumps(result))

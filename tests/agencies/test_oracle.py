@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import pytest
 
 from scomm.agencies import ErrorRates, OracleGallery, OracleSearch, finger_token, oracle_car
-from scomm.agencies.identification import Probe
+from scomm.agencies.identification import Probe, SearchOutcome
 from scomm.agencies.oracle import oracle_print, token_of
 from scomm.domain import Booking, Charge, FingerPosition, Ori, Person, Race, Sex, Tcn
 from scomm.ebts import EbtsError, finger_images, parse, validate
@@ -89,3 +90,33 @@ def test_galleries_round_trip_through_files(tmp_path) -> None:  # type: ignore[n
     g.save(tmp_path / "g.npz")
     back = OracleGallery.load(tmp_path / "g.npz")
     assert back.tokens == g.tokens and back.days == g.days and back.ids == g.ids
+
+
+class _Recorder:
+    """An identification service that remembers which fingers it was asked to search."""
+
+    name = "recorder"
+
+    def __init__(self) -> None:
+        self.fingers: list[int] = []
+
+    def search(self, probe: Probe) -> SearchOutcome:
+        self.fingers.append(len(probe.images))
+        return SearchOutcome(None)
+
+
+def test_ident_searches_two_fingers_then_ten_from_the_switch_date() -> None:
+    from scomm.agencies import Agencies, BookingRecord, NoRecordsStatusCheck, PriorityDetainerRule
+    from scomm.policy import Registry
+
+    recorder = _Recorder()
+    agencies = Agencies(
+        Registry.shipped(), recorder, recorder, NoRecordsStatusCheck(), PriorityDetainerRule(),
+        ident_tenprint_from=dt.date(2011, 1, 1),
+    )  # fmt: skip
+    for year in (2010, 2012):
+        at = dt.datetime(year, 5, 1, 12, tzinfo=dt.UTC)
+        b = dataclasses.replace(booking(year), booked_at=at)
+        record = BookingRecord(b.tcn.value, "CA0190000", "06037", at, "5404", False, False)
+        agencies.ident("CAR", oracle_car(b, finger_token("P9")), record)
+    assert recorder.fingers == [2, 10]

@@ -116,3 +116,11 @@ def test_any_content_round_trips(
 def test_appended_tagged_record_gets_the_next_idc() -> None:
     tx = small_transaction().with_record(TaggedRecord.new(10, {3: "FACE", 999: b"\xff\xd8"}))
     assert [(r.type, r.idc) for r in parse(tx.to_bytes()).records[1:]] == [(2, 0), (4, 1), (10, 2)]
+
+
+def test_zero_padded_len_is_kept_when_still_right() -> None:
+    data = Transaction.create({2: "0400", 4: "CAR"}).to_bytes()
+    head, rest = data.split(b"\x1d", 1)
+    padded = b"1.001:0" + str(len(data) + 1).encode() + b"\x1d" + rest
+    assert head == b"1.001:" + str(len(data)).encode()
+    assert parse(padded).to_bytes() == padded

@@ -8,6 +8,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import Engine, delete, select, update
 
 from scomm.ledger import DisclosureEvent, Ledger, NoteSigner, VerificationReport
@@ -168,3 +170,33 @@ def test_changed_stored_subtree(log: Ledger, engine: Engine) -> None:
         conn.execute(update(NODE_TABLE).where(NODE_TABLE.c.key == key).values(hash=b"\0" * 32))
     report = log.verify()
     assert [(p.kind, p.entry) for p in report.problems] == [("node-mismatch", 8)]
+
+
+def test_entry_with_an_impossible_index(log: Ledger, engine: Engine) -> None:
+    row = entry_row(engine, 5)
+    with engine.begin() as conn:
+        conn.execute(ENTRY_TABLE.insert(), [{**row, "idx": -1}])
+    report = log.verify()
+    assert [(p.kind, p.entry) for p in report.problems] == [("entry-extra", -1)]
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(data=st.data())
+def test_any_changed_byte_is_named_at_its_entry(
+    log: Ledger, engine: Engine, data: st.DataObject
+) -> None:
+    """Each example changes one byte inside a transaction, verifies there, and rolls back."""
+    index = data.draw(st.integers(0, SIZE - 1))
+    original = payload(engine, index)
+    offset = data.draw(st.integers(0, len(original) - 1))
+    flip = data.draw(st.integers(1, 255))
+    changed = original[:offset] + bytes([original[offset] ^ flip]) + original[offset + 1 :]
+    with engine.connect() as conn:
+        transaction = conn.begin()
+        conn.execute(update(ENTRY_TABLE).where(ENTRY_TABLE.c.idx == index).values(payload=changed))
+        report = log.verify(within=conn)
+        transaction.rollback()
+    assert report.first_bad_entry == index, report.summary()
+    assert any(p.kind == "entry-hash" and p.entry == index for p in report.problems)

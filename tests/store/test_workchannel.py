@@ -250,3 +250,16 @@ def test_a_lease_takes_only_what_it_asked_for(channel: WorkChannel, engine: Engi
     assert sorted(owners, key=str) == sorted(["w"] * 4 + [None] * 6, key=str)
     with pytest.raises(ValueError):
         channel.lease("cjis", "w", 30, limit=0)
+
+
+def test_a_failed_lease_is_released_and_cannot_be_settled_again(channel: WorkChannel) -> None:
+    channel.put("cjis", "T1", b"x")
+    (lease,) = channel.lease("cjis", "w", 30)
+    assert channel.fail(lease, "once") == "retry"
+    with pytest.raises(LeaseLost):
+        channel.fail(lease, "twice")
+    with pytest.raises(LeaseLost):
+        channel.ack(lease)
+    with pytest.raises(LeaseLost):
+        channel.extend(lease, 30)
+    assert channel.depths()["cjis"]["delayed"] == 1

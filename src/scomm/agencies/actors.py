@@ -93,6 +93,9 @@ class Agencies:
     immigration_search: IdentificationService
     status_check: StatusCheck
     detainer_rule: DetainerRule
+    ident_tenprint_from: dt.date | None = None
+    """From this day IDENT is searched with all ten fingers; before it (and when None) with the
+    two index fingers, as the historical IDENT was."""
 
     def handler(self, stage: str) -> Callable[[str, bytes, BookingRecord], Step]:
         return {
@@ -212,11 +215,14 @@ class Agencies:
     # -- DHS and ICE --------------------------------------------------------------------------
 
     def ident(self, tot: str, payload: bytes, booking: BookingRecord) -> Step:
-        """Search the immigration gallery with the two index fingers; on a match, query the
-        LESC (IAQ)."""
+        """Search the immigration gallery (two index fingers, or ten from
+        ``ident_tenprint_from``); on a match, query the LESC (IAQ)."""
         tx = parse(payload)
         facts = read_car_facts(tx)
-        images = {p: info for p, info in finger_images(tx).items() if p in INDEX_FINGERS}
+        images = finger_images(tx)
+        switch = self.ident_tenprint_from
+        if switch is None or booking.booked_at.date() < switch:
+            images = {p: info for p, info in images.items() if p in INDEX_FINGERS}
         found = self.immigration_search.search(Probe(booking.tcn, booking.booked_at, images))
         step = Step(updates={"ident_searched": True, "ident_match": found.hit})
         if found.candidate is None:

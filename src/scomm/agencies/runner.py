@@ -12,8 +12,8 @@ retried with backoff and dead-lettered after the channel's ``max_attempts``.
 
 from __future__ import annotations
 
+import datetime as dt
 import time
-import traceback
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -36,6 +36,8 @@ from scomm.store import (
     transaction,
 )
 from scomm.store.outcome_tables import BookingOutcome
+from scomm.store.workchannel import default_worker_id
+from scomm.store.worker import describe
 
 OUTCOME: Table = BookingOutcome.__table__  # type: ignore[assignment]
 
@@ -66,8 +68,6 @@ def load_bookings(engine: Engine, run_id: str, tcns: Iterable[str]) -> dict[str,
     for row in rows:
         at = row.booked_at
         if at.tzinfo is None:  # SQLite drops the offset; stored values are UTC
-            import datetime as dt
-
             at = at.replace(tzinfo=dt.UTC)
         records[row.tcn] = BookingRecord(
             row.tcn, row.ori, row.county_fips, at, row.arrest_offense, bool(row.juvenile),
@@ -105,10 +105,6 @@ class _Prepared:
     key: routing.MessageKey
     record: BookingRecord
     step: Step
-
-
-def describe(error: BaseException) -> str:
-    return "".join(traceback.format_exception(error)[-6:]).strip()
 
 
 class StageRunner:
@@ -245,8 +241,6 @@ class PipelineWorker:
         batch_size: int = 200,
         lease_seconds: float = 60.0,
     ) -> None:
-        from scomm.store.workchannel import default_worker_id
-
         self.runner = runner
         self.channel = runner.channel
         self.stages = tuple(stages)

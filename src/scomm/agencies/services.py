@@ -10,6 +10,7 @@ message of any run.
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib
 import json
 from collections.abc import Callable, Mapping
@@ -19,11 +20,17 @@ from typing import Any
 
 from scomm.agencies.actors import Agencies
 from scomm.agencies.decisions import NoRecordsStatusCheck, PriorityDetainerRule
+from scomm.agencies.full import FullSearch
+from scomm.agencies.identification import IdentificationService
 from scomm.agencies.oracle import ErrorRates, OracleGallery, OracleSearch
+from scomm.biometrics.gallery import Gallery
+from scomm.biometrics.search import DEFAULT_FPIR
 from scomm.policy import Registry
 
 CJIS_GALLERY = "cjis.npz"
 IDENT_GALLERY = "ident.npz"
+CJIS_FULL = "cjis-full"
+IDENT_FULL = "ident-full"
 DEFAULT_RATES = {
     # Assumed until the 1:N search's benchmark measures them (docs/pipeline.md): tenprint
     # searches of the FBI's master file miss rarely; two-finger IDENT searches miss more.
@@ -53,14 +60,19 @@ def settings(parameters: Mapping[str, Any], data_dir: Path) -> RunSettings:
     return RunSettings(mode, galleries, int(parameters.get("seed", 0)), rates)
 
 
-def searches(parameters: Mapping[str, Any], data_dir: Path) -> tuple[OracleSearch, OracleSearch]:
+def searches(
+    parameters: Mapping[str, Any], data_dir: Path
+) -> tuple[IdentificationService, IdentificationService]:
     """The CJIS and IDENT searches a run's parameters name."""
     run = settings(parameters, data_dir)
     if run.mode == "full":
-        raise NotImplementedError(
-            "full biometric mode needs the 1:N gallery search (scomm.biometrics), which is not"
-            " available in this build; use mode=oracle"
-        )
+        fpir = float(parameters.get("fpir", DEFAULT_FPIR))
+        found = []
+        for name in (CJIS_FULL, IDENT_FULL):
+            if not (run.galleries / name / "gallery.json").exists():
+                raise FileNotFoundError(f"no gallery {run.galleries / name}: enrol it first")
+            found.append(FullSearch(Gallery.open(run.galleries / name), fpir))
+        return found[0], found[1]
     for name in (CJIS_GALLERY, IDENT_GALLERY):
         if not (run.galleries / name).exists():
             raise FileNotFoundError(f"no gallery {run.galleries / name}: run `scomm enroll` first")
@@ -78,7 +90,16 @@ def standard_services(
 ) -> Agencies:
     """Galleries from the data directory; a LESC without records; Level 1/2 detainers."""
     cjis, ident = searches(parameters, data_dir)
-    return Agencies(registry, cjis, ident, NoRecordsStatusCheck(), PriorityDetainerRule())
+    return Agencies(
+        registry, cjis, ident, NoRecordsStatusCheck(), PriorityDetainerRule(),
+        tenprint_from(parameters),
+    )  # fmt: skip
+
+
+def tenprint_from(parameters: Mapping[str, Any]) -> dt.date | None:
+    """``ident_tenprint_from`` of a run's parameters (ISO date), if any."""
+    value = parameters.get("ident_tenprint_from")
+    return None if value is None else dt.date.fromisoformat(str(value))
 
 
 def factory(parameters: Mapping[str, Any]) -> Factory:

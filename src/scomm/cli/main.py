@@ -11,6 +11,7 @@ from scomm.cli.demo import run_demo
 from scomm.cli.ebts import app as ebts_app
 from scomm.cli.ledger import app as ledger_app
 from scomm.cli.policy import app as policy_app
+from scomm.cli.report import app as report_app
 from scomm.cli.synth import synth_command
 
 app = typer.Typer(
@@ -27,6 +28,7 @@ app.add_typer(ledger_app, name="ledger")
 app.add_typer(ebts_app, name="ebts")
 app.add_typer(sim.app, name="sim")
 app.add_typer(pipeline.app)
+app.add_typer(report_app)
 
 
 @app.command()

@@ -21,9 +21,12 @@ from scomm.agencies import (
     open_run,
     routing,
 )
+from scomm.agencies.full import enrol_car
 from scomm.agencies.oracle import token_of
 from scomm.agencies.services import CJIS_GALLERY, IDENT_GALLERY
 from scomm.agencies.workers import WorkerConfig, make_worker, start_workers
+from scomm.biometrics import ImageError
+from scomm.biometrics.gallery import Gallery
 from scomm.ebts import (
     EbtsError,
     finger_images,
@@ -116,26 +119,36 @@ def enroll(
     if not cjis and not ident:
         raise _fail("give --synthetic FRACTION, or --cjis/--ident CAR files")
     day = dt.date.fromisoformat(enrolled_on).toordinal()
-    for name, files, filename in (("cjis", cjis, CJIS_GALLERY), ("ident", ident, IDENT_GALLERY)):
-        if not files:
-            continue
-        tokens: list[str] = []
-        ids: list[str] = []
-        for path in files:
-            try:
-                tx = parse(path.read_bytes())
-                token = token_of(finger_images(tx))
-            except (OSError, EbtsError) as error:
-                raise _fail(f"{path}: {error}") from None
+    for name, files in (("cjis", cjis), ("ident", ident)):
+        if files:
+            _enrol_files(target, name, files, day)
+
+
+def _enrol_files(target: Path, name: str, files: list[Path], day: int) -> None:
+    """Oracle CARs go to the oracle gallery; CARs with images are extracted into the full one."""
+    tokens: list[str] = []
+    ids: list[str] = []
+    full: Gallery | None = None
+    for path in files:
+        record_id = ("F" if name == "cjis" else "FIN") + path.stem[-12:].upper()
+        try:
+            data = path.read_bytes()
+            token = token_of(finger_images(parse(data)))
             if token is None:
-                raise _fail(
-                    f"{path}: the prints are images, not oracle prints; enrolling images needs"
-                    " the 1:N gallery search (full mode), which this build does not have"
-                )
-            tokens.append(token)
-            ids.append(("F" if name == "cjis" else "FIN") + tx.tcn[-12:].upper())
+                full = full or Gallery.open(target / f"{name}-full")
+                enrol_car(full, record_id, data)
+            else:
+                tokens.append(token)
+                ids.append(record_id)
+        except (OSError, EbtsError, ImageError) as error:
+            raise _fail(f"{path}: {error}") from None
+    if tokens:
+        filename = CJIS_GALLERY if name == "cjis" else IDENT_GALLERY
         OracleGallery(name, tokens, [day] * len(tokens), ids).save(target / filename)
-        console.print(f"enrolled {len(tokens)} in {target / filename}")
+        console.print(f"enrolled {len(tokens)} oracle subjects in {target / filename}")
+    if full is not None:
+        full.flush()
+        console.print(f"enrolled {len(full):,} subjects (extracted templates) in {full.path}")
 
 
 def _show(tot: str, payload: bytes) -> str:
@@ -163,6 +176,7 @@ def submit(
     directory: DataDir = None,
     policy: Annotated[str, typer.Option(help="policy preset or file")] = "historical",
     gallery: Annotated[str, typer.Option(help="gallery set under galleries/")] = "default",
+    mode: Annotated[str, typer.Option(help="oracle, or full (images searched 1:N)")] = "oracle",
 ) -> None:
     """Submit one booking end to end; print the SRE, any IAR and detainer, and the ledger."""
     root, url, engine = _open(directory)
@@ -173,16 +187,19 @@ def submit(
     except (OSError, EbtsError) as error:
         raise _fail(f"{car_file}: {error}") from None
     registry = Registry.shipped()
-    open_run(engine, LIVE_RUN, policy=policy, mode="oracle", parameters={"galleries": gallery})
+    if mode not in ("oracle", "full"):
+        raise _fail(f"mode must be oracle or full, not {mode!r}")
+    run_id = LIVE_RUN if mode == "oracle" else f"{LIVE_RUN}-full"
+    open_run(engine, run_id, policy=policy, mode=mode, parameters={"galleries": gallery})
     channel = WorkChannel(engine)
     tcn = booking.tcn.value
     with transaction(engine) as session:
-        if session.get(BookingOutcome, (LIVE_RUN, tcn)) is not None:
+        if session.get(BookingOutcome, (run_id, tcn)) is not None:
             raise _fail(f"booking {tcn} was already submitted")
-        enter_bookings(session, channel, LIVE_RUN, [Intake(booking, payload)], registry)
+        enter_bookings(session, channel, run_id, [Intake(booking, payload)], registry)
     worker = make_worker(WorkerConfig(url, str(root)))
     try:
-        worker.runner.contexts(LIVE_RUN)
+        worker.runner.contexts(run_id)
     except (FileNotFoundError, NotImplementedError) as error:
         raise _fail(str(error)) from None
     worker.stages = tuple(s for s in STAGES if s != routing.LEA_INBOX)

@@ -78,10 +78,13 @@ class Field:
         return tuple(sub[0] if sub else "" for sub in self.subfields)
 
     def to_bytes(self) -> bytes:
-        head = self.label.encode("ascii") + b":"
+        head = (self.tag or field_tag(self.record_type, self.number)).encode("ascii") + b":"
         if self.data is not None:
             return head + self.data
-        return head + encode_text(self.subfields)
+        subfields = self.subfields
+        if len(subfields) == 1 and len(subfields[0]) == 1:  # the common case, one item
+            return head + subfields[0][0].encode(TEXT_ENCODING, TEXT_ERRORS)
+        return head + encode_text(subfields)
 
     @classmethod
     def of(
@@ -92,6 +95,8 @@ class Field:
         Raises ``EbtsError`` when a value holds a separator character, which would corrupt
         the encoding.
         """
+        if isinstance(value, str) and not _SEPARATOR.search(value):  # the common case
+            return cls(record_type, number, ((value,),))
         where = field_tag(record_type, number)
         if isinstance(value, bytes):
             if number != DATA_FIELD:

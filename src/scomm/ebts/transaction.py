@@ -172,11 +172,14 @@ def _encode_tagged(record: TaggedRecord, index: int) -> bytes:
     rest = b"\x1d".join(f.to_bytes() for f in fields[1:])
     tag = len_field.label.encode("ascii")
     base = len(tag) + 1 + (1 + len(rest) if fields[1:] else 0) + 1
-    length = base + len(str(base))
-    while length != base + len(str(length)):
-        length = base + len(str(length))
     old = len_field.text
-    text = old if old.isascii() and old.isdigit() and int(old) == length else str(length)
+    if old.isascii() and old.isdigit() and int(old) == base + len(old):
+        text = old  # still right as written (zero padding included): keep it
+    else:
+        length = base + len(str(base))
+        while length != base + len(str(length)):
+            length = base + len(str(length))
+        text = str(length)
     separator = b"\x1d" if fields[1:] else b""
     return tag + b":" + text.encode("ascii") + separator + rest + b"\x1c"
 

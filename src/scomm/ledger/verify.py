@@ -281,12 +281,12 @@ def verify_log(
     row = next(entries, None)
     index = 0
     while index < tree_size or row is not None:
-        present = row is not None and int(row[0]) == index
-        if index >= tree_size:
-            assert row is not None
-            checker.problem("entry-extra", int(row[0]), f"entry lies beyond tree size {tree_size}")
+        if row is not None and (index >= tree_size or int(row[0]) < index):
+            where = int(row[0])
+            checker.problem("entry-extra", where, f"entry lies outside the tree of {tree_size}")
             row = next(entries, None)
             continue
+        present = row is not None and int(row[0]) == index
         problems_before = checker.count
         stored_leaf = nodes.take(node_key(0, index))
         if present:

@@ -45,36 +45,47 @@ def profiling_monitor(
     """Per county and group: minor-offense share of bookings before and after activation."""
     minor = minor_offense_mask(outcomes)
     groups = group_of(outcomes)
-    county = outcomes.text["county_fips"]
-    day = outcomes.booked_on
+    county = np.asarray([str(c) if c else "" for c in outcomes.text["county_fips"]], dtype=object)
+    # Each row's county activation day (NaT: no county or not activated), then one pass of
+    # weighted sums per (county, group) instead of a scan of every row per county.
+    names, where = np.unique(county.astype(str), return_inverse=True)
+    dates = [activation.get(str(n)) if n else None for n in names]
+    active_day = np.array(
+        [np.datetime64(d, "D") if d is not None else np.datetime64("NaT") for d in dates],
+        dtype="datetime64[D]",
+    )[where]
+    known = ~np.isnat(active_day)
+    after = known & (outcomes.booked_on >= active_day)
+    before = known & ~after
+    keys = np.asarray([f"{c}\x1f{g}" for c, g in zip(county, groups, strict=True)], dtype=str)
+    labels, inverse = np.unique(keys, return_inverse=True)
     w = outcomes.weight
+
+    def summed(mask: np.ndarray) -> np.ndarray:
+        return np.bincount(inverse, weights=w * mask, minlength=len(labels))
+
+    before_n, after_n = summed(before), summed(after)
+    before_minor, after_minor = summed(before & minor), summed(after & minor)
     rows = []
-    for fips in sorted({str(c) for c in county if c}):
-        active = activation.get(fips)
-        if active is None:
+    for g, label in enumerate(labels):
+        fips, group = str(label).split("\x1f", 1)
+        active = activation.get(fips) if fips else None
+        if active is None or before_n[g] < min_bookings or after_n[g] < min_bookings:
             continue
-        in_county = county == fips
-        after = day >= np.datetime64(active, "D")
-        for group in sorted({str(g) for g in groups[in_county]}):
-            sel = in_county & (groups == group)
-            before_n = float(np.sum(w[sel & ~after]))
-            after_n = float(np.sum(w[sel & after]))
-            if before_n < min_bookings or after_n < min_bookings:
-                continue
-            before_share = float(np.sum(w[sel & ~after & minor])) / before_n
-            after_share = float(np.sum(w[sel & after & minor])) / after_n
-            rows.append(
-                (
-                    fips,
-                    group,
-                    active.isoformat(),
-                    round(before_n),
-                    f"{before_share:.3f}",
-                    round(after_n),
-                    f"{after_share:.3f}",
-                    f"{after_share - before_share:+.3f}",
-                )
+        before_share = float(before_minor[g]) / float(before_n[g])
+        after_share = float(after_minor[g]) / float(after_n[g])
+        rows.append(
+            (
+                fips,
+                group,
+                active.isoformat(),
+                round(float(before_n[g])),
+                f"{before_share:.3f}",
+                round(float(after_n[g])),
+                f"{after_share:.3f}",
+                f"{after_share - before_share:+.3f}",
             )
+        )
     rows.sort(key=lambda r: -float(str(r[7])))
     return Table(
         "profiling_monitor",

@@ -21,14 +21,14 @@ import numpy as np
 
 from scomm.agencies import Agencies, Intake, OracleGallery, finger_token, oracle_car
 from scomm.agencies.decisions import DetainerChoice, StatusFinding
-from scomm.agencies.services import CJIS_GALLERY, IDENT_GALLERY, searches
+from scomm.agencies.services import CJIS_GALLERY, IDENT_GALLERY, searches, tenprint_from
 from scomm.domain import CriminalLevel
 from scomm.ebts import DetainerAction, ImmigrationQuery, ImmigrationResponse, ImmigrationStatus
 from scomm.policy import Registry
 from scomm.sim.detainers import EraRules, historical_rules
 from scomm.sim.geography import national_geography
 from scomm.sim.lesc import LescStatus
-from scomm.sim.population import NEVER, RACES
+from scomm.sim.population import NEVER, RACES, day_date
 from scomm.sim.scenario import builtin_scenario
 from scomm.sim.world import World, person_id
 
@@ -121,8 +121,6 @@ def enrol(world: World, directory: Path, min_subjects: int = 10_000) -> tuple[in
 
 
 def _ordinal(day: int) -> int:
-    from scomm.sim.population import day_date
-
     return day_date(day).toordinal()
 
 
@@ -235,7 +233,12 @@ class WorldDetainerRule:
         result = self.who.world.outcome(self.rules, number, row, at)
         decision = result.decision
         if decision.form is None:
-            return DetainerChoice(None, decision.reason)
+            # Custody taken directly at release (no detainer lodged) still ends in ICE
+            # custody and possibly a removal: the national calibration relies on it.
+            return DetainerChoice(
+                None, decision.reason, booked_into_ice=result.taken_into_custody,
+                removed_on=result.removed_on,
+            )  # fmt: skip
         action = DetainerAction.NOTIFY if decision.form.value == "I-247N" else DetainerAction.DETAIN
         return DetainerChoice(
             decision.form.value,
@@ -258,5 +261,6 @@ def world_services(parameters: Mapping[str, Any], data_dir: Path, registry: Regi
     cjis, ident = searches(parameters, data_dir)
     who = _who(spec)
     return Agencies(
-        registry, cjis, ident, WorldStatusCheck(who), WorldDetainerRule(who, historical_rules())
-    )
+        registry, cjis, ident, WorldStatusCheck(who), WorldDetainerRule(who, historical_rules()),
+        tenprint_from(parameters),
+    )  # fmt: skip

@@ -2,6 +2,7 @@
 
 from scomm.store.database import (
     Base,
+    begin,
     data_dir,
     default_database_url,
     make_engine,
@@ -9,16 +10,22 @@ from scomm.store.database import (
     read_only,
     transaction,
 )
-from scomm.store.schema import current_revision, head_revision, metadata, upgrade_to_head
-from scomm.store.workchannel import (
+from scomm.store.schema import (
+    current_revision,
+    head_revision,
+    metadata,
+    schema_differences,
+    upgrade_to_head,
+)
+from scomm.store.work_values import (
     AlreadyProcessed,
     DeadLetterInfo,
     Lease,
     LeaseLost,
     Message,
     RetryPolicy,
-    WorkChannel,
 )
+from scomm.store.workchannel import WorkChannel
 from scomm.store.worker import BatchResult, Handler, TwoPhaseHandler, Worker, process_batch
 
 __all__ = [
@@ -34,6 +41,7 @@ __all__ = [
     "TwoPhaseHandler",
     "WorkChannel",
     "Worker",
+    "begin",
     "current_revision",
     "data_dir",
     "default_database_url",
@@ -43,6 +51,7 @@ __all__ = [
     "metadata",
     "process_batch",
     "read_only",
+    "schema_differences",
     "transaction",
     "upgrade_to_head",
 ]

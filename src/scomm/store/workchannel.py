@@ -21,11 +21,11 @@ import os
 import socket
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import TypeVar, cast
 
 from sqlalchemy import (
+    ColumnElement,
     Connection,
     Engine,
     Table,
@@ -43,6 +43,14 @@ from sqlalchemy.orm import Session
 
 from scomm.store.database import begin, read_only
 from scomm.store.work_tables import KEY_LENGTH, STAGE_LENGTH, DeadLetter, ProcessedRecord, WorkItem
+from scomm.store.work_values import (
+    AlreadyProcessed,
+    DeadLetterInfo,
+    Lease,
+    LeaseLost,
+    Message,
+    RetryPolicy,
+)
 
 Executor = Session | Connection
 """Where a statement runs: the caller's session or connection (inside its transaction)."""
@@ -56,79 +64,14 @@ MAX_ERROR_LENGTH = 4000
 T = TypeVar("T")
 
 
-class LeaseLost(RuntimeError):
-    """The lease expired and the item was leased again (or is gone); nothing was changed."""
-
-
-class AlreadyProcessed(RuntimeError):
-    """(stage, key) is already recorded as processed: these side effects would repeat."""
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    """When a failed message is retried, and when it is given up on."""
-
-    max_attempts: int = 5
-    """Failures (``fail``) after which a message goes to the dead letters."""
-    base_delay: float = 1.0
-    """Seconds before the first retry; doubled for each further failure."""
-    max_delay: float = 300.0
-    max_deliveries: int = 25
-    """Leases that ended without ack or fail (crashed workers) tolerated before the message is
-    treated as the cause and dead-lettered; keeps one poison message from killing workers
-    forever.  Must leave room for ``max_attempts`` deliveries that did fail."""
-
-    def __post_init__(self) -> None:
-        if self.max_attempts < 1 or self.base_delay < 0 or self.max_delay < self.base_delay:
-            raise ValueError(f"invalid retry policy: {self}")
-        if self.max_deliveries < self.max_attempts:
-            raise ValueError("max_deliveries must be at least max_attempts")
-
-    def delay(self, attempts: int) -> float:
-        """Seconds to wait after the ``attempts``-th failure."""
-        return float(min(self.max_delay, self.base_delay * 2 ** max(0, attempts - 1)))
-
-
-@dataclass(frozen=True)
-class Lease:
-    """One delivery of a message to a worker; present it to ack or fail the message."""
-
-    id: int
-    stage: str
-    key: str
-    payload: bytes
-    attempts: int
-    """Failures before this delivery."""
-    delivery: int
-    """Which delivery this is (1 for the first); the fencing token."""
-    worker_id: str
-    expires_at: float
-    enqueued_at: float
-
-
-@dataclass(frozen=True)
-class Message:
-    """An outgoing message: what a stage hands to the next one."""
-
-    stage: str
-    key: str
-    payload: bytes
-    available_at: datetime | float | None = None
-
-
-@dataclass(frozen=True)
-class DeadLetterInfo:
-    """A dead-lettered message, with why it died."""
-
-    id: int
-    stage: str
-    key: str
-    payload: bytes
-    attempts: int
-    deliveries: int
-    error: str | None
-    enqueued_at: float
-    died_at: float
+def _held(lease: Lease) -> tuple[ColumnElement[bool], ...]:
+    """The item still carries this delivery and nobody released it (a failed lease is
+    released: its holder may not ack or fail it again)."""
+    return (
+        ITEMS.c.id == lease.id,
+        ITEMS.c.deliveries == lease.delivery,
+        ITEMS.c.lease_owner.is_not(None),
+    )
 
 
 def default_worker_id() -> str:
@@ -177,8 +120,7 @@ class WorkChannel:
         session: Executor | None = None,
     ) -> None:
         """Enqueue one message; inside ``session``'s transaction when given."""
-        when = None if available_at is None else _epoch(available_at, 0.0)
-        self.put_many([Message(stage, key, payload, when)], session)
+        self.put_many([Message(stage, key, payload, available_at)], session)
 
     def put_many(self, messages: Iterable[Message], session: Executor | None = None) -> int:
         """Enqueue several messages in one statement; returns how many."""
@@ -241,6 +183,8 @@ class WorkChannel:
             )
         )
         leases: list[Lease] = []
+        if not self._anything_due(stage, now):
+            return leases
         with begin(self.engine) as conn:
             rows = conn.execute(statement).all()
             for row in sorted(rows, key=lambda r: int(r.id)):
@@ -265,6 +209,12 @@ class WorkChannel:
                     leases.append(lease)
         return leases
 
+    def _anything_due(self, stage: str, now: float) -> bool:
+        """A cheap read first: an idle poll must not take SQLite's write lock (or a turn)."""
+        probe = select(ITEMS.c.id).where(ITEMS.c.stage == stage, ITEMS.c.available_at <= now)
+        with read_only(self.engine).connect() as conn:
+            return conn.execute(probe.limit(1)).first() is not None
+
     def ack(self, lease: Lease, session: Executor | None = None, record: bool = True) -> None:
         """The message is done: remove it and (``record``) mark (stage, key) processed."""
         self.ack_many([lease], session, record)
@@ -288,6 +238,7 @@ class WorkChannel:
                 # id IN lets SQLite use the primary key; the row-value IN alone scans.
                 ITEMS.c.id.in_([lease.id for lease in leases]),
                 tuple_(ITEMS.c.id, ITEMS.c.deliveries).in_(fences),
+                ITEMS.c.lease_owner.is_not(None),
             )
             .returning(ITEMS.c.id)
         ).all()
@@ -323,7 +274,7 @@ class WorkChannel:
                 return "dead"
             changed = ex.execute(
                 update(ITEMS)
-                .where(ITEMS.c.id == lease.id, ITEMS.c.deliveries == lease.delivery)
+                .where(*_held(lease))
                 .values(
                     attempts=attempts,
                     lease_owner=None,
@@ -344,7 +295,7 @@ class WorkChannel:
         with begin(self.engine) as conn:
             changed = conn.execute(
                 update(ITEMS)
-                .where(ITEMS.c.id == lease.id, ITEMS.c.deliveries == lease.delivery)
+                .where(*_held(lease))
                 .values(available_at=expires)
                 .returning(ITEMS.c.id)
             ).first()
@@ -449,11 +400,7 @@ class WorkChannel:
     def _bury(
         self, ex: Connection, lease: Lease, error: str, now: float, attempts: int | None = None
     ) -> None:
-        row = ex.execute(
-            delete(ITEMS)
-            .where(ITEMS.c.id == lease.id, ITEMS.c.deliveries == lease.delivery)
-            .returning(ITEMS)
-        ).first()
+        row = ex.execute(delete(ITEMS).where(*_held(lease)).returning(ITEMS)).first()
         if row is None:
             raise LeaseLost(f"lease on item {lease.id} no longer held")
         values = row._mapping

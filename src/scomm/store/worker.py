@@ -23,14 +23,8 @@ from typing import Any, Protocol, runtime_checkable
 from sqlalchemy.orm import Session
 
 from scomm.store.database import transaction
-from scomm.store.workchannel import (
-    AlreadyProcessed,
-    Lease,
-    LeaseLost,
-    Message,
-    WorkChannel,
-    default_worker_id,
-)
+from scomm.store.work_values import AlreadyProcessed, Lease, LeaseLost, Message
+from scomm.store.workchannel import WorkChannel, default_worker_id
 
 Handler = Callable[[Session, Lease], Iterable[Message] | None]
 """Apply one message inside the transaction; return (or ``put``) the messages it causes."""

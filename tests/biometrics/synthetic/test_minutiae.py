@@ -49,3 +49,23 @@ def test_malformed_json_names_the_entry() -> None:
         GroundTruthMinutiae.from_json([good, {"x": 1, "y": 2, "kind": "ending"}])
     with pytest.raises(ValueError, match="minutia 0: kind"):
         GroundTruthMinutiae.from_json([{**good, "kind": "island"}])
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner),
+    max_leaves=8,
+)
+entries = st.dictionaries(
+    st.sampled_from(["x", "y", "theta", "kind", "other"]),
+    json_values | st.sampled_from(["ending", "bifurcation"]),
+)
+
+
+@given(st.lists(entries | json_values, max_size=5))
+def test_from_json_rejects_garbage_with_value_error_only(items: list[object]) -> None:
+    try:
+        result = GroundTruthMinutiae.from_json(items)  # type: ignore[arg-type]
+    except ValueError:
+        return
+    assert len(result) == len(items)

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from scomm.biometrics import compare
 from scomm.biometrics.synthetic import generate_master, render_impression
 from scomm.biometrics.synthetic.minutiae import ENDING
 from scomm.biometrics.synthetic.templates import (
     synthesize_master_template,
     template_impression,
+    to_engine_template,
 )
 
 
@@ -54,3 +56,13 @@ def test_template_of_a_master_print_lines_up_with_its_image() -> None:
     matched = d.min(axis=1) < 8
     assert matched.mean() > 0.7
     assert abs(len(template) - len(image_truth)) < 0.35 * len(image_truth)
+
+
+def test_engine_tells_mated_template_impressions_from_others() -> None:
+    masters = [synthesize_master_template(5, identity, 2) for identity in range(6)]
+    first = [to_engine_template(template_impression(m, 0)) for m in masters]
+    second = [to_engine_template(template_impression(m, 1)) for m in masters]
+    mated = [compare(a, b) for a, b in zip(first, second, strict=True)]
+    others = [compare(first[i], second[j]) for i in range(6) for j in range(6) if i != j]
+    assert min(mated) > max(others)
+    assert len(first[0]) == len(template_impression(masters[0], 0))

@@ -5,8 +5,9 @@
   singularities are the ground-truth minutiae.
 * :func:`render_impression` - any number of live-scan impressions of a master (placement,
   elastic distortion, partial contact, dry/wet skin, sensor noise), with the minutiae mapped in.
-* :func:`synthesize_template` / :func:`template_impression` - minutiae sets with realistic
-  statistics and no image, for filling very large galleries cheaply.
+* :func:`synthesize_master_template` / :func:`template_impression` - minutiae sets with realistic
+  statistics and no image, for filling very large galleries cheaply;
+  :func:`to_engine_template` turns any of these minutiae sets into the engine's ``Template``.
 """
 
 from scomm.biometrics.synthetic.impression import (
@@ -18,6 +19,12 @@ from scomm.biometrics.synthetic.impression import (
 from scomm.biometrics.synthetic.master import MasterPrint, generate_master
 from scomm.biometrics.synthetic.minutiae import BIFURCATION, ENDING, GroundTruthMinutiae
 from scomm.biometrics.synthetic.pattern import PatternClass, SingularPoint
+from scomm.biometrics.synthetic.templates import (
+    MasterTemplate,
+    synthesize_master_template,
+    template_impression,
+    to_engine_template,
+)
 
 __all__ = [
     "BIFURCATION",
@@ -27,8 +34,12 @@ __all__ = [
     "GroundTruthMinutiae",
     "Impression",
     "MasterPrint",
+    "MasterTemplate",
     "PatternClass",
     "SingularPoint",
     "generate_master",
     "render_impression",
+    "synthesize_master_template",
+    "template_impression",
+    "to_engine_template",
 ]

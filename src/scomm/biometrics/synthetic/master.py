@@ -28,15 +28,17 @@ from scomm.biometrics.synthetic.pattern import (
     sample_pattern,
 )
 from scomm.biometrics.synthetic.phase import (
-    SLIT_BAND,
     ContinuousPhase,
-    SpiralSet,
     distance_to_segments,
+    solve_continuous_phase,
+    strain,
+)
+from scomm.biometrics.synthetic.ridges import (
+    SLIT_BAND,
+    SpiralSet,
     phase_at,
     render_ridges,
     slit_pinning,
-    solve_continuous_phase,
-    strain,
 )
 from scomm.domain import FingerPosition
 
@@ -106,7 +108,7 @@ def generate_master(
     pin = slit_pinning(phase, spirals)
     spirals, pin = _nudge_to_kind(rng, phase, spirals, pin)
     minutiae = _measure(phase, spirals, pin)
-    ridges = render_ridges(phase, spirals, pin, MASTER_HEIGHT, MASTER_WIDTH)
+    ridges = render_ridges(phase, spirals, pin, outline > 0)
     return MasterPrint(
         seed=seed,
         identity=identity,

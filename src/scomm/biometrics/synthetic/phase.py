@@ -1,30 +1,22 @@
-"""The master print's ridges as an AM-FM phase field (Larkin and Fletcher 2007).
+"""The continuous part of the master's phase field (Larkin and Fletcher 2007).
 
-The grey level of the master is ``cos(psi)`` with ``psi = psi_c + psi_s``:
-
-* ``psi_c``, the continuous phase, is found on a coarse grid by least squares so that its gradient
-  follows the ridge normal times ``2*pi/period``. The normal has no consistent sign around cores
-  and deltas, so each slit of the pattern is a fold: across it the phase is mirrored
-  (``psi -> 2*pi*m - psi``), which ``cos`` cannot see. A first solve without the slits tells the
-  whole number ``m`` of each fold; a second solve imposes the folds.
-* ``psi_s``, the spiral phase, is a sum of ``+-arg(z - z_n)``: each term makes exactly one
-  minutia at ``z_n``, which is why the minutiae are known exactly. Along a slit the spiral phase
-  must vanish (mod 2*pi) for the fold to stay seamless, so a smooth copy of it, fading away from
-  the slit, is subtracted there.
-
-The per-pixel work (bilinear phase with folds, the spiral product, the slit correction) is one
-numba kernel; everything else is numpy/scipy.
+The grey level of a master is ``cos(psi)`` with ``psi = psi_c + psi_s``. This module finds
+``psi_c``: on a coarse grid, by least squares, so that its gradient follows the ridge normal
+times ``2*pi/period``. The normal has no consistent sign around cores and deltas, so each slit of
+the pattern is a fold: across it the phase is mirrored (``psi -> 2*pi*m - psi``), which ``cos``
+cannot see. With several slits, a first solve without them tells the whole numbers ``m``.
+The spiral part and the rendering are in :mod:`ridges`.
 """
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import cv2
 import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
-from numba import njit
 from scipy.sparse.linalg import splu
 
 from scomm.biometrics.synthetic.frequency import RidgePeriodMap
@@ -33,11 +25,11 @@ from scomm.biometrics.synthetic.pattern import MASTER_HEIGHT, MASTER_WIDTH, Fing
 Array = npt.NDArray[np.float64]
 
 GRID_STEP = 6
+#: extra solves asking for more ridges where they came out sparse: a core-delta pair (loops,
+#: tented arches) needs several to shrink the smudge by the delta; whorl centres get busy with
+#: more than one
+BOOST_ROUNDS_PAIRED = 3
 BOOST_ROUNDS = 1
-#: half-width of the band around a slit where the spiral phase is pinned to zero (pixels)
-SLIT_BAND = 18.0
-#: how far beyond a slit's ends the pinning fades out (pixels)
-SLIT_FADE = 22.0
 
 
 @dataclass(frozen=True, eq=False)
@@ -115,13 +107,14 @@ def solve_continuous_phase(pattern: FingerPattern, periods: RidgePeriodMap) -> C
         (edges.first[flip], edges.second[flip]) if has_folds else None,
         size,
     )
+    if has_folds and len(length) > 1:
+        wraps = _best_wraps(system, edges, owner, wraps, same, flip)
     # The orientation model is not the gradient of any phase, so least squares leaves ridges too
     # far apart where the flow fans out. Ask for proportionally more there and solve again (the
     # edges, hence the factorisation, stay the same).
-    if has_folds and len(length) > 1:
-        wraps = _best_wraps(system, edges, owner, wraps, same, flip)
     wavenumber = target
-    for attempt in range(BOOST_ROUNDS + 1):
+    rounds = BOOST_ROUNDS_PAIRED if len(length) == 1 else BOOST_ROUNDS
+    for attempt in range(rounds + 1):
         if attempt:
             wavenumber = wavenumber * _frequency_boost(values, target, edges, step, rows, cols)
             edges = _edges(normal, wavenumber, step, gx, gy, (start, direction, length))
@@ -182,25 +175,23 @@ def _best_wraps(
     """Try each fold's whole number one up and down; keep what least squares likes best.
 
     Rounding can pick the wrong neighbour when a fold's phase sum sits near an odd multiple of
-    pi, which tears the ridges; the factorisation is shared, so trying is cheap.
+    pi, which tears the ridges. The residual is linear in the fold numbers, so one solve per
+    fold gives the cost of every combination.
     """
-    best = wraps
-    best_cost = system.solve_with_cost(
-        edges.delta_same[same], wraps[owner] - edges.delta_flip[flip]
-    )[1]
-    for _ in range(2):
-        improved = False
-        for k in range(1, len(wraps)):
-            for change in (-2 * np.pi, 2 * np.pi):
-                trial = best.copy()
-                trial[k] += change
-                cost = system.solve_with_cost(
-                    edges.delta_same[same], trial[owner] - edges.delta_flip[flip]
-                )[1]
-                if cost < best_cost - 1e-9:
-                    best, best_cost, improved = trial, cost, True
-        if not improved:
-            break
+    plain = edges.delta_same[same]
+    base = system.residual(plain, wraps[owner] - edges.delta_flip[flip])
+    folds = len(wraps)
+    responses = []
+    for k in range(1, folds):
+        unit = (owner == k).astype(np.float64) * (2 * np.pi)
+        responses.append(system.residual(np.zeros_like(plain), unit))
+    best, best_cost = wraps, float(base @ base)
+    for steps in itertools.product((-1, 0, 1), repeat=folds - 1):
+        residual = base + sum((c * r for c, r in zip(steps, responses, strict=True)), 0 * base)
+        cost = float(residual @ residual)
+        if cost < best_cost - 1e-9:
+            best_cost = cost
+            best = wraps + 2 * np.pi * np.array((0, *steps), dtype=np.float64)
     return best
 
 
@@ -310,235 +301,13 @@ class _LeastSquares:
         self._factor = splu(normal, permc_spec="MMD_AT_PLUS_A", options={"SymmetricMode": True})
 
     def solve(self, delta: Array, fold_target: Array | None) -> Array:
-        return self.solve_with_cost(delta, fold_target)[0]
+        parts = [delta, np.zeros(1)] if self._pinned else [delta, fold_target]
+        b = np.concatenate([p for p in parts if p is not None])
+        return np.asarray(self._factor.solve(self._matrix.T @ b), dtype=np.float64)
 
-    def solve_with_cost(self, delta: Array, fold_target: Array | None) -> tuple[Array, float]:
-        """The solution and its sum of squared residuals."""
+    def residual(self, delta: Array, fold_target: Array | None) -> Array:
+        """What the least-squares solution leaves unexplained, equation by equation."""
         parts = [delta, np.zeros(1)] if self._pinned else [delta, fold_target]
         b = np.concatenate([p for p in parts if p is not None])
         values = np.asarray(self._factor.solve(self._matrix.T @ b), dtype=np.float64)
-        residual = self._matrix @ values - b
-        return values, float(residual @ residual)
-
-
-@njit(cache=True)
-def _crosses(
-    ax: float, ay: float, bx: float, by: float, sx: float, sy: float, ex: float, ey: float
-) -> bool:  # pragma: no cover - compiled
-    d1 = (ex - sx) * (ay - sy) - (ey - sy) * (ax - sx)
-    d2 = (ex - sx) * (by - sy) - (ey - sy) * (bx - sx)
-    d3 = (bx - ax) * (sy - ay) - (by - ay) * (sx - ax)
-    d4 = (bx - ax) * (ey - ay) - (by - ay) * (ex - ax)
-    return d1 * d2 < 0.0 and d3 * d4 < 0.0
-
-
-@njit(cache=True)
-def _smooth(t: float) -> float:  # pragma: no cover - compiled
-    if t <= 0.0:
-        return 0.0
-    if t >= 1.0:
-        return 1.0
-    return t * t * (3.0 - 2.0 * t)
-
-
-@njit(cache=True)
-def smooth_phase(
-    px: Array,
-    py: Array,
-    psi: Array,
-    step: float,
-    slit_start: Array,
-    slit_dir: Array,
-    slit_length: Array,
-    slit_wrap: Array,
-    pin: Array,
-    band: float,
-    fade: float,
-) -> Array:  # pragma: no cover - compiled
-    """Per point: psi_c (bilinear, nodes across a slit mirrored) minus the slit pinning."""
-    rows, cols = psi.shape
-    n = px.shape[0]
-    out = np.empty(n)
-    n_slits = slit_length.shape[0]
-    for p in range(n):
-        x = px[p]
-        y = py[p]
-        fx = (x + 0.5) / step - 0.5
-        fy = (y + 0.5) / step - 0.5
-        j0 = min(max(int(np.floor(fx)), 0), cols - 2)
-        i0 = min(max(int(np.floor(fy)), 0), rows - 2)
-        wx = min(max(fx - j0, 0.0), 1.0)
-        wy = min(max(fy - i0, 0.0), 1.0)
-        acc = 0.0
-        for di in range(2):
-            for dj in range(2):
-                i = i0 + di
-                j = j0 + dj
-                value = psi[i, j]
-                node_x = (j + 0.5) * step - 0.5
-                node_y = (i + 0.5) * step - 0.5
-                for k in range(n_slits):
-                    ex = slit_start[k, 0] + slit_dir[k, 0] * slit_length[k]
-                    ey = slit_start[k, 1] + slit_dir[k, 1] * slit_length[k]
-                    if _crosses(x, y, node_x, node_y, slit_start[k, 0], slit_start[k, 1], ex, ey):
-                        value = slit_wrap[k] - value
-                w = (wx if dj == 1 else 1.0 - wx) * (wy if di == 1 else 1.0 - wy)
-                acc += w * value
-        for k in range(n_slits):
-            rx = x - slit_start[k, 0]
-            ry = y - slit_start[k, 1]
-            t = rx * slit_dir[k, 0] + ry * slit_dir[k, 1]
-            d = abs(-rx * slit_dir[k, 1] + ry * slit_dir[k, 0])
-            if d >= band or t <= -fade or t >= slit_length[k] + fade:
-                continue
-            weight = _smooth(1.0 - d / band)
-            if t < 0.0:
-                weight *= _smooth(1.0 + t / fade)
-            elif t > slit_length[k]:
-                weight *= _smooth(1.0 - (t - slit_length[k]) / fade)
-            pos = min(max(t + fade, 0.0), pin.shape[1] - 1.001)
-            lo = int(pos)
-            frac = pos - lo
-            acc -= weight * ((1.0 - frac) * pin[k, lo] + frac * pin[k, lo + 1])
-        out[p] = acc
-    return out
-
-
-@njit(cache=True)
-def spiral_unit(
-    px: Array, py: Array, skip: npt.NDArray[np.int64], mx: Array, my: Array, mp: Array
-) -> tuple[Array, Array]:  # pragma: no cover - compiled
-    """Per point, (cos, sin) of the spiral phase sum(p_n * arg(z - z_n)), as a complex product.
-
-    ``skip[i]`` is a spiral left out at point i (-1 for none), so that the phase a minutia sits
-    in can be measured without its own spiral.
-    """
-    n = px.shape[0]
-    cos_s = np.empty(n)
-    sin_s = np.empty(n)
-    n_min = mx.shape[0]
-    for p in range(n):
-        re = 1.0
-        im = 0.0
-        for m in range(n_min):
-            if m == skip[p]:
-                continue
-            dx = px[p] - mx[m]
-            dy = (py[p] - my[m]) * mp[m]
-            re, im = re * dx - im * dy, re * dy + im * dx
-            if (m & 7) == 7:
-                mag = np.sqrt(re * re + im * im)
-                if mag > 0.0:
-                    re /= mag
-                    im /= mag
-        mag = np.sqrt(re * re + im * im)
-        if mag > 0.0:
-            cos_s[p] = re / mag
-            sin_s[p] = im / mag
-        else:
-            cos_s[p] = 1.0
-            sin_s[p] = 0.0
-    return cos_s, sin_s
-
-
-@dataclass(frozen=True, eq=False)
-class SpiralSet:
-    """Positions and polarities (+1/-1) of the spiral phase singularities."""
-
-    x: Array
-    y: Array
-    polarity: Array
-
-
-def slit_pinning(phase: ContinuousPhase, spirals: SpiralSet) -> Array:
-    """The spiral phase sampled along each slit (1 px apart, unwrapped), from -fade to end+fade."""
-    count = len(phase.slit_length)
-    if count == 0:
-        return np.zeros((0, 2))
-    samples = int(np.ceil(float(phase.slit_length.max()) + 2 * SLIT_FADE)) + 2
-    t = np.arange(samples, dtype=np.float64) - SLIT_FADE
-    pin = np.zeros((count, samples))
-    for k in range(count):
-        sx = phase.slit_start[k, 0] + t * phase.slit_dir[k, 0]
-        sy = phase.slit_start[k, 1] + t * phase.slit_dir[k, 1]
-        angles = np.arctan2(sy[:, None] - spirals.y[None, :], sx[:, None] - spirals.x[None, :])
-        along = np.unwrap((angles * spirals.polarity[None, :]).sum(axis=1))
-        # any multiple of 2*pi will do: take the one that keeps the correction smallest
-        pin[k] = along - 2 * np.pi * np.round(np.median(along) / (2 * np.pi))
-    return pin
-
-
-def phase_at(
-    phase: ContinuousPhase,
-    spirals: SpiralSet,
-    pin: Array,
-    px: Array,
-    py: Array,
-    skip: npt.NDArray[np.int64] | None = None,
-) -> Array:
-    """Total phase at points (mod 2*pi), optionally without one spiral per point."""
-    px = np.ascontiguousarray(px, dtype=np.float64)
-    py = np.ascontiguousarray(py, dtype=np.float64)
-    if skip is None:
-        skip = np.full(px.shape[0], -1, dtype=np.int64)
-    smooth = _smooth_at(phase, pin, px, py)
-    cos_s, sin_s = spiral_unit(px, py, skip, *_spiral_arrays(spirals))
-    return np.asarray(smooth + np.arctan2(sin_s, cos_s), dtype=np.float64)
-
-
-def _smooth_at(phase: ContinuousPhase, pin: Array, px: Array, py: Array) -> Array:
-    return np.asarray(
-        smooth_phase(
-            px,
-            py,
-            phase.values,
-            float(phase.step),
-            phase.slit_start,
-            phase.slit_dir,
-            phase.slit_length,
-            phase.slit_wrap,
-            pin,
-            SLIT_BAND,
-            SLIT_FADE,
-        ),
-        dtype=np.float64,
-    )
-
-
-def _spiral_arrays(spirals: SpiralSet) -> tuple[Array, Array, Array]:
-    return (
-        np.ascontiguousarray(spirals.x, dtype=np.float64),
-        np.ascontiguousarray(spirals.y, dtype=np.float64),
-        np.ascontiguousarray(spirals.polarity, dtype=np.float64),
-    )
-
-
-def render_ridges(
-    phase: ContinuousPhase, spirals: SpiralSet, pin: Array, height: int, width: int
-) -> npt.NDArray[np.float32]:
-    """``cos(psi)`` on the whole canvas.
-
-    The spiral phase is smooth away from its singular points, so it is evaluated on a grid twice
-    as coarse and interpolated as a unit complex number (cheap, and the windings survive).
-    """
-    ys, xs = np.mgrid[0:height, 0:width]
-    smooth = _smooth_at(phase, pin, xs.ravel().astype(np.float64), ys.ravel().astype(np.float64))
-    half_h, half_w = height // 2, width // 2
-    hy, hx = np.mgrid[0:half_h, 0:half_w]
-    cos_s, sin_s = spiral_unit(
-        (2.0 * hx + 0.5).ravel(),
-        (2.0 * hy + 0.5).ravel(),
-        np.full(half_h * half_w, -1, dtype=np.int64),
-        *_spiral_arrays(spirals),
-    )
-    size = (width, height)
-    up_c = cv2.resize(
-        cos_s.reshape(half_h, half_w).astype(np.float32), size, interpolation=cv2.INTER_LINEAR
-    )
-    up_s = cv2.resize(
-        sin_s.reshape(half_h, half_w).astype(np.float32), size, interpolation=cv2.INTER_LINEAR
-    )
-    norm = np.sqrt(up_c * up_c + up_s * up_s) + np.float32(1e-6)
-    smooth_img = smooth.reshape(height, width).astype(np.float32)
-    ridges = (np.cos(smooth_img) * up_c - np.sin(smooth_img) * up_s) / norm
-    return np.asarray(ridges, dtype=np.float32)
+        return np.asarray(self._matrix @ values - b, dtype=np.float64)

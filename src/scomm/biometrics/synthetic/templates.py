@@ -37,6 +37,7 @@ from scomm.biometrics.synthetic.pattern import (
     FingerPattern,
     sample_pattern,
 )
+from scomm.biometrics.template import Minutia, MinutiaType, Template
 from scomm.domain import FingerPosition
 
 Array = npt.NDArray[np.float64]
@@ -158,4 +159,34 @@ def template_impression(
         np.clip(np.concatenate([y, sy]), 0, height - 1).astype(np.float32),
         np.concatenate([t, st]).astype(np.float32),
         np.concatenate([kind, sk]),
+    )
+
+
+def to_engine_template(
+    minutiae: GroundTruthMinutiae,
+    size: tuple[int, int] = DEFAULT_SIZE,
+    quality: int = 60,
+    ppi: int = 500,
+) -> Template:
+    """The engine's :class:`Template` for these minutiae (same angle convention; the engine's
+    types are ours + 1), so synthetic templates can be enrolled and searched like extracted
+    ones. Minutiae outside the image are dropped."""
+    height, width = size
+    keep = (minutiae.x >= 0) & (minutiae.x < width) & (minutiae.y >= 0) & (minutiae.y < height)
+    kinds = (MinutiaType.ENDING, MinutiaType.BIFURCATION)
+    return Template.create(
+        [
+            Minutia(float(x), float(y), float(t), kinds[int(k)], 1.0)
+            for x, y, t, k in zip(
+                minutiae.x[keep],
+                minutiae.y[keep],
+                minutiae.theta[keep],
+                minutiae.kind[keep],
+                strict=True,
+            )
+        ],
+        width=width,
+        height=height,
+        ppi=ppi,
+        quality=quality,
     )

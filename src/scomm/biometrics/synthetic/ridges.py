@@ -1,0 +1,253 @@
+"""Rendering the master's ridges: continuous phase plus spiral phase, pixel by pixel.
+
+``psi_s``, the spiral phase, is a sum of ``+-arg(z - z_n)``: each term makes exactly one
+minutia at ``z_n``, which is why the minutiae are known exactly. Along a slit the spiral phase
+must vanish (mod 2*pi) for the fold to stay seamless, so a smooth copy of it, fading away from
+the slit, is subtracted there. The per-pixel work (bilinear phase with folds, the spiral
+product, the slit correction) is numba; everything else is numpy.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+from numba import njit
+
+from scomm.biometrics.synthetic.phase import ContinuousPhase
+
+Array = npt.NDArray[np.float64]
+
+#: half-width of the band around a slit where the spiral phase is pinned to zero (pixels)
+SLIT_BAND = 18.0
+#: how far beyond a slit's ends the pinning fades out (pixels)
+SLIT_FADE = 22.0
+
+
+@njit(cache=True)
+def _crosses(
+    ax: float, ay: float, bx: float, by: float, sx: float, sy: float, ex: float, ey: float
+) -> bool:  # pragma: no cover - compiled
+    d1 = (ex - sx) * (ay - sy) - (ey - sy) * (ax - sx)
+    d2 = (ex - sx) * (by - sy) - (ey - sy) * (bx - sx)
+    d3 = (bx - ax) * (sy - ay) - (by - ay) * (sx - ax)
+    d4 = (bx - ax) * (ey - ay) - (by - ay) * (ex - ax)
+    return d1 * d2 < 0.0 and d3 * d4 < 0.0
+
+
+@njit(cache=True)
+def _smooth(t: float) -> float:  # pragma: no cover - compiled
+    if t <= 0.0:
+        return 0.0
+    if t >= 1.0:
+        return 1.0
+    return t * t * (3.0 - 2.0 * t)
+
+
+@njit(cache=True)
+def smooth_phase(
+    px: Array,
+    py: Array,
+    psi: Array,
+    step: float,
+    slit_start: Array,
+    slit_dir: Array,
+    slit_length: Array,
+    slit_wrap: Array,
+    pin: Array,
+    band: float,
+    fade: float,
+) -> Array:  # pragma: no cover - compiled
+    """Per point: psi_c (bilinear, nodes across a slit mirrored) minus the slit pinning."""
+    rows, cols = psi.shape
+    n = px.shape[0]
+    out = np.empty(n)
+    n_slits = slit_length.shape[0]
+    for p in range(n):
+        x = px[p]
+        y = py[p]
+        fx = (x + 0.5) / step - 0.5
+        fy = (y + 0.5) / step - 0.5
+        j0 = min(max(int(np.floor(fx)), 0), cols - 2)
+        i0 = min(max(int(np.floor(fy)), 0), rows - 2)
+        wx = min(max(fx - j0, 0.0), 1.0)
+        wy = min(max(fy - i0, 0.0), 1.0)
+        acc = 0.0
+        for di in range(2):
+            for dj in range(2):
+                i = i0 + di
+                j = j0 + dj
+                value = psi[i, j]
+                node_x = (j + 0.5) * step - 0.5
+                node_y = (i + 0.5) * step - 0.5
+                for k in range(n_slits):
+                    ex = slit_start[k, 0] + slit_dir[k, 0] * slit_length[k]
+                    ey = slit_start[k, 1] + slit_dir[k, 1] * slit_length[k]
+                    if _crosses(x, y, node_x, node_y, slit_start[k, 0], slit_start[k, 1], ex, ey):
+                        value = slit_wrap[k] - value
+                w = (wx if dj == 1 else 1.0 - wx) * (wy if di == 1 else 1.0 - wy)
+                acc += w * value
+        for k in range(n_slits):
+            rx = x - slit_start[k, 0]
+            ry = y - slit_start[k, 1]
+            t = rx * slit_dir[k, 0] + ry * slit_dir[k, 1]
+            d = abs(-rx * slit_dir[k, 1] + ry * slit_dir[k, 0])
+            if d >= band or t <= -fade or t >= slit_length[k] + fade:
+                continue
+            weight = _smooth(1.0 - d / band)
+            if t < 0.0:
+                weight *= _smooth(1.0 + t / fade)
+            elif t > slit_length[k]:
+                weight *= _smooth(1.0 - (t - slit_length[k]) / fade)
+            pos = min(max(t + fade, 0.0), pin.shape[1] - 1.001)
+            lo = int(pos)
+            frac = pos - lo
+            acc -= weight * ((1.0 - frac) * pin[k, lo] + frac * pin[k, lo + 1])
+        out[p] = acc
+    return out
+
+
+@njit(cache=True)
+def spiral_unit(
+    px: Array, py: Array, skip: npt.NDArray[np.int64], mx: Array, my: Array, mp: Array
+) -> tuple[Array, Array]:  # pragma: no cover - compiled
+    """Per point, (cos, sin) of the spiral phase sum(p_n * arg(z - z_n)), as a complex product.
+
+    ``skip[i]`` is a spiral left out at point i (-1 for none), so that the phase a minutia sits
+    in can be measured without its own spiral.
+    """
+    n = px.shape[0]
+    cos_s = np.empty(n)
+    sin_s = np.empty(n)
+    n_min = mx.shape[0]
+    for p in range(n):
+        re = 1.0
+        im = 0.0
+        for m in range(n_min):
+            if m == skip[p]:
+                continue
+            dx = px[p] - mx[m]
+            dy = (py[p] - my[m]) * mp[m]
+            re, im = re * dx - im * dy, re * dy + im * dx
+            if (m & 7) == 7:
+                mag = np.sqrt(re * re + im * im)
+                if mag > 0.0:
+                    re /= mag
+                    im /= mag
+        mag = np.sqrt(re * re + im * im)
+        if mag > 0.0:
+            cos_s[p] = re / mag
+            sin_s[p] = im / mag
+        else:
+            cos_s[p] = 1.0
+            sin_s[p] = 0.0
+    return cos_s, sin_s
+
+
+@dataclass(frozen=True, eq=False)
+class SpiralSet:
+    """Positions and polarities (+1/-1) of the spiral phase singularities."""
+
+    x: Array
+    y: Array
+    polarity: Array
+
+
+def slit_pinning(phase: ContinuousPhase, spirals: SpiralSet) -> Array:
+    """The spiral phase sampled along each slit (1 px apart, unwrapped), from -fade to end+fade."""
+    count = len(phase.slit_length)
+    if count == 0:
+        return np.zeros((0, 2))
+    samples = int(np.ceil(float(phase.slit_length.max()) + 2 * SLIT_FADE)) + 2
+    t = np.arange(samples, dtype=np.float64) - SLIT_FADE
+    pin = np.zeros((count, samples))
+    for k in range(count):
+        sx = phase.slit_start[k, 0] + t * phase.slit_dir[k, 0]
+        sy = phase.slit_start[k, 1] + t * phase.slit_dir[k, 1]
+        angles = np.arctan2(sy[:, None] - spirals.y[None, :], sx[:, None] - spirals.x[None, :])
+        along = np.unwrap((angles * spirals.polarity[None, :]).sum(axis=1))
+        # any multiple of 2*pi will do: take the one that keeps the correction smallest
+        pin[k] = along - 2 * np.pi * np.round(np.median(along) / (2 * np.pi))
+    return pin
+
+
+def phase_at(
+    phase: ContinuousPhase,
+    spirals: SpiralSet,
+    pin: Array,
+    px: Array,
+    py: Array,
+    skip: npt.NDArray[np.int64] | None = None,
+) -> Array:
+    """Total phase at points (mod 2*pi), optionally without one spiral per point."""
+    px = np.ascontiguousarray(px, dtype=np.float64)
+    py = np.ascontiguousarray(py, dtype=np.float64)
+    if skip is None:
+        skip = np.full(px.shape[0], -1, dtype=np.int64)
+    smooth = _smooth_at(phase, pin, px, py)
+    cos_s, sin_s = spiral_unit(px, py, skip, *_spiral_arrays(spirals))
+    return np.asarray(smooth + np.arctan2(sin_s, cos_s), dtype=np.float64)
+
+
+def _smooth_at(phase: ContinuousPhase, pin: Array, px: Array, py: Array) -> Array:
+    return np.asarray(
+        smooth_phase(
+            px,
+            py,
+            phase.values,
+            float(phase.step),
+            phase.slit_start,
+            phase.slit_dir,
+            phase.slit_length,
+            phase.slit_wrap,
+            pin,
+            SLIT_BAND,
+            SLIT_FADE,
+        ),
+        dtype=np.float64,
+    )
+
+
+def _spiral_arrays(spirals: SpiralSet) -> tuple[Array, Array, Array]:
+    return (
+        np.ascontiguousarray(spirals.x, dtype=np.float64),
+        np.ascontiguousarray(spirals.y, dtype=np.float64),
+        np.ascontiguousarray(spirals.polarity, dtype=np.float64),
+    )
+
+
+def render_ridges(
+    phase: ContinuousPhase,
+    spirals: SpiralSet,
+    pin: Array,
+    skin: npt.NDArray[np.bool_],
+) -> npt.NDArray[np.float32]:
+    """``cos(psi)`` where ``skin`` is true (0 elsewhere: no finger, nothing to print).
+
+    The spiral phase is smooth away from its singular points, so it is evaluated on a grid twice
+    as coarse and interpolated as a unit complex number (cheap, and the windings survive).
+    """
+    height, width = skin.shape
+    ys, xs = np.nonzero(skin)
+    smooth_img = np.zeros((height, width), dtype=np.float32)
+    smooth_img[ys, xs] = _smooth_at(phase, pin, xs.astype(np.float64), ys.astype(np.float64))
+    half_h, half_w = height // 2, width // 2
+    hy, hx = np.mgrid[0:half_h, 0:half_w]
+    cos_s, sin_s = spiral_unit(
+        (2.0 * hx + 0.5).ravel(),
+        (2.0 * hy + 0.5).ravel(),
+        np.full(half_h * half_w, -1, dtype=np.int64),
+        *_spiral_arrays(spirals),
+    )
+    size = (width, height)
+    up_c = cv2.resize(
+        cos_s.reshape(half_h, half_w).astype(np.float32), size, interpolation=cv2.INTER_LINEAR
+    )
+    up_s = cv2.resize(
+        sin_s.reshape(half_h, half_w).astype(np.float32), size, interpolation=cv2.INTER_LINEAR
+    )
+    norm = np.sqrt(up_c * up_c + up_s * up_s) + np.float32(1e-6)
+    ridges = (np.cos(smooth_img) * up_c - np.sin(smooth_img) * up_s) / norm
+    return np.asarray(np.where(skin, ridges, np.float32(0.0)), dtype=np.float32)
