@@ -321,6 +321,17 @@ class Gallery:
         except TemplateError as exc:
             raise GalleryError(f"{self.path}: template {number} is damaged: {exc}") from exc
 
+    def subject_numbers(self) -> npt.NDArray[np.int32]:
+        """Each record's subject number (see ``subject_name``)."""
+        return np.asarray(self._records["subject"])
+
+    def subject_name(self, subject: int) -> str:
+        return self._subjects[subject]
+
+    def number_at(self, subject: int, position: int) -> int | None:
+        """The live record of subject number ``subject``'s finger, if enrolled."""
+        return self._fingers.get(subject, {}).get(position)
+
     def subject_of(self, number: int) -> str:
         return self._subjects[int(self._records["subject"][number])]
 

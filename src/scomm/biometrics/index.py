@@ -221,6 +221,15 @@ def _vote(
                 votes[postings[q]] += weight
 
 
+def top_voted(votes: npt.NDArray[np.floating], count: int) -> npt.NDArray[np.int64]:
+    """Indices of the ``count`` largest positive votes, best first."""
+    hit = np.flatnonzero(votes > 0)
+    if hit.size > count:
+        hit = hit[np.argpartition(votes[hit], -count)[-count:]]
+    ranked: npt.NDArray[np.int64] = hit[np.argsort(-votes[hit], kind="stable")]
+    return ranked
+
+
 class LshIndex:
     """Posting lists of template numbers by (table, finger position, sampled code bits)."""
 
@@ -261,14 +270,13 @@ class LshIndex:
         scale = (1.0 / np.maximum(cylinders, 1)).astype(np.float32)
         return LshIndex(p, bases, offsets, postings, scale)
 
-    def candidates(
+    def votes(
         self,
         probe: Template,
         position: int,
-        count: int,
         allowed: npt.NDArray[np.bool_] | None = None,
-    ) -> npt.NDArray[np.int64]:
-        """The ``count`` template numbers of ``position`` with most votes from ``probe``."""
+    ) -> npt.NDArray[np.float32]:
+        """Every template's vote from ``probe`` (0 where not ``allowed``)."""
         votes = np.zeros(self.size, dtype=np.float32)
         keys = cylinder_keys(probe, position, self.params, spread=1)
         slots = _slots(np.ascontiguousarray(keys.T), self.log_buckets)
@@ -277,10 +285,18 @@ class LshIndex:
         votes *= self.scale
         if allowed is not None:
             votes[~allowed[: self.size]] = 0.0
-        hit = np.flatnonzero(votes)
-        if hit.size > count:
-            hit = hit[np.argpartition(votes[hit], -count)[-count:]]
-        return hit[np.argsort(-votes[hit], kind="stable")]
+        return votes
+
+    def candidates(
+        self,
+        probe: Template,
+        position: int,
+        count: int,
+        allowed: npt.NDArray[np.bool_] | None = None,
+    ) -> npt.NDArray[np.int64]:
+        """The ``count`` template numbers of ``position`` with most votes from ``probe``."""
+        votes = self.votes(probe, position, allowed)
+        return top_voted(votes, count)
 
     @property
     def nbytes(self) -> int:
