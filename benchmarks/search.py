@@ -278,8 +278,12 @@ def main() -> None:
         if size == max(sizes):
             figures["bytes_per_template"] = round(per_template)
         if args.exhaustive_probes and size == 100_000:
-            subset = [p for p in todo if p[0] is not None][: args.exhaustive_probes]
-            subset += [p for p in todo if p[0] is None][: args.exhaustive_probes]
+            # evenly spread over the probe list, so real and synthetic probes both take part
+            mated = [p for p in todo if p[0] is not None]
+            strangers = [p for p in todo if p[0] is None]
+            n = args.exhaustive_probes
+            subset = mated[:: max(1, len(mated) // n)][:n]
+            subset += strangers[:: max(1, len(strangers) // n)][:n]
             full = exhaustive_searches(path, subset, args.workers)
             fast = run_searches(path, subset, exhaustive=False)
             exh, idx = accuracy(subset, full), accuracy(subset, fast)

@@ -77,11 +77,16 @@ def test_two_finger_probe_against_ten_finger_records(tmp_path: Path) -> None:
     found = g.search(probe, top_k=3)
     assert found[0].subject_id == "T3"
     assert set(found[0].finger_scores) == set(INDEXES)
+    g.flush()  # index the records (until then late enrolments are all compared)
+    searcher = Searcher(g, comparisons=4, min_subjects=2)  # fused votes pick two subjects
+    assert searcher.search(person(4, TEN, 1), 1)[0].subject_id == "T4"
+    assert searcher.last.compared == 20
 
 
 def test_non_mated_probes_are_rejected_at_the_calibrated_threshold(gallery: Gallery) -> None:
     threshold = calibrate_threshold(gallery, [F.RIGHT_INDEX], fpir=0.05, searches=40)
     assert gallery.threshold([F.RIGHT_INDEX], fpir=0.05) == threshold  # stored, not redone
+    assert gallery.thresholds["1@0.05"] == (threshold, 80)  # redone once the gallery grows
     strangers = synthetic_probes(10, [F.RIGHT_INDEX], seed=99)  # another seed: nobody enrolled
     tops = [gallery.search(p, 1)[0].score for p in strangers]
     assert sum(t >= threshold for t in tops) <= 1
@@ -137,11 +142,11 @@ def test_re_enrolling_a_finger_replaces_it(gallery: Gallery) -> None:
 
 
 def test_indexed_search_agrees_with_exhaustive_at_rank_one(gallery: Gallery) -> None:
-    searcher = Searcher(gallery)
+    searcher = Searcher(gallery, comparisons=20, min_subjects=4)
     for i in range(0, 40, 8):
         probe = {F.LEFT_INDEX: impression(i, F.LEFT_INDEX, 3)}
         indexed = searcher.search(probe, 1)
-        assert searcher.last.compared < 80  # the index proposed a fraction of the gallery
+        assert searcher.last.compared == 20  # the index proposed half of the gallery
         assert indexed[0].subject_id == searcher.search(probe, 1, exhaustive=True)[0].subject_id
 
 

@@ -50,14 +50,19 @@ class GalleryError(ValueError):
 class Gallery:
     """Enrolled subjects' fingers, searchable 1:N (see ``scomm.biometrics.search``)."""
 
-    def __init__(self, path: Path, params: IndexParams, threshold: dict[str, float]) -> None:
+    def __init__(
+        self, path: Path, params: IndexParams, thresholds: dict[str, tuple[float, int]]
+    ) -> None:
         self.path = path
         self.params = params
-        self.thresholds = threshold
-        """Calibrated decision thresholds, keyed ``"<fingers>@<fpir>"`` (see ``search``)."""
+        self.thresholds = thresholds
+        """Calibrated decision thresholds, keyed ``"<fingers>@<fpir>"``, with the number of
+        templates the gallery held when calibrated (see ``search.decision_threshold``)."""
         self._subjects: list[str] = []
         self._subject_index: dict[str, int] = {}
-        self._records = np.zeros(0, dtype=RECORD)
+        self._table = np.zeros(0, dtype=RECORD)
+        self._count = 0
+        """Records in use: ``_table`` grows by doubling, so bulk enrolment stays linear."""
         self._fingers: dict[int, dict[int, int]] = {}
         """Live templates: subject number -> finger position -> record number."""
         self._blob: np.memmap | npt.NDArray[np.uint8] = np.zeros(0, dtype=np.uint8)
@@ -65,7 +70,8 @@ class Gallery:
         """Every indexed cylinder's LSH keys (``NO_KEY`` stored as 2**32 - 1), for rebuilds."""
         self._key_owner = np.zeros(0, dtype=np.int32)
         self._pending_keys: list[tuple[int, npt.NDArray[np.int64]]] = []
-        self._pending_blobs: list[bytes] = []
+        self._pending_blobs: dict[int, bytes] = {}
+        """Templates enrolled since the last flush, by record number (in enrolment order)."""
         self._blob_size = 0
         self._index: LshIndex | None = None
         self._indexed = 0
@@ -100,7 +106,8 @@ class Gallery:
                 f"uses {MCC_VERSION}; re-enrol the templates into a new gallery"
             )
         stored = IndexParams(**meta["index"])
-        gallery = Gallery(folder, stored, {str(k): float(v) for k, v in meta["thresholds"].items()})
+        thresholds = {str(k): (float(v[0]), int(v[1])) for k, v in meta["thresholds"].items()}
+        gallery = Gallery(folder, stored, thresholds)
         gallery._load()
         return gallery
 
@@ -108,8 +115,9 @@ class Gallery:
         folder = self.path
         self._subjects = json.loads((folder / "subjects.json").read_text())
         self._subject_index = {s: i for i, s in enumerate(self._subjects)}
-        self._records = np.load(folder / "records.npy")
-        if self._records.dtype != RECORD:
+        self._table = np.load(folder / "records.npy")
+        self._count = len(self._table)
+        if self._table.dtype != RECORD:
             raise GalleryError(f"{folder / 'records.npy'}: unexpected record layout")
         size = os.path.getsize(folder / "templates.bin")
         self._blob_size = size
@@ -145,9 +153,9 @@ class Gallery:
         folder = self.path
         if self._pending_blobs:
             with open(folder / "templates.bin", "ab") as out:
-                for blob in self._pending_blobs:
+                for blob in self._pending_blobs.values():
                     out.write(blob)
-            self._pending_blobs = []
+            self._pending_blobs = {}
         (folder / "templates.bin").touch()
         size = os.path.getsize(folder / "templates.bin")
         self._blob = (
@@ -220,10 +228,15 @@ class Gallery:
             number = len(self._records) + row
             new[row] = (self._blob_size, len(blob), subject, pos, True)
             self._blob_size += len(blob)
-            self._pending_blobs.append(blob)
+            self._pending_blobs[number] = blob
             enrolled[pos] = number
             self._pending_keys.append((number, cylinder_keys(template, pos, self.params)))
-        self._records = np.concatenate([self._records, new])
+        if self._count + len(new) > len(self._table):
+            grown = np.zeros(max(2 * len(self._table), self._count + len(new), 64), dtype=RECORD)
+            grown[: self._count] = self._records
+            self._table = grown
+        self._table[self._count : self._count + len(new)] = new
+        self._count += len(new)
         self._dirty = True
         if len(self._records) - self._indexed > max(MIN_PENDING, PENDING_SHARE * self._indexed):
             self._rebuild_index()
@@ -252,6 +265,10 @@ class Gallery:
         )
         self._indexed = len(self._records)
         self._dirty = True
+
+    @property
+    def _records(self) -> npt.NDArray[np.void]:
+        return self._table[: self._count]
 
     def mark_changed(self) -> None:
         """Something outside (a calibrated threshold) changed: save it at the next flush."""
@@ -297,16 +314,23 @@ class Gallery:
         """The template with record number ``number`` (read from the memory map)."""
         rec = self._records[number]
         start, length = int(rec["offset"]), int(rec["length"])
-        if start >= len(self._blob):
-            pending_start = len(self._blob)
-            data = b"".join(self._pending_blobs)
-            blob = data[start - pending_start : start - pending_start + length]
-        else:
-            blob = bytes(self._blob[start : start + length])
+        pending = self._pending_blobs.get(number)
+        blob = pending if pending is not None else bytes(self._blob[start : start + length])
         try:
             return Template.from_bytes(blob)
         except TemplateError as exc:
             raise GalleryError(f"{self.path}: template {number} is damaged: {exc}") from exc
+
+    def subject_numbers(self) -> npt.NDArray[np.int32]:
+        """Each record's subject number (see ``subject_name``)."""
+        return np.asarray(self._records["subject"])
+
+    def subject_name(self, subject: int) -> str:
+        return self._subjects[subject]
+
+    def number_at(self, subject: int, position: int) -> int | None:
+        """The live record of subject number ``subject``'s finger, if enrolled."""
+        return self._fingers.get(subject, {}).get(position)
 
     def subject_of(self, number: int) -> str:
         return self._subjects[int(self._records["subject"][number])]

@@ -11,11 +11,12 @@ more. The most-voted templates go on to the full 1:1 comparison.
 The bit cylinders are sparse (a few percent of cells set), and sampling single bits, as the
 paper does with its denser float cylinders, mostly reads zeros. The hash family here is
 MinHash over a cylinder's set cells: one hash agrees for two cylinders with probability equal
-to the Jaccard similarity of their set cells (about 0.4 for mated cylinders of the synthetic
-set, 0.03 for others), and each table concatenates ``hashes`` of them. The finger position and
-the minutia's direction (coarsely) are part of each key: a right thumb only votes for right
-thumbs, and a probe looks in its own direction bin and the two beside it, so impressions turned
-by up to about 60 degrees still meet.
+to the Jaccard similarity of their set cells (about 0.45 for mated cylinders of the synthetic
+set, 0.06 for others), and each table concatenates ``hashes`` of them. The finger position and
+the minutia's direction (coarsely) are part of each key, so a right thumb votes for right
+thumbs (keys share hashed buckets, so callers also mask the position's templates), and a probe
+looks in its own direction bin and the two beside it: impressions turned by up to about 60
+degrees still meet.
 """
 
 from __future__ import annotations
@@ -220,6 +221,15 @@ def _vote(
                 votes[postings[q]] += weight
 
 
+def top_voted(votes: npt.NDArray[np.floating], count: int) -> npt.NDArray[np.int64]:
+    """Indices of the ``count`` largest positive votes, best first."""
+    hit = np.flatnonzero(votes > 0)
+    if hit.size > count:
+        hit = hit[np.argpartition(votes[hit], -count)[-count:]]
+    ranked: npt.NDArray[np.int64] = hit[np.argsort(-votes[hit], kind="stable")]
+    return ranked
+
+
 class LshIndex:
     """Posting lists of template numbers by (table, finger position, sampled code bits)."""
 
@@ -260,14 +270,13 @@ class LshIndex:
         scale = (1.0 / np.maximum(cylinders, 1)).astype(np.float32)
         return LshIndex(p, bases, offsets, postings, scale)
 
-    def candidates(
+    def votes(
         self,
         probe: Template,
         position: int,
-        count: int,
         allowed: npt.NDArray[np.bool_] | None = None,
-    ) -> npt.NDArray[np.int64]:
-        """The ``count`` template numbers of ``position`` with most votes from ``probe``."""
+    ) -> npt.NDArray[np.float32]:
+        """Every template's vote from ``probe`` (0 where not ``allowed``)."""
         votes = np.zeros(self.size, dtype=np.float32)
         keys = cylinder_keys(probe, position, self.params, spread=1)
         slots = _slots(np.ascontiguousarray(keys.T), self.log_buckets)
@@ -276,10 +285,18 @@ class LshIndex:
         votes *= self.scale
         if allowed is not None:
             votes[~allowed[: self.size]] = 0.0
-        hit = np.flatnonzero(votes)
-        if hit.size > count:
-            hit = hit[np.argpartition(votes[hit], -count)[-count:]]
-        return hit[np.argsort(-votes[hit], kind="stable")]
+        return votes
+
+    def candidates(
+        self,
+        probe: Template,
+        position: int,
+        count: int,
+        allowed: npt.NDArray[np.bool_] | None = None,
+    ) -> npt.NDArray[np.int64]:
+        """The ``count`` template numbers of ``position`` with most votes from ``probe``."""
+        votes = self.votes(probe, position, allowed)
+        return top_voted(votes, count)
 
     @property
     def nbytes(self) -> int:

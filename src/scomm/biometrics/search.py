@@ -21,17 +21,23 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
+import numpy.typing as npt
 
 from scomm.biometrics.gallery import Gallery
+from scomm.biometrics.index import top_voted
 from scomm.biometrics.matcher import Comparator
-from scomm.biometrics.template import Minutia, MinutiaType, Template
+from scomm.biometrics.template import Template
 from scomm.biometrics.thresholds import threshold_for_fmr
 from scomm.domain import FingerPosition
 
 Probe = Mapping[FingerPosition, Template]
 DEFAULT_FPIR = 0.01
-CANDIDATES_PER_FINGER = 100
-"""Templates per probe finger that go on to the full comparison."""
+COMPARISONS = 300
+"""Budget of full 1:1 comparisons per search: single-finger searches re-rank 300 subjects, a
+ten-finger search the best ``MIN_SUBJECTS`` by fused index votes (which agree far more)."""
+MIN_SUBJECTS = 50
+RECALIBRATE_AFTER = 0.25
+"""FPIR grows with the gallery: a threshold is redone once the gallery changed size by this."""
 CALIBRATION_SEED = 0x5C0FF
 """Seed of the synthetic non-mated probes (identities drawn from it are enrolled nowhere)."""
 
@@ -46,7 +52,8 @@ class Candidate:
 
 @dataclass(frozen=True)
 class SearchStats:
-    """What one search cost: templates proposed by the index, and fully compared."""
+    """What one search cost: subjects proposed, templates fully compared, and the templates
+    enrolled at the probe's finger positions."""
 
     proposed: int
     compared: int
@@ -54,7 +61,7 @@ class SearchStats:
 
     @property
     def penetration(self) -> float:
-        """Share of the gallery's templates that the full comparison saw."""
+        """Share of the gallery's templates (at the probe's positions) fully compared."""
         return self.compared / self.gallery_templates if self.gallery_templates else 0.0
 
 
@@ -65,11 +72,13 @@ class Searcher:
         self,
         gallery: Gallery,
         comparator: Comparator | None = None,
-        candidates_per_finger: int = CANDIDATES_PER_FINGER,
+        comparisons: int = COMPARISONS,
+        min_subjects: int = MIN_SUBJECTS,
     ) -> None:
         self.gallery = gallery
         self.comparator = comparator or Comparator()
-        self.candidates_per_finger = candidates_per_finger
+        self.comparisons = comparisons
+        self.min_subjects = min_subjects
         self.last = SearchStats(0, 0, 0)
 
     def search(self, probe: Probe, top_k: int = 10, exhaustive: bool = False) -> list[Candidate]:
@@ -80,36 +89,57 @@ class Searcher:
         g = self.gallery
         live = g.live_mask()
         positions = g.positions()
-        subjects: set[str] = set()
-        proposed = 0
-        for position, template in probe.items():
-            pos = int(FingerPosition(position))
-            if exhaustive or g.index is None:
-                numbers = np.flatnonzero(live & (positions == pos))
-            else:
-                numbers = g.index.candidates(template, pos, self.candidates_per_finger, live)
-                late = np.arange(g.indexed, live.size)
-                late = late[live[late] & (positions[late] == pos)]
-                numbers = np.concatenate([numbers, late])
-            proposed += int(numbers.size)
-            subjects.update(g.subject_of(int(n)) for n in numbers)
+        owners = g.subject_numbers()
+        at_positions = live & np.isin(positions, [int(FingerPosition(p)) for p in probe])
+        if exhaustive or g.index is None:
+            chosen = np.unique(owners[at_positions]).astype(np.int64)
+        else:
+            chosen = self._retrieve(probe, live, positions, owners)
         fused: list[Candidate] = []
         compared = 0
-        for subject in subjects:
+        for subject in chosen:
             scores: dict[FingerPosition, float] = {}
             for position, template in probe.items():
-                number = g.number_of(subject, int(position))
-                if number is None:
-                    scores[FingerPosition(position)] = 0.0
-                    continue
-                scores[FingerPosition(position)] = self.comparator.compare(
-                    template, g.template_at(number)
-                )
-                compared += 1
-            fused.append(Candidate(subject, sum(scores.values()) / len(probe), scores))
-        self.last = SearchStats(proposed, compared, int(live.sum()))
+                number = g.number_at(int(subject), int(position))
+                score = 0.0
+                if number is not None:
+                    score = self.comparator.compare(template, g.template_at(number))
+                    compared += 1
+                scores[FingerPosition(position)] = score
+            name = g.subject_name(int(subject))
+            fused.append(Candidate(name, sum(scores.values()) / len(probe), scores))
+        self.last = SearchStats(int(chosen.size), compared, int(at_positions.sum()))
         fused.sort(key=lambda c: (-c.score, c.subject_id))
         return fused[:top_k]
+
+    def _retrieve(
+        self,
+        probe: Probe,
+        live: npt.NDArray[np.bool_],
+        positions: npt.NDArray[np.uint8],
+        owners: npt.NDArray[np.int32],
+    ) -> npt.NDArray[np.int64]:
+        """Subjects worth the full comparison: index votes fused across the probe's fingers
+        (each finger's votes scaled to its best), the best ``comparisons / fingers`` of them
+        (at least ``min_subjects``), and every subject enrolled since the index was built."""
+        g = self.gallery
+        index = g.index
+        assert index is not None
+        fused = np.zeros(int(owners.max()) + 1 if owners.size else 0, dtype=np.float64)
+        late: list[npt.NDArray[np.int32]] = []
+        for position, template in probe.items():
+            pos = int(FingerPosition(position))
+            # Keys carry the position, but hashed buckets are shared: mask the other fingers.
+            allowed = live & (positions == pos)
+            votes = index.votes(template, pos, allowed[: index.size])
+            hit = np.flatnonzero(votes)
+            if hit.size:
+                weights = votes[hit] / votes[hit].max()
+                fused += np.bincount(owners[hit], weights=weights, minlength=fused.size)
+            late.append(owners[index.size :][allowed[index.size :]])
+        wanted = max(self.min_subjects, self.comparisons // len(probe))
+        chosen = top_voted(fused, wanted)
+        return np.unique(np.concatenate([chosen, *late]).astype(np.int64))
 
 
 def search(gallery: Gallery, probe: Probe, top_k: int = 10) -> list[Candidate]:
@@ -147,21 +177,12 @@ def synthetic_probes(
 
 def minutiae_template(truth: object, width: int = 400, height: int = 400) -> Template:
     """A matcher template from synthetic minutiae (``GroundTruthMinutiae``, 400 x 400 flats)."""
-    from scomm.biometrics.synthetic.minutiae import ENDING, GroundTruthMinutiae
+    from scomm.biometrics.synthetic.minutiae import GroundTruthMinutiae
+    from scomm.biometrics.synthetic.templates import to_engine_template
 
     if not isinstance(truth, GroundTruthMinutiae):
         raise TypeError(f"expected GroundTruthMinutiae, got {type(truth).__name__}")
-    minutiae = [
-        Minutia(
-            float(x),
-            float(y),
-            float(t),
-            MinutiaType.ENDING if k == ENDING else MinutiaType.BIFURCATION,
-            1.0,
-        )
-        for x, y, t, k in zip(truth.x, truth.y, truth.theta, truth.kind, strict=True)
-    ]
-    return Template.create(minutiae, width, height)
+    return to_engine_template(truth, (height, width))
 
 
 def threshold_key(fingers: int, fpir: float) -> str:
@@ -190,7 +211,7 @@ def calibrate_threshold(
     if len(tops) * fpir < 1:
         raise ValueError(f"{len(tops)} non-mated searches cannot resolve an FPIR of {fpir}")
     threshold = threshold_for_fpir(tops, fpir)
-    gallery.thresholds[threshold_key(len(fingers), fpir)] = threshold
+    gallery.thresholds[threshold_key(len(fingers), fpir)] = (threshold, gallery.template_count)
     gallery.mark_changed()
     return threshold
 
@@ -198,7 +219,12 @@ def calibrate_threshold(
 def decision_threshold(
     gallery: Gallery, positions: Iterable[FingerPosition], fpir: float = DEFAULT_FPIR
 ) -> float:
-    """The gallery's calibrated threshold for probes of these fingers, calibrating if needed."""
+    """The gallery's calibrated threshold for probes of these fingers, calibrated again when
+    there is none or the gallery has since grown or shrunk by more than ``RECALIBRATE_AFTER``."""
     fingers = {FingerPosition(p) for p in positions}
     stored = gallery.thresholds.get(threshold_key(len(fingers), fpir))
-    return stored if stored is not None else calibrate_threshold(gallery, fingers, fpir)
+    if stored is not None:
+        threshold, size = stored
+        if abs(gallery.template_count - size) <= RECALIBRATE_AFTER * max(size, 1):
+            return threshold
+    return calibrate_threshold(gallery, fingers, fpir)
