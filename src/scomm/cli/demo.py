@@ -4,11 +4,11 @@
    (cached generation is cheap: it is rebuilt from its seed).
 2. The FBI criminal master file and DHS IDENT galleries (>= 10,000 subjects each), cached in
    the data directory.
-3. ``full`` mode (images, templates, 1:N search) is NOT run: at this engine's extraction speed
-   200 tenprint bookings against 10,000-subject galleries do not fit in five minutes on two
-   cores; the demo says so (``scomm submit --mode full`` runs one booking with images).
+3. ``full`` mode first (run ``demo-full``): 200 bookings whose CARs carry WSQ images of
+   synthetic prints, extracted and searched 1:N by CJIS and IDENT in galleries of 10,000
+   subjects each (``scomm.cli.demo_full``; prints and galleries cached in the data directory).
 4. >= 100,000 bookings in ``oracle`` mode under the ``historical`` policy, two worker processes.
-5. The HTML report of the run (``scomm.reports``) and a five-line summary.
+5. The HTML reports of both runs (``scomm.reports``) and a five-line summary naming both.
 """
 
 from __future__ import annotations
