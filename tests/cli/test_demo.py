@@ -1,32 +1,60 @@
-"""``scomm demo`` end to end on a few hundred bookings: report written, five-line summary."""
+"""``scomm demo`` end to end on small sizes: full-mode bookings with images, then oracle
+bookings, both reports written, the five-line summary, and the caches reused."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 from rich.console import Console
 
 import scomm.cli.demo as demo
+import scomm.cli.demo_full as demo_full
+from scomm.domain import TEN_FINGERS
+from scomm.ebts import finger_images, parse
 
 
 @pytest.mark.slow
-def test_the_demo_replays_bookings_and_writes_its_report(
+def test_the_demo_replays_full_and_oracle_bookings_and_writes_its_reports(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("SCOMM_DATA_DIR", str(tmp_path))
     monkeypatch.delenv("SCOMM_DATABASE_URL", raising=False)
     monkeypatch.setattr(demo, "ORACLE_BOOKINGS", 300)
-    console = Console(record=True, width=160)
+    monkeypatch.setattr(demo, "FULL_BOOKINGS", 8)
+    monkeypatch.setattr(demo, "FULL_GALLERY_SUBJECTS", 60)
+    monkeypatch.setattr(demo_full, "CALIBRATION_SEARCHES", 100)
+    console = Console(record=True, width=400)
     demo.run_demo(console)
     text = console.export_text()
     summary = text.split(" summary ", 1)[1].strip().splitlines()[1:]
     assert [line[:2] for line in summary] == ["1.", "2.", "3.", "4.", "5."]
+    assert "demo-full: 8 bookings with images" in summary[0]
     assert "300 bookings replayed" in summary[0] and "0 dead letters" in summary[0]
     assert "0 problems" in summary[3]
-    assert (tmp_path / "demo" / "report" / "report.html").stat().st_size > 10_000
-    assert "full mode not run here" in text
-    # The galleries are cached for the next run.
-    again = Console(record=True, width=160)
+    # The full-mode searches find the people on file and (almost) no one else.
+    cjis = re.search(r"FBI identified (\d+) of (\d+) on file \((\d+) false\)", summary[0])
+    ident = re.search(r"IDENT matched (\d+) of (\d+) \((\d+) false\)", summary[0])
+    assert cjis and ident
+    hits, on_file, false = (int(x) for x in cjis.groups())
+    assert on_file > 0 and hits >= on_file - 1 and false <= 1
+    hits, on_file, false = (int(x) for x in ident.groups())
+    assert hits >= on_file - 1 and false <= 1
+    states = re.search(r"\((\d) states, (\d{4})-(\d{4})\)", text)
+    assert states and int(states[1]) >= 3 and states[2] == "2008" and states[3] == "2014"
+    # The CARs carry ten WSQ images each.
+    cars = sorted((tmp_path / "demo" / "galleries").glob("demo-full-*/cars/*.an2"))
+    assert len(cars) == 8
+    images = finger_images(parse(cars[0].read_bytes()))
+    assert sorted(images) == sorted(TEN_FINGERS)
+    assert {info.compression for info in images.values()} == {"WSQ"}
+    for folder in ("report", "report-full"):
+        assert (tmp_path / "demo" / folder / "report.html").stat().st_size > 10_000
+    # The galleries and prints are cached for the next run.
+    again = Console(record=True, width=400)
     demo.run_demo(again)
-    assert "galleries: cached" in again.export_text()
+    rerun = again.export_text()
+    assert "galleries: cached" in rerun
+    assert "full mode: prints and galleries cached" in rerun
+    assert "demo-full: 8 bookings with images" in rerun

@@ -4,17 +4,19 @@
    (cached generation is cheap: it is rebuilt from its seed).
 2. The FBI criminal master file and DHS IDENT galleries (>= 10,000 subjects each), cached in
    the data directory.
-3. ``full`` mode (images, templates, 1:N search) is NOT run: at this engine's extraction speed
-   200 tenprint bookings against 10,000-subject galleries do not fit in five minutes on two
-   cores; the demo says so (``scomm submit --mode full`` runs one booking with images).
+3. ``full`` mode first (run ``demo-full``): 200 bookings whose CARs carry WSQ images of
+   synthetic prints, extracted and searched 1:N by CJIS and IDENT in galleries of 10,000
+   subjects each (``scomm.cli.demo_full``; prints and galleries cached in the data directory).
 4. >= 100,000 bookings in ``oracle`` mode under the ``historical`` policy, two worker processes.
-5. The HTML report of the run (``scomm.reports``) and a five-line summary.
+5. The HTML reports of both runs (``scomm.reports``) and a five-line summary naming both.
 """
 
 from __future__ import annotations
 
 import shutil
 import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 from rich.console import Console
@@ -22,11 +24,21 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from sqlalchemy import Engine, func, select
 
 from scomm.agencies import enter_bookings, finish_run, open_run
+from scomm.agencies.intake import Intake
 from scomm.agencies.workers import WorkerConfig, start_workers
+from scomm.cli.demo_full import (
+    CALIBRATION_SEARCHES,
+    choose_rows,
+    full_intakes,
+    on_file,
+    prepare,
+    prepared,
+)
 from scomm.ledger import Ledger
 from scomm.policy import Registry
 from scomm.reports import load_and_build, write_report
 from scomm.sim.replay import SERVICES, WorldSpec, build_world, enrol, intakes, time_order
+from scomm.sim.world import World
 from scomm.store import WorkChannel, data_dir, make_engine, transaction, upgrade_to_head
 from scomm.store.outcome_tables import BookingOutcome
 
@@ -36,6 +48,20 @@ FULL_BOOKINGS = 200
 WORKERS = 2
 FEED_CHUNK = 2_000
 RUN_ID = "demo-oracle"
+FULL_RUN_ID = "demo-full"
+FULL_GALLERY_SUBJECTS = 10_000
+
+
+@dataclass(frozen=True)
+class RunPlan:
+    """One replay of the demo: its run id, fidelity, galleries and the desk's input."""
+
+    run_id: str
+    mode: str
+    galleries: str
+    intakes: Callable[[list[int]], Iterable[Intake]]
+    chunk: int = FEED_CHUNK
+    batch: int = 300
 
 
 def _progress(console: Console) -> Progress:
@@ -54,9 +80,9 @@ def _fresh_database(root: Path) -> tuple[str, Engine]:
     return url, engine
 
 
-def _answered(engine: Engine) -> int:
+def _answered(engine: Engine, run_id: str) -> int:
     query = select(func.count()).where(
-        BookingOutcome.run_id == RUN_ID, BookingOutcome.cjis_result.is_not(None)
+        BookingOutcome.run_id == run_id, BookingOutcome.cjis_result.is_not(None)
     )
     with engine.connect() as conn:
         return int(conn.execute(query).scalar_one())
@@ -74,45 +100,47 @@ def _galleries(root: Path, console: Console) -> str:
     return name
 
 
-def _replay_oracle(
-    console: Console, root: Path, url: str, engine: Engine, gallery: str, rows: list[int]
+def _replay(
+    console: Console, root: Path, url: str, engine: Engine, run: RunPlan, rows: list[int]
 ) -> float:
+    """Enter ``rows`` at the booking desk while worker processes drain the queues."""
     import multiprocessing as mp
 
     open_run(
-        engine, RUN_ID, policy="historical", mode="oracle", scenario=DEMO_SPEC.scenario,
+        engine, run.run_id, policy="historical", mode=run.mode, scenario=DEMO_SPEC.scenario,
         seed=DEMO_SPEC.seed,
-        parameters={"world": DEMO_SPEC.to_json(), "galleries": gallery, "services": SERVICES},
+        parameters={"world": DEMO_SPEC.to_json(), "galleries": run.galleries, "services": SERVICES},
     )  # fmt: skip
-    world = build_world(DEMO_SPEC)
     channel = WorkChannel(engine)
     registry = Registry.shipped()
     fed = mp.get_context("spawn").Event()
     start = time.perf_counter()
-    workers = start_workers(WorkerConfig(url, str(root), batch_size=300), WORKERS, fed=fed)
+    workers = start_workers(WorkerConfig(url, str(root), batch_size=run.batch), WORKERS, fed=fed)
     with _progress(console) as progress:
-        entered = progress.add_task("bookings booked (CARs)", total=len(rows))
-        answered = progress.add_task("answered by the FBI (SRE)", total=len(rows))
-        for i in range(0, len(rows), FEED_CHUNK):
-            chunk = rows[i : i + FEED_CHUNK]
-            items = list(intakes(world, chunk))
+        entered = progress.add_task(f"{run.mode}: bookings booked (CARs)", total=len(rows))
+        answered = progress.add_task(f"{run.mode}: answered by the FBI", total=len(rows))
+        for i in range(0, len(rows), run.chunk):
+            chunk = rows[i : i + run.chunk]
+            items = list(run.intakes(chunk))
             with transaction(engine) as session:
-                enter_bookings(session, channel, RUN_ID, items, registry)
+                enter_bookings(session, channel, run.run_id, items, registry)
             progress.update(entered, advance=len(chunk))
-            progress.update(answered, completed=_answered(engine))
+            progress.update(answered, completed=_answered(engine, run.run_id))
         fed.set()
         while any(w.is_alive() for w in workers):
-            progress.update(answered, completed=_answered(engine))
+            progress.update(answered, completed=_answered(engine, run.run_id))
             time.sleep(0.5)
-        progress.update(answered, completed=_answered(engine))
+        progress.update(answered, completed=_answered(engine, run.run_id))
     for worker in workers:
         worker.join()
-    finish_run(engine, RUN_ID)
+    finish_run(engine, run.run_id)
     return time.perf_counter() - start
 
 
-def _report(engine: Engine, root: Path, counties: tuple[int, ...]) -> Path:
-    out = root / "report"
+def _report(
+    engine: Engine, root: Path, counties: tuple[int, ...], run_id: str, folder: str
+) -> Path:
+    out = root / folder
     shutil.rmtree(out, ignore_errors=True)
     registry = Registry.shipped()
     activation = {
@@ -120,7 +148,51 @@ def _report(engine: Engine, root: Path, counties: tuple[int, ...]) -> Path:
         for fips in counties
         if f"{fips:05d}" in registry.counties
     }
-    return write_report(load_and_build(engine, RUN_ID, activation), out)
+    return write_report(load_and_build(engine, run_id, activation), out)
+
+
+def _full_part(
+    console: Console, root: Path, url: str, engine: Engine
+) -> tuple[float, float, list[int]]:
+    """Make (or reuse) the prints and galleries, then replay the full-mode bookings."""
+    world = build_world(DEMO_SPEC)
+    rows = choose_rows(world, FULL_BOOKINGS)
+    name = f"demo-full-{DEMO_SPEC.seed}-{DEMO_SPEC.sample_fraction}"
+    directory = root / "galleries" / name
+    key = {"rows": rows, "subjects": FULL_GALLERY_SUBJECTS, "world": DEMO_SPEC.to_json()}
+    start = time.perf_counter()
+    if prepared(directory, key):
+        console.print(f"full mode: prints and galleries cached in {directory}")
+    else:
+        with _progress(console) as progress:
+            tasks = {
+                "prints": progress.add_task("full: booked people's prints", total=len(rows)),
+                "cjis": progress.add_task("full: FBI gallery", total=FULL_GALLERY_SUBJECTS),
+                "ident": progress.add_task("full: IDENT gallery", total=FULL_GALLERY_SUBJECTS),
+                "calibration": progress.add_task(
+                    "full: threshold calibration", total=2 * CALIBRATION_SEARCHES
+                ),
+            }
+
+            def tick(what: str, count: int) -> None:
+                progress.update(tasks[what], advance=count)
+
+            prepare(world, DEMO_SPEC.to_json(), rows, directory, FULL_GALLERY_SUBJECTS, tick)
+            for task in tasks.values():
+                progress.update(task, completed=progress.tasks[task].total)
+    made = time.perf_counter() - start
+    states = len({str(world.ori(r))[:2] for r in rows})
+    years = sorted({world.booking(r).booked_at.year for r in rows})
+    console.print(
+        f"full mode: {len(rows)} tenprint bookings with WSQ images ({states} states, "
+        f"{years[0]}-{years[-1]}), FBI and IDENT galleries of {FULL_GALLERY_SUBJECTS:,} "
+        f"subjects each, {WORKERS} worker processes"
+    )
+    plan = RunPlan(
+        FULL_RUN_ID, "full", name,
+        lambda chunk: list(full_intakes(world, chunk, directory)), chunk=10, batch=2,
+    )  # fmt: skip
+    return made, _replay(console, root, url, engine, plan, rows), rows
 
 
 def run_demo(console: Console) -> None:
@@ -138,48 +210,73 @@ def run_demo(console: Console) -> None:
     )
     gallery = _galleries(root, console)
     url, engine = _fresh_database(root)
-    full_note = (
-        "full mode not run here: 200 tenprint bookings searched against 10,000-subject galleries"
-        " take far longer than this demo's five minutes on two cores (template extraction is"
-        " ~0.6 s per finger, enrolment ~10 ms per finger: docs/pipeline.md); `scomm submit"
-        " --mode full` runs one booking with images end to end"
-    )
-    console.print(f"[yellow]{full_note}[/yellow]")
+    made, full_elapsed, full_rows = _full_part(console, root, url, engine)
+    full = _counts(engine, FULL_RUN_ID)
+    hits = _full_accuracy(engine, world, full_rows)
     order = time_order(world)
     rows = [int(r) for r in order[: max(ORACLE_BOOKINGS, min(len(order), ORACLE_BOOKINGS))]]
     console.print(f"oracle mode: {len(rows):,} bookings, {WORKERS} worker processes, SQLite")
-    elapsed = _replay_oracle(console, root, url, engine, gallery, rows)
+    oracle = RunPlan(RUN_ID, "oracle", gallery, lambda chunk: list(intakes(world, chunk)))
+    elapsed = _replay(console, root, url, engine, oracle, rows)
     channel = WorkChannel(engine)
     dead = sum(d["dead"] for d in channel.depths().values())
     ledger = Ledger(engine, root / "keys", migrate=False)
     checkpoint = ledger.checkpoint()
     verified = ledger.verify()
-    with console.status("writing the report"):
-        report = _report(engine, root, DEMO_SPEC.counties)
-    counts = _counts(engine)
+    with console.status("writing the reports"):
+        report = _report(engine, root, DEMO_SPEC.counties, RUN_ID, "report")
+        full_report = _report(engine, root, DEMO_SPEC.counties, FULL_RUN_ID, "report-full")
+    counts = _counts(engine, RUN_ID)
     console.rule("summary")
     console.print(
-        f"1. {counts['bookings']:,} bookings replayed in {elapsed:.0f} s "
-        f"({counts['bookings'] / elapsed:,.0f}/s, oracle mode, {WORKERS} workers); {dead} dead"
-        " letters"
+        f"1. {FULL_RUN_ID}: {full['bookings']:,} bookings with images in {full_elapsed:.0f} s"
+        f" ({full_elapsed / max(1, full['bookings']):.2f} s each; prints and galleries {made:.0f}"
+        f" s), FBI identified {hits['cjis_hits']} of {hits['cjis_on_file']} on file"
+        f" ({hits['cjis_false']} false), IDENT matched {hits['ident_hits']} of"
+        f" {hits['ident_on_file']} ({hits['ident_false']} false); {RUN_ID}:"
+        f" {counts['bookings']:,} bookings replayed in {elapsed:.0f} s"
+        f" ({counts['bookings'] / elapsed:,.0f}/s); {dead} dead letters"
     )
     console.print(
-        f"2. FBI: {counts['identified']:,} identified, {counts['errt']:,} rejected; "
+        f"2. FBI ({RUN_ID}): {counts['identified']:,} identified, {counts['errt']:,} rejected; "
         f"IDENT searched {counts['searched']:,}, matched {counts['matched']:,}"
     )
     console.print(
-        f"3. ICE: {counts['detainers']:,} detainers, {counts['custody']:,} booked into ICE "
-        f"custody, {counts['removed']:,} removed ({counts['citizens']:,} matched US citizens)"
+        f"3. ICE ({RUN_ID}): {counts['detainers']:,} detainers, {counts['custody']:,} booked"
+        f" into ICE custody, {counts['removed']:,} removed ({counts['citizens']:,} matched US"
+        f" citizens); {FULL_RUN_ID}: {full['detainers']} detainers"
     )
     console.print(
         f"4. ledger: {verified.tree_size:,} disclosures logged, verified with "
         f"{verified.problem_count} problems, checkpoint signed at size {checkpoint.size:,}"
     )
     total = time.perf_counter() - started
-    console.print(f"5. report: {report}  (oracle mode only; total {total:.0f} s)")
+    console.print(f"5. reports: {report} and {full_report}  (total {total:.0f} s)")
 
 
-def _counts(engine: Engine) -> dict[str, int]:
+def _full_accuracy(engine: Engine, world: World, rows: list[int]) -> dict[str, int]:
+    """The full-mode answers against the truth: who was on file, who was found."""
+    o = BookingOutcome
+    query = select(o.tcn, o.cjis_result, o.ident_match).where(o.run_id == FULL_RUN_ID)
+    with engine.connect() as conn:
+        answers = {str(tcn): (result, match) for tcn, result, match in conn.execute(query)}
+    figures = dict.fromkeys(
+        ("cjis_on_file", "cjis_hits", "cjis_false", "ident_on_file", "ident_hits", "ident_false"), 0
+    )
+    for row in rows:
+        in_cjis, in_ident = on_file(world, row)
+        result, match = answers.get(str(world.booking(row).tcn), (None, None))
+        found_cjis, found_ident = result == "I", bool(match)
+        figures["cjis_on_file"] += in_cjis
+        figures["cjis_hits"] += in_cjis and found_cjis
+        figures["cjis_false"] += found_cjis and not in_cjis
+        figures["ident_on_file"] += in_ident
+        figures["ident_hits"] += in_ident and found_ident
+        figures["ident_false"] += found_ident and not in_ident
+    return figures
+
+
+def _counts(engine: Engine, run_id: str) -> dict[str, int]:
     o = BookingOutcome
     measures = {
         "bookings": func.count(),
@@ -194,7 +291,7 @@ def _counts(engine: Engine) -> dict[str, int]:
             func.cast(o.ident_match & o.truth_status.in_(("citizen", "naturalized")), o.age.type)
         ),
     }
-    query = select(*measures.values()).where(o.run_id == RUN_ID)
+    query = select(*measures.values()).where(o.run_id == run_id)
     with engine.connect() as conn:
         row = conn.execute(query).one()
     return {name: int(value or 0) for name, value in zip(measures, row, strict=True)}
