@@ -26,7 +26,7 @@ def test_the_demo_replays_full_and_oracle_bookings_and_writes_its_reports(
     monkeypatch.setattr(demo, "FULL_GALLERY_SUBJECTS", 60)
     monkeypatch.setattr(demo_full, "CALIBRATION_SEARCHES", 100)
     console = Console(record=True, width=400)
-    demo.run_demo(console)
+    demo.run_demo(console, full=True)
     text = console.export_text()
     summary = text.split(" summary ", 1)[1].strip().splitlines()[1:]
     assert [line[:2] for line in summary] == ["1.", "2.", "3.", "4.", "5."]
@@ -53,8 +53,26 @@ def test_the_demo_replays_full_and_oracle_bookings_and_writes_its_reports(
         assert (tmp_path / "demo" / folder / "report.html").stat().st_size > 10_000
     # The galleries and prints are cached for the next run.
     again = Console(record=True, width=400)
-    demo.run_demo(again)
+    demo.run_demo(again, full=True)
     rerun = again.export_text()
     assert "galleries: cached" in rerun
     assert "full mode: prints and galleries cached" in rerun
     assert "demo-full: 8 bookings with images" in rerun
+
+
+def test_the_default_demo_is_oracle_only_and_says_how_to_add_images(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SCOMM_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("SCOMM_DATABASE_URL", raising=False)
+    monkeypatch.setattr(demo, "ORACLE_BOOKINGS", 200)
+    console = Console(record=True, width=400)
+    demo.run_demo(console)
+    text = console.export_text()
+    assert "not run: add --full" in text
+    summary = text.split(" summary ", 1)[1].strip().splitlines()[1:]
+    assert [line[:2] for line in summary] == ["1.", "2.", "3.", "4.", "5."]
+    assert "200 bookings replayed" in summary[0] and "0 dead letters" in summary[0]
+    assert "demo-full" not in text.split(" summary ", 1)[1]
+    assert (tmp_path / "demo" / "report" / "report.html").is_file()
+    assert not (tmp_path / "demo" / "report-full").exists()

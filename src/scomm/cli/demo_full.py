@@ -207,7 +207,7 @@ def _calibrate(
         tops += job.result()
         tick("calibration", CALIBRATION_CHUNK)
     key = threshold_key(len(positions), DEFAULT_FPIR)
-    gallery.thresholds[key] = threshold_for_fpir(tops, DEFAULT_FPIR)
+    gallery.thresholds[key] = (threshold_for_fpir(tops, DEFAULT_FPIR), gallery.template_count)
     gallery.mark_changed()
     gallery.flush()
 

@@ -38,9 +38,13 @@ def version() -> None:
 
 
 @app.command()
-def demo() -> None:
+def demo(
+    full: bool = typer.Option(
+        False, "--full", help="also replay 200 bookings with images (first run ~30 min)"
+    ),
+) -> None:
     """Run the main job on the embedded defaults (what `make demo` runs)."""
-    run_demo(console)
+    run_demo(console, full=full)
 
 
 if __name__ == "__main__":  # pragma: no cover
