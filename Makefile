@@ -23,8 +23,8 @@ demo: $(STAMP)
 	$(BIN)/scomm demo
 
 test: $(DEV_STAMP)
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks scripts
+	$(BIN)/ruff format --check src tests benchmarks scripts
 	$(BIN)/mypy src
 	$(BIN)/python -m pytest
 

@@ -4,13 +4,20 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import importlib.util
 from pathlib import Path
 
 import pytest
 
 from scomm.domain import Ori, sheriff_ori
 from scomm.policy import LESC_ORI, Registry
-from scomm.policy.rebuild_data import build
+
+_SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "rebuild_policy_data.py"
+_SPEC = importlib.util.spec_from_file_location("rebuild_policy_data", _SCRIPT)
+assert _SPEC is not None and _SPEC.loader is not None
+_REBUILD = importlib.util.module_from_spec(_SPEC)
+_SPEC.loader.exec_module(_REBUILD)
+build = _REBUILD.build
 
 DATA = Path(__file__).resolve().parents[2] / "src" / "scomm" / "policy" / "data"
 

@@ -1,8 +1,8 @@
 """What happens after a detainer: lifted (and why), booked into ICE custody, removed.
 
-The dispositions are exactly the categories ICE records use
-(``../shared/data/scomm/detainers_by_lift_reason_and_year.csv``). Three are decided by the
-model, not drawn: "United States Citizen Interviewed" (a flagged citizen is found out),
+The dispositions are exactly the lift-reason categories of ICE's detainer records (as
+released under FOIA). Three are decided by the model, not drawn: "United States Citizen
+Interviewed" (a flagged citizen is found out),
 "Alien Not Subject to Deportation" (a lawful resident without a deportable conviction) and
 "Detainer Declined by LEA" (a state limit such as the TRUST Act, or the agency's own refusal).
 The rest are drawn from ``lift_reason_mix``.

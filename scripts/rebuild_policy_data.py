@@ -1,7 +1,8 @@
 """Rebuild the jurisdiction data shipped in ``scomm/policy/data`` from the reference data.
 
-A maintainer tool, never used at run time: ``python -m scomm.policy.rebuild_data
-../shared/data/scomm src/scomm/policy/data``. It copies the activation and field-office files
+A maintainer tool, kept outside the package so the product never reads the reference data:
+``.venv/bin/python scripts/rebuild_policy_data.py SOURCE_DIR src/scomm/policy/data`` with the
+reference data's ``scomm`` folder as SOURCE_DIR. It copies the activation and field-office files
 unchanged, keeps the county names of the independent coding, and reduces the agency list to what
 the registry needs, choosing for every county the ORI that stands for it (see ``SOURCES.md``).
 """
@@ -195,7 +196,7 @@ def build(source: Path) -> dict[str, str]:
 
 def main(argv: list[str]) -> int:
     if len(argv) != 2:
-        print("usage: python -m scomm.policy.rebuild_data SOURCE_DIR TARGET_DIR", file=sys.stderr)
+        print("usage: python scripts/rebuild_policy_data.py SOURCE_DIR TARGET_DIR", file=sys.stderr)
         return 2
     source, target = Path(argv[0]), Path(argv[1])
     target.mkdir(parents=True, exist_ok=True)
