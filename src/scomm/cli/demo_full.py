@@ -42,7 +42,7 @@ from scomm.biometrics.synthetic import (
 from scomm.domain import INDEX_FINGERS, TEN_FINGERS, FingerPosition
 from scomm.ebts import build_car
 from scomm.sim.population import NEVER
-from scomm.sim.replay import _fbi_number, _fillers, _fin, time_order, truth_of
+from scomm.sim.replay import fbi_number, filler_subjects, ident_fin, time_order, truth_of
 from scomm.sim.world import World, person_id
 
 PRINT_SEED = 9
@@ -123,7 +123,7 @@ def _prints_in_worker(row: int) -> BookedPrints:
 def _filler_chunk(name: str, tokens: Sequence[str], start: int) -> list[tuple[str, Fingers]]:
     """Template-level subjects who are never booked (ten fingers at CJIS, two at IDENT)."""
     fingers = TEN_FINGERS if name == "cjis" else INDEX_FINGERS
-    record = _fbi_number if name == "cjis" else _fin
+    record = fbi_number if name == "cjis" else ident_fin
     made = []
     for offset, token in enumerate(tokens):
         identity = 10_000_000 + start + offset  # never a world person's number
@@ -166,14 +166,14 @@ def prepare(
             token = finger_token(person_id(int(world.bookings.person[made.row])))
             in_cjis, in_ident = on_file(world, made.row)
             if in_cjis:
-                galleries["cjis"].enrol(_fbi_number(token), _as_positions(made.templates))
+                galleries["cjis"].enrol(fbi_number(token), _as_positions(made.templates))
             if in_ident:
                 index = {f: t for f, t in made.templates.items() if f in INDEX_FINGERS}
-                galleries["ident"].enrol(_fin(token), _as_positions(index))
+                galleries["ident"].enrol(ident_fin(token), _as_positions(index))
             tick("prints", 1)
         for name, gallery in galleries.items():
             missing = max(0, gallery_subjects - len(gallery))
-            tokens = _fillers(f"{name}-full", missing)
+            tokens = filler_subjects(f"{name}-full", missing)
             jobs = [
                 pool.submit(_filler_chunk, name, tokens[i : i + CHUNK], i)
                 for i in range(0, missing, CHUNK)

@@ -93,15 +93,25 @@ def grouped(
     n = len(outcomes)
     if n == 0:
         return Table(name, title, (*key_names, *MEASURES), ())
-    composite = np.array(["\x1f".join(str(k[i]) for k in keys) for i in range(n)], dtype=object)
-    labels, inverse = np.unique(composite.astype(str), return_inverse=True)
+    # Each key column becomes integer codes (sorted values); the codes combine into one group id.
+    values, codes = zip(
+        *(np.unique(np.asarray(k).astype(str), return_inverse=True) for k in keys), strict=True
+    )
+    combined = np.zeros(n, dtype=np.int64)
+    for column_values, column_codes in zip(values, codes, strict=True):
+        combined = combined * len(column_values) + column_codes
+    groups, inverse = np.unique(combined, return_inverse=True)
     sums = {
-        measure: np.bincount(inverse, weights=outcomes.weight * mask, minlength=len(labels))
+        measure: np.bincount(inverse, weights=outcomes.weight * mask, minlength=len(groups))
         for measure, mask in measure_masks(outcomes).items()
     }
     rows = []
-    for g, label in enumerate(labels):
-        rows.append((*label.split("\x1f"), *(_round(sums[m][g]) for m in MEASURES)))
+    for g, group in enumerate(groups.tolist()):
+        label: list[str] = []
+        for column_values in reversed(values):
+            group, code = divmod(group, len(column_values))
+            label.insert(0, str(column_values[code]))
+        rows.append((*label, *(_round(sums[m][g]) for m in MEASURES)))
     if sort is not None:
         rows.sort(key=sort)
     return Table(name, title, (*key_names, *MEASURES), tuple(rows))

@@ -28,7 +28,7 @@ from scomm.agencies.services import searches
 from scomm.policy import Registry
 from scomm.sim.detainers import historical_rules
 from scomm.sim.geography import national_geography
-from scomm.sim.replay import WorldDetainerRule, WorldStatusCheck, _Who
+from scomm.sim.replay import WorldDetainerRule, WorldIndex, WorldStatusCheck
 from scomm.sim.scenario import builtin_scenario
 from scomm.sim.world import World
 
@@ -85,8 +85,8 @@ def national_world(spec: NationalSpec) -> World:
 
 
 @cache
-def _who(spec: NationalSpec) -> _Who:
-    return _Who(national_world(spec))
+def _who(spec: NationalSpec) -> WorldIndex:
+    return WorldIndex(national_world(spec))
 
 
 def national_services(

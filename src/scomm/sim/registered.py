@@ -22,8 +22,8 @@ from scomm.policy import Registry
 from scomm.sim.detainers import historical_rules
 from scomm.sim.replay import (
     WorldDetainerRule,
+    WorldIndex,
     WorldStatusCheck,
-    _Who,
     enrol,
     intakes,
     time_order,
@@ -32,12 +32,12 @@ from scomm.sim.world import World
 from scomm.store import WorkChannel, make_engine, transaction, upgrade_to_head
 
 REGISTERED_SERVICES = "scomm.sim.registered:registered_services"
-_WORLDS: dict[str, _Who] = {}
+_WORLDS: dict[str, WorldIndex] = {}
 
 
 def register_world(name: str, world: World) -> None:
     """Make ``world`` available to runs whose parameters say ``registered_world: name``."""
-    _WORLDS[name] = _Who(world)
+    _WORLDS[name] = WorldIndex(world)
 
 
 def registered_services(

@@ -82,15 +82,18 @@ def build_world(spec: WorldSpec) -> World:
     return World.generate(scenario, geography, activation)
 
 
-def _fbi_number(token: str) -> str:
+def fbi_number(token: str) -> str:
+    """The FBI number under which CJIS files the person a finger token stands for."""
     return "F" + token[:11].upper()
 
 
-def _fin(token: str) -> str:
+def ident_fin(token: str) -> str:
+    """The IDENT record number (FIN) of the person a finger token stands for."""
     return "FIN" + token[:12].upper()
 
 
-def _fillers(name: str, count: int) -> list[str]:
+def filler_subjects(name: str, count: int) -> list[str]:
+    """Tokens of gallery subjects who are never booked (they fill a gallery to its size)."""
     rng = np.random.default_rng([FILLER_SEED, len(name), count])
     return [f"{int(x):020x}"[:20] for x in rng.integers(0, 2**63, count, dtype=np.int64)]
 
@@ -111,14 +114,14 @@ def enrol(world: World, directory: Path, min_subjects: int = 10_000) -> tuple[in
     cjis_day = np.minimum(people.iafis_day.astype(np.int64), first_booking)
     sizes = []
     for name, days, record in (
-        ("cjis", cjis_day, _fbi_number),
-        ("ident", people.ident_day.astype(np.int64), _fin),
+        ("cjis", cjis_day, fbi_number),
+        ("ident", people.ident_day.astype(np.int64), ident_fin),
     ):
         chosen = rows[days < NEVER]
         tokens = [finger_token(person_id(int(people.person[r]))) for r in chosen]
         enrolled = [_ordinal(int(days[r])) for r in chosen]
         extra = max(0, min_subjects - len(tokens))
-        fillers = _fillers(name, extra)
+        fillers = filler_subjects(name, extra)
         tokens += fillers
         enrolled += [dt.date(1990, 1, 1).toordinal()] * extra
         gallery = OracleGallery(name, tokens, enrolled, [record(t) for t in tokens])
@@ -185,7 +188,7 @@ _SERIOUS = (CriminalLevel.LEVEL_1, CriminalLevel.LEVEL_2)
 
 
 @dataclass
-class _Who:
+class WorldIndex:
     """Which person an IDENT record (FIN) is, and which booking row a TCN is."""
 
     world: World
@@ -195,7 +198,7 @@ class _Who:
         people = self.world.people
         for r in np.flatnonzero(people.ident_day < NEVER).tolist():
             number = int(people.person[r])
-            self.by_fin[_fin(finger_token(person_id(number)))] = number
+            self.by_fin[ident_fin(finger_token(person_id(number)))] = number
 
     def resolve(self, fin: str, tcn: str) -> tuple[int, int] | None:
         """(person, booking row) when the record is the booked person's own."""
@@ -209,7 +212,7 @@ class _Who:
 class WorldStatusCheck:
     """The LESC with the world's immigration files (its errors included)."""
 
-    def __init__(self, who: _Who) -> None:
+    def __init__(self, who: WorldIndex) -> None:
         self.who = who
 
     def determine(self, query: ImmigrationQuery, tcn: str, at: dt.datetime) -> StatusFinding:
@@ -238,7 +241,7 @@ class WorldStatusCheck:
 class WorldDetainerRule:
     """The field office's practice of the era (``historical_rules``) and what followed."""
 
-    def __init__(self, who: _Who, rules: EraRules) -> None:
+    def __init__(self, who: WorldIndex, rules: EraRules) -> None:
         self.who = who
         self.rules = rules
 
@@ -268,8 +271,8 @@ class WorldDetainerRule:
 
 
 @cache
-def _who(spec: WorldSpec) -> _Who:
-    return _Who(build_world(spec))
+def _who(spec: WorldSpec) -> WorldIndex:
+    return WorldIndex(build_world(spec))
 
 
 def world_services(parameters: Mapping[str, Any], data_dir: Path, registry: Registry) -> Agencies:
