@@ -179,6 +179,7 @@ row_strategy = st.fixed_dictionaries(
         "matched": flags,
         "removed": flags,
         "level": st.sampled_from(LEVELS),
+        "level_at_removal": st.sampled_from([None, *LEVELS]),  # None: the LESC's level counts
     }
 )
 
@@ -201,6 +202,7 @@ def _outcomes(draws: list[dict[str, object]]) -> Outcomes:
             arrest_offense="5404",
             race="W",
             criminal_level=d["level"] if removed else None,
+            level_at_removal=d["level_at_removal"] if removed else None,
         )
         flag = {name: False for name in _FLAGS}
         flag.update(submitted=True, ident_match=bool(d["matched"]), removed=removed)

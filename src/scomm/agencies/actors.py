@@ -90,6 +90,8 @@ class BookingRecord:
     arrest_offense: str
     juvenile: bool
     domestic_violence_victim: bool
+    victim: bool = False
+    witness: bool = False
 
     def at(self, tot: str, conviction: CourtDisposition | None = None) -> dt.datetime:
         """The event time of message ``tot`` of the arrest's flow or, given the conviction,
@@ -341,7 +343,9 @@ class Agencies:
         return step
 
     def ero(self, tot: str, payload: bytes, booking: BookingRecord) -> Step:
-        """Decide on a detainer and, if one is issued, lodge it with the booking agency."""
+        """Decide on a detainer and, if one is issued, lodge it with the booking agency. What
+        followed (custody, removal and the level on ICE's removal record) is written with the
+        decision, in the same transaction."""
         response = read_iar(parse(payload))
         conviction = response.conviction
         at = booking.at("DTNR", conviction)
@@ -353,6 +357,9 @@ class Agencies:
             "booked_into_ice": choice.booked_into_ice,
             "removed": choice.removed_on is not None,
             "removed_on": choice.removed_on,
+            "level_at_removal": (
+                choice.level_at_removal.value if choice.level_at_removal is not None else None
+            ),
         }
         step = Step(updates=updates)
         if choice.form is None:

@@ -43,6 +43,16 @@ class DetainerChoice:
     lift_reason: str | None = None
     booked_into_ice: bool = False
     removed_on: dt.date | None = None
+    level_at_removal: CriminalLevel | None = None
+    """The criminal level on ICE's removal record (convictions up to the removal day: it can be
+    higher than the LESC's level at the determination). Only with ``removed_on``."""
+
+    def __post_init__(self) -> None:
+        if self.level_at_removal is not None and self.removed_on is None:
+            raise ValueError(
+                f"level at removal {self.level_at_removal.value!r} given for a detainer choice "
+                "without a removal (removed_on is None)"
+            )
 
 
 class DetainerRule(Protocol):

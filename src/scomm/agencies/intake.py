@@ -58,6 +58,8 @@ def booking_row(run_id: str, item: Intake, registry: Registry) -> dict[str, Any]
         "age": booking.age,
         "juvenile": booking.juvenile,
         "domestic_violence_victim": booking.domestic_violence_victim,
+        "victim": booking.victim,
+        "witness": booking.witness,
     }
     for name, value in item.truth.items():
         if not name.startswith("truth_"):

@@ -60,7 +60,7 @@ def load_bookings(engine: Engine, run_id: str, tcns: Iterable[str]) -> dict[str,
     c = OUTCOME.c
     query = select(
         c.tcn, c.ori, c.county_fips, c.booked_at, c.arrest_offense, c.juvenile,
-        c.domestic_violence_victim,
+        c.domestic_violence_victim, c.victim, c.witness,
     ).where(c.run_id == run_id, c.tcn.in_(wanted))  # fmt: skip
     with read_only(engine).begin() as conn:
         rows = conn.execute(query).all()
@@ -71,7 +71,7 @@ def load_bookings(engine: Engine, run_id: str, tcns: Iterable[str]) -> dict[str,
             at = at.replace(tzinfo=dt.UTC)
         records[row.tcn] = BookingRecord(
             row.tcn, row.ori, row.county_fips, at, row.arrest_offense, bool(row.juvenile),
-            bool(row.domestic_violence_victim),
+            bool(row.domestic_violence_victim), bool(row.victim), bool(row.witness),
         )  # fmt: skip
     return records
 
@@ -95,6 +95,8 @@ class FactsMaker:
             activation_date=self._activation[record.ori],
             juvenile=record.juvenile,
             domestic_violence_victim=record.domestic_violence_victim,
+            victim=record.victim,
+            witness=record.witness,
             offenses=frozenset((record.arrest_offense,)),
         )
 

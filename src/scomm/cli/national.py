@@ -74,7 +74,7 @@ def _share(mask: np.ndarray[Any, Any], among: np.ndarray[Any, Any]) -> tuple[flo
 
 def national_figures(outcomes: Outcomes) -> list[Figure]:
     """The published checks read from a national run's outcomes."""
-    flag, level, weight = outcomes.flag, outcomes.text["criminal_level"], outcomes.weight
+    flag, level, weight = outcomes.flag, outcomes.removal_level, outcomes.weight
     cutoff = np.datetime64(PUBLISHED_CUTOFF.isoformat(), "D")
     gao_end = np.datetime64(GAO_END.isoformat(), "D")
     booked = outcomes.booked_on <= cutoff

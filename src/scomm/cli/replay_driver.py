@@ -29,7 +29,6 @@ from scomm.agencies import enter_bookings, finish_run, open_run
 from scomm.agencies.workers import WorkerConfig, start_workers
 from scomm.ledger import Ledger
 from scomm.policy import Registry
-from scomm.sim.removals import record_levels_at_removal
 from scomm.sim.replay import intakes
 from scomm.sim.world import World
 from scomm.store import WorkChannel, make_engine, transaction, upgrade_to_head
@@ -81,8 +80,7 @@ def replay(
     console: Console,
     weight_factor: float = 1.0,
 ) -> float:
-    """Replay booking ``rows`` of ``world`` as run ``run_id``, then record ICE's levels at
-    removal (:mod:`scomm.sim.removals`); returns the wall seconds."""
+    """Replay booking ``rows`` of ``world`` as run ``run_id``; returns the wall seconds."""
     open_run(
         store.engine, run_id, policy=policy, mode="oracle", scenario=scenario, seed=seed,
         parameters=dict(parameters),
@@ -117,6 +115,5 @@ def replay(
     failed = [p.exitcode for p in processes if p.exitcode]
     if failed:
         raise RuntimeError(f"worker processes of run {run_id} exited with codes {failed}")
-    record_levels_at_removal(store.engine, run_id, world)
     finish_run(store.engine, run_id)
     return time.perf_counter() - start

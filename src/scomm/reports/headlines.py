@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from scomm.domain import CriminalLevel
-from scomm.reports.outcomes import Outcomes
+from scomm.reports.outcomes import Bools, Outcomes
 from scomm.reports.tables import totals
 
 CITIZEN_STATUSES = ("citizen", "naturalized")
@@ -29,7 +29,7 @@ def headlines(outcomes: Outcomes) -> list[Headline]:
     w, flag, text = outcomes.weight, outcomes.flag, outcomes.text
     t = totals(outcomes)
     removed = flag["removed"]
-    level = text["criminal_level"]
+    level = outcomes.removal_level
     n_removed = t["removals"]
     non_criminal = float(np.sum(w[removed & (level == CriminalLevel.NON_CRIMINAL.value)]))
     level_1 = float(np.sum(w[removed & (level == CriminalLevel.LEVEL_1.value)]))
@@ -67,24 +67,33 @@ def headlines(outcomes: Outcomes) -> list[Headline]:
                 "immigration detainer.",
             )
         )
-    victims = flag["domestic_violence_victim"]
+    # Crime victims include domestic-violence victims (the booking agency flags both).
+    victims = flag["victim"] | flag["domestic_violence_victim"]
+    dv = flag["domestic_violence_victim"]
     referred = float(np.sum(w[victims & flag["iaq_sent"]]))
     lines.append(
         Headline(
             "victims_referred",
             referred,
-            f"Domestic-violence victims booked: {float(np.sum(w[victims])):,.0f}; referred to ICE "
-            f"(an IAQ sent): {referred:,.0f}; detainers: "
-            f"{float(np.sum(w[victims & flag['detainer_issued']])):,.0f}.",
+            f"Crime victims booked: {float(np.sum(w[victims])):,.0f} (domestic violence: "
+            f"{float(np.sum(w[dv])):,.0f}); referred to ICE (an IAQ sent): {referred:,.0f} "
+            f"(domestic violence: {float(np.sum(w[dv & flag['iaq_sent']])):,.0f}); detainers: "
+            f"{float(np.sum(w[victims & flag['detainer_issued']])):,.0f}; removed: "
+            f"{float(np.sum(w[victims & flag['removed']])):,.0f}.",
         )
     )
-    juveniles = flag["juvenile"]
-    lines.append(
-        Headline(
-            "juveniles_referred",
-            float(np.sum(w[juveniles & flag["iaq_sent"]])),
-            f"Juveniles booked: {float(np.sum(w[juveniles])):,.0f}; referred to ICE: "
-            f"{float(np.sum(w[juveniles & flag['iaq_sent']])):,.0f}.",
-        )
-    )
+    lines.append(_protected(outcomes, "witnesses_referred", "Witnesses", flag["witness"]))
+    lines.append(_protected(outcomes, "juveniles_referred", "Juveniles", flag["juvenile"]))
     return lines
+
+
+def _protected(outcomes: Outcomes, key: str, who: str, mask: Bools) -> Headline:
+    """How many of a group a safeguard would protect were booked, referred and removed."""
+    w, flag = outcomes.weight, outcomes.flag
+    referred = float(np.sum(w[mask & flag["iaq_sent"]]))
+    return Headline(
+        key,
+        referred,
+        f"{who} booked: {float(np.sum(w[mask])):,.0f}; referred to ICE: {referred:,.0f}; "
+        f"removed: {float(np.sum(w[mask & flag['removed']])):,.0f}.",
+    )

@@ -50,6 +50,7 @@ _TEXT = (
     "cjis_result",
     "lesc_status",
     "criminal_level",
+    "level_at_removal",
     "detainer_form",
     "lift_reason",
     "field_office",
@@ -59,6 +60,8 @@ _TEXT = (
 _FLAGS = (
     "juvenile",
     "domestic_violence_victim",
+    "victim",
+    "witness",
     "submitted",
     "ident_searched",
     "ident_match",
@@ -92,6 +95,17 @@ class Outcomes:
     def month(self) -> Strings:
         """``YYYY-MM`` of each booking."""
         return np.asarray(self.booked_on.astype("datetime64[M]").astype(str), dtype=object)
+
+    @property
+    def removal_level(self) -> Strings:
+        """The criminal level ICE's statistics count a removal under: the level on the removal
+        record where the field office wrote one, otherwise the LESC's level at determination."""
+        lesc = self.text["criminal_level"]
+        recorded = self.text.get("level_at_removal")
+        if recorded is None:
+            return lesc
+        missing = np.fromiter((v is None for v in recorded), dtype=bool, count=len(recorded))
+        return np.where(missing, lesc, recorded)
 
     @classmethod
     def load(cls, engine: Engine, run_id: str) -> Outcomes:

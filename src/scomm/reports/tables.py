@@ -61,7 +61,7 @@ MEASURES: tuple[str, ...] = (
 
 def measure_masks(outcomes: Outcomes) -> dict[str, Bools]:
     """For each interoperability measure, which bookings count toward it."""
-    flag, level = outcomes.flag, outcomes.text["criminal_level"]
+    flag, level = outcomes.flag, outcomes.removal_level
     removed = flag["removed"]
     masks = {
         "submissions": flag["submitted"],

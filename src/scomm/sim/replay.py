@@ -239,7 +239,9 @@ class WorldStatusCheck:
 
 
 class WorldDetainerRule:
-    """The field office's practice of the era (``historical_rules``) and what followed."""
+    """The field office's practice of the era (``historical_rules``) and what followed: the
+    detainer's disposition, custody, the removal and the level on ICE's removal record (the
+    person's convictions up to the removal day, so often higher than the LESC's level)."""
 
     def __init__(self, who: WorldIndex, rules: EraRules) -> None:
         self.who = who
@@ -257,7 +259,7 @@ class WorldDetainerRule:
             # custody and possibly a removal: the national calibration relies on it.
             return DetainerChoice(
                 None, decision.reason, booked_into_ice=result.taken_into_custody,
-                removed_on=result.removed_on,
+                removed_on=result.removed_on, level_at_removal=result.level_at_removal,
             )  # fmt: skip
         action = DetainerAction.NOTIFY if decision.form.value == "I-247N" else DetainerAction.DETAIN
         return DetainerChoice(
@@ -267,6 +269,7 @@ class WorldDetainerRule:
             result.disposition.value if result.disposition else None,
             result.taken_into_custody,
             result.removed_on,
+            result.level_at_removal,
         )
 
 

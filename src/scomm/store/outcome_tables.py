@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, Date, DateTime, Double, Index, Integer, String, Text
+from sqlalchemy import Boolean, Date, DateTime, Double, Index, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from scomm.store.database import Base
@@ -65,6 +65,9 @@ class BookingOutcome(Base):
     age: Mapped[int] = mapped_column(Integer)
     juvenile: Mapped[bool] = mapped_column(Boolean, default=False)
     domestic_violence_victim: Mapped[bool] = mapped_column(Boolean, default=False)
+    victim: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    """The person was booked as (or also is) the victim of a crime: the policy may protect them."""
+    witness: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     # criminal-history check (SIB, CJIS)
     submitted: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -95,6 +98,9 @@ class BookingOutcome(Base):
     booked_into_ice: Mapped[bool] = mapped_column(Boolean, default=False)
     removed: Mapped[bool] = mapped_column(Boolean, default=False)
     removed_on: Mapped[dt.date | None] = mapped_column(Date)
+    level_at_removal: Mapped[str | None] = mapped_column(String(16))
+    """``CriminalLevel`` value on ICE's removal record (convictions up to the removal day); set
+    by the field office with the removal. ICE's statistics count removals by it."""
 
     # simulation ground truth (NULL in a live service)
     truth_person_id: Mapped[str | None] = mapped_column(String(32))
