@@ -118,7 +118,8 @@ def test_compare_runs_the_same_world_under_two_presets(tmp_path: Path) -> None:
 def _outcomes(levels: list[str], removed_on: list[str], weight: float) -> Outcomes:
     n = len(levels)
     info = RunInfo("n", "historical", "s", 1, "oracle", dt.datetime(2026, 1, 1), None, {})
-    text = {"criminal_level": np.array(levels, dtype=object)}
+    states = ["CA", "CA", "TX", "CA", "CA"][:n]
+    text = {"criminal_level": np.array(levels, dtype=object), "state": np.array(states, object)}
     flag = {"ident_searched": np.ones(n, bool), "removed": np.array([d != "" for d in removed_on])}
     return Outcomes(
         info,
@@ -143,6 +144,8 @@ def test_national_figures_count_by_the_cutoffs_with_weights() -> None:
     assert figures["removed_non_criminal_share"].scomm == 0.5
     assert figures["convicted_share_to_2012_03"].scomm == pytest.approx(2 / 3)
     assert figures["removed"].published == PUBLISHED["removed"]
+    # California, removed by 2011-03-31: a non-criminal and a Level 1
+    assert figures["ca_removed_level_1_share"].scomm == 0.5
 
 
 def test_activated_counties_per_month_are_cumulative() -> None:

@@ -38,6 +38,7 @@ PUBLISHED: dict[str, float] = {
     "removed": 101_741,
     "removed_non_criminal_share": 1 - 72_445 / 101_741,
     "convicted_share_to_2012_03": 0.74,
+    "ca_removed_level_1_share": 0.31,  # California, through 2011-03-31
 }
 TOLERANCE = 0.15
 
@@ -87,6 +88,10 @@ def national_figures(outcomes: Outcomes) -> list[Figure]:
         "removed": _count(weight, removed_by_cutoff),
         "removed_non_criminal_share": _share(non_criminal, removed_by_cutoff),
         "convicted_share_to_2012_03": _share(~non_criminal, removed_by_gao),
+        "ca_removed_level_1_share": _share(
+            level == CriminalLevel.LEVEL_1.value,
+            removed_by_cutoff & (outcomes.text["state"] == "CA"),
+        ),
     }
     return [Figure(name, v, se, PUBLISHED[name]) for name, (v, se) in values.items()]
 
