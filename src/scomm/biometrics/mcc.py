@@ -69,6 +69,8 @@ def _build(
     min_neighbours: int,
     words: int,
 ) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.uint64], npt.NDArray[np.bool_]]:
+    """Each neighbour adds its contribution to the few cells within 3 sigma of it (the
+    contribution is zero beyond), in neighbour order, so sums equal the cell-by-cell loop's."""
     n = xs.size
     bits = np.zeros((n, words), dtype=np.uint64)
     known = np.zeros((n, words), dtype=np.uint64)
@@ -77,62 +79,82 @@ def _build(
     dd = 2.0 * math.pi / nd
     hh, hw = hull.shape
     reach2 = (3.0 * sigma_s) ** 2
+    reach_cells = math.ceil(3.0 * sigma_s / ds) + 1
     norm_s = 1.0 / (sigma_s * math.sqrt(2.0 * math.pi))
     root2sd = sigma_d * math.sqrt(2.0)
     two_pi = 2.0 * math.pi
-    in_circle = 0
     half = (ns + 1) / 2.0
+    in_circle = 0
+    inside = np.zeros((ns, ns), dtype=np.bool_)
     for i in range(1, ns + 1):
         for j in range(1, ns + 1):
             if ds * math.hypot(i - half, j - half) <= radius:
+                inside[i - 1, j - 1] = True
                 in_circle += 1
-    contrib = np.zeros(nd, dtype=np.float64)
-    neighbours = np.empty(n, dtype=np.int64)
+    valid = np.zeros((ns, ns), dtype=np.bool_)
+    cell_x = np.zeros((ns, ns), dtype=np.float64)
+    cell_y = np.zeros((ns, ns), dtype=np.float64)
+    contrib = np.zeros((ns, ns, nd), dtype=np.float64)
+    cd = np.zeros(nd, dtype=np.float64)
+    outer2 = (radius + 3.0 * sigma_s) ** 2
     for m in range(n):
         c, s = math.cos(th[m]), math.sin(th[m])
-        count = 0
-        for t in range(n):
-            if (
-                t != m
-                and (xs[t] - xs[m]) ** 2 + (ys[t] - ys[m]) ** 2 <= (radius + 3.0 * sigma_s) ** 2
-            ):
-                neighbours[count] = t
-                count += 1
         valid_cells = 0
         for i in range(1, ns + 1):
             for j in range(1, ns + 1):
-                u, v = i - half, j - half
-                if ds * math.hypot(u, v) > radius:
+                valid[i - 1, j - 1] = False
+                if not inside[i - 1, j - 1]:
                     continue
+                u, v = i - half, j - half
                 px = xs[m] + ds * (u * c - v * s)
                 py = ys[m] + ds * (u * s + v * c)
+                cell_x[i - 1, j - 1] = px
+                cell_y[i - 1, j - 1] = py
                 hx, hy = int(px) // hull_scale, int(py) // hull_scale
                 if px < 0 or py < 0 or hx >= hw or hy >= hh or hull[hy, hx] == 0:
                     continue
+                valid[i - 1, j - 1] = True
                 valid_cells += 1
                 for k in range(nd):
-                    contrib[k] = 0.0
-                for q in range(count):
-                    t = neighbours[q]
-                    d2 = (xs[t] - px) ** 2 + (ys[t] - py) ** 2
+                    contrib[i - 1, j - 1, k] = 0.0
+        count = 0
+        for t in range(n):
+            dx, dy = xs[t] - xs[m], ys[t] - ys[m]
+            if t == m or dx * dx + dy * dy > outer2:
+                continue
+            count += 1
+            dtheta = (th[t] - th[m] + math.pi) % two_pi - math.pi
+            for k in range(nd):
+                phi = -math.pi + (k + 0.5) * dd
+                alpha = (phi - dtheta + math.pi) % two_pi - math.pi
+                cd[k] = 0.5 * (
+                    math.erf((alpha + dd / 2.0) / root2sd) - math.erf((alpha - dd / 2.0) / root2sd)
+                )
+            # the neighbour in cell units: px = x_m + ds * (u c - v s), py = y_m + ds * (u s + v c)
+            cu = (dx * c + dy * s) / ds + half
+            cv = (-dx * s + dy * c) / ds + half
+            i0, i1 = max(1, int(cu) - reach_cells), min(ns, int(cu) + reach_cells + 1)
+            j0, j1 = max(1, int(cv) - reach_cells), min(ns, int(cv) + reach_cells + 1)
+            for i in range(i0, i1 + 1):
+                for j in range(j0, j1 + 1):
+                    if not valid[i - 1, j - 1]:
+                        continue
+                    d2 = (xs[t] - cell_x[i - 1, j - 1]) ** 2 + (ys[t] - cell_y[i - 1, j - 1]) ** 2
                     if d2 > reach2:
                         continue
                     cs = norm_s * math.exp(-d2 / (2.0 * sigma_s * sigma_s))
-                    dtheta = (th[t] - th[m] + math.pi) % two_pi - math.pi
                     for k in range(nd):
-                        phi = -math.pi + (k + 0.5) * dd
-                        alpha = (phi - dtheta + math.pi) % two_pi - math.pi
-                        cd = 0.5 * (
-                            math.erf((alpha + dd / 2.0) / root2sd)
-                            - math.erf((alpha - dd / 2.0) / root2sd)
-                        )
-                        contrib[k] += cs * cd
-                base = ((i - 1) * ns + (j - 1)) * nd
+                        contrib[i - 1, j - 1, k] += cs * cd[k]
+        for i in range(ns):
+            for j in range(ns):
+                if not valid[i, j]:
+                    continue
+                base = (i * ns + j) * nd
                 for k in range(nd):
                     bit = base + k
                     word, off = bit // 64, np.uint64(bit % 64)
                     known[m, word] |= np.uint64(1) << off
-                    if contrib[k] >= mu_psi:
+                    if contrib[i, j, k] >= mu_psi:
                         bits[m, word] |= np.uint64(1) << off
         usable[m] = valid_cells >= min_valid * in_circle and count >= min_neighbours
     return bits, known, usable
