@@ -21,6 +21,9 @@ from scomm.biometrics.features.params import StageParams
 MCC_VERSION = 2
 """Bumped whenever the cylinder layout or parameters change (stored cylinders are then rebuilt)."""
 
+HULL_SCALE = 4
+"""The hull mask is kept at a quarter of the image resolution."""
+
 
 @dataclass(frozen=True)
 class MccParams(StageParams):
@@ -53,6 +56,67 @@ class Cylinders:
 
 
 @numba.njit(cache=True)
+def _inside(radius: float, ns: int) -> npt.NDArray[np.bool_]:
+    """The cells of the ``ns x ns`` grid whose centres lie within the cylinder's radius."""
+    ds = 2.0 * radius / ns
+    half = (ns + 1) / 2.0
+    inside = np.zeros((ns, ns), dtype=np.bool_)
+    for i in range(1, ns + 1):
+        for j in range(1, ns + 1):
+            inside[i - 1, j - 1] = ds * math.hypot(i - half, j - half) <= radius
+    return inside
+
+
+@numba.njit(cache=True)
+def _grid(
+    xm: float,
+    ym: float,
+    c: float,
+    s: float,
+    hull: npt.NDArray[np.uint8],
+    hull_scale: int,
+    ds: float,
+    inside: npt.NDArray[np.bool_],
+    valid: npt.NDArray[np.bool_],
+    cell_x: npt.NDArray[np.float64],
+    cell_y: npt.NDArray[np.float64],
+) -> int:
+    """Place a minutia's cell centres (``cell_x``, ``cell_y``) and mark the ones inside the
+    image and the hull (``valid``); returns how many are."""
+    ns = inside.shape[0]
+    half = (ns + 1) / 2.0
+    hh, hw = hull.shape
+    count = 0
+    for i in range(1, ns + 1):
+        for j in range(1, ns + 1):
+            valid[i - 1, j - 1] = False
+            if not inside[i - 1, j - 1]:
+                continue
+            u, v = i - half, j - half
+            px = xm + ds * (u * c - v * s)
+            py = ym + ds * (u * s + v * c)
+            cell_x[i - 1, j - 1] = px
+            cell_y[i - 1, j - 1] = py
+            hx, hy = int(px) // hull_scale, int(py) // hull_scale
+            if px < 0 or py < 0 or hx >= hw or hy >= hh or hull[hy, hx] == 0:
+                continue
+            valid[i - 1, j - 1] = True
+            count += 1
+    return count
+
+
+@numba.njit(cache=True)
+def _set_known(row: npt.NDArray[np.uint64], valid: npt.NDArray[np.bool_], nd: int) -> None:
+    ns = valid.shape[0]
+    for i in range(ns):
+        for j in range(ns):
+            if valid[i, j]:
+                for k in range(nd):
+                    bit = (i * ns + j) * nd + k
+                    row[bit // 64] |= np.uint64(1) << np.uint64(bit % 64)
+
+
+@numba.njit(cache=True)
 def _build(
     xs: npt.NDArray[np.float64],
     ys: npt.NDArray[np.float64],
@@ -77,20 +141,14 @@ def _build(
     usable = np.zeros(n, dtype=np.bool_)
     ds = 2.0 * radius / ns
     dd = 2.0 * math.pi / nd
-    hh, hw = hull.shape
     reach2 = (3.0 * sigma_s) ** 2
     reach_cells = math.ceil(3.0 * sigma_s / ds) + 1
     norm_s = 1.0 / (sigma_s * math.sqrt(2.0 * math.pi))
     root2sd = sigma_d * math.sqrt(2.0)
     two_pi = 2.0 * math.pi
     half = (ns + 1) / 2.0
-    in_circle = 0
-    inside = np.zeros((ns, ns), dtype=np.bool_)
-    for i in range(1, ns + 1):
-        for j in range(1, ns + 1):
-            if ds * math.hypot(i - half, j - half) <= radius:
-                inside[i - 1, j - 1] = True
-                in_circle += 1
+    inside = _inside(radius, ns)
+    in_circle = int(inside.sum())
     valid = np.zeros((ns, ns), dtype=np.bool_)
     cell_x = np.zeros((ns, ns), dtype=np.float64)
     cell_y = np.zeros((ns, ns), dtype=np.float64)
@@ -99,24 +157,8 @@ def _build(
     outer2 = (radius + 3.0 * sigma_s) ** 2
     for m in range(n):
         c, s = math.cos(th[m]), math.sin(th[m])
-        valid_cells = 0
-        for i in range(1, ns + 1):
-            for j in range(1, ns + 1):
-                valid[i - 1, j - 1] = False
-                if not inside[i - 1, j - 1]:
-                    continue
-                u, v = i - half, j - half
-                px = xs[m] + ds * (u * c - v * s)
-                py = ys[m] + ds * (u * s + v * c)
-                cell_x[i - 1, j - 1] = px
-                cell_y[i - 1, j - 1] = py
-                hx, hy = int(px) // hull_scale, int(py) // hull_scale
-                if px < 0 or py < 0 or hx >= hw or hy >= hh or hull[hy, hx] == 0:
-                    continue
-                valid[i - 1, j - 1] = True
-                valid_cells += 1
-                for k in range(nd):
-                    contrib[i - 1, j - 1, k] = 0.0
+        valid_cells = _grid(xs[m], ys[m], c, s, hull, hull_scale, ds, inside, valid, cell_x, cell_y)
+        contrib[:] = 0.0
         count = 0
         for t in range(n):
             dx, dy = xs[t] - xs[m], ys[t] - ys[m]
@@ -145,6 +187,7 @@ def _build(
                     cs = norm_s * math.exp(-d2 / (2.0 * sigma_s * sigma_s))
                     for k in range(nd):
                         contrib[i - 1, j - 1, k] += cs * cd[k]
+        _set_known(known[m], valid, nd)
         for i in range(ns):
             for j in range(ns):
                 if not valid[i, j]:
@@ -152,10 +195,8 @@ def _build(
                 base = (i * ns + j) * nd
                 for k in range(nd):
                     bit = base + k
-                    word, off = bit // 64, np.uint64(bit % 64)
-                    known[m, word] |= np.uint64(1) << off
                     if contrib[i, j, k] >= mu_psi:
-                        bits[m, word] |= np.uint64(1) << off
+                        bits[m, bit // 64] |= np.uint64(1) << np.uint64(bit % 64)
         usable[m] = valid_cells >= min_valid * in_circle and count >= min_neighbours
     return bits, known, usable
 
@@ -170,21 +211,13 @@ def build_cylinders(
 ) -> Cylinders:
     """Cylinders for a set of minutiae in an image of the given size."""
     p = params or MccParams()
-    n = int(np.asarray(x).size)
-    scale = 4
-    hull = np.zeros((max(height, 1) // scale + 1, max(width, 1) // scale + 1), dtype=np.uint8)
-    if n >= 3:
-        pts = (np.stack([x, y], axis=1) / scale).astype(np.int32)
-        cv2.fillConvexPoly(hull, cv2.convexHull(pts), 1)
-        r = max(1, round(p.hull_margin / scale))
-        disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1))
-        hull = np.asarray(cv2.dilate(hull, disc), dtype=np.uint8)
+    hull = _hull(x, y, width, height, p)
     bits, known, usable = _build(
         np.asarray(x, dtype=np.float64),
         np.asarray(y, dtype=np.float64),
         np.asarray(theta, dtype=np.float64),
         hull,
-        scale,
+        HULL_SCALE,
         p.radius,
         p.spatial_cells,
         p.direction_cells,
@@ -196,3 +229,51 @@ def build_cylinders(
         p.words,
     )
     return Cylinders(bits, known, usable)
+
+
+def cell_mask(
+    known: npt.NDArray[np.uint64], params: MccParams | None = None
+) -> npt.NDArray[np.uint8]:
+    """``known`` as one bit per spatial cell (a cell is known in all its direction bins or
+    none): a sixth of the bytes, for storage; :func:`known_from_cells` expands it again."""
+    p = params or MccParams()
+    cells = p.spatial_cells * p.spatial_cells
+    flat = np.unpackbits(known.astype("<u8").view(np.uint8), axis=1, bitorder="little")
+    per_cell = flat[:, : cells * p.direction_cells].reshape(len(known), cells, p.direction_cells)
+    return np.packbits(per_cell[:, :, 0], axis=1, bitorder="little")
+
+
+def known_from_cells(
+    mask: npt.NDArray[np.uint8], params: MccParams | None = None
+) -> npt.NDArray[np.uint64]:
+    """The inverse of :func:`cell_mask`."""
+    p = params or MccParams()
+    cells = p.spatial_cells * p.spatial_cells
+    per_cell = np.unpackbits(mask, axis=1, count=cells, bitorder="little")
+    flat = np.zeros((len(mask), p.words * 64), dtype=np.uint8)
+    flat[:, : cells * p.direction_cells] = np.repeat(per_cell, p.direction_cells, axis=1)
+    words: npt.NDArray[np.uint64] = (
+        np.packbits(flat, axis=1, bitorder="little").view("<u8").astype(np.uint64)
+    )
+    return words
+
+
+def _hull(
+    x: npt.NDArray[np.floating],
+    y: npt.NDArray[np.floating],
+    width: int,
+    height: int,
+    p: MccParams,
+) -> npt.NDArray[np.uint8]:
+    """The minutiae's convex hull grown by ``hull_margin``, at 1/HULL_SCALE resolution."""
+    n = int(np.asarray(x).size)
+    hull = np.zeros(
+        (max(height, 1) // HULL_SCALE + 1, max(width, 1) // HULL_SCALE + 1), dtype=np.uint8
+    )
+    if n >= 3:
+        pts = (np.stack([x, y], axis=1) / HULL_SCALE).astype(np.int32)
+        cv2.fillConvexPoly(hull, cv2.convexHull(pts), 1)
+        r = max(1, round(p.hull_margin / HULL_SCALE))
+        disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1))
+        hull = np.asarray(cv2.dilate(hull, disc), dtype=np.uint8)
+    return hull
