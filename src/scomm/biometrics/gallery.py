@@ -138,6 +138,7 @@ class Gallery:
         self._indexed = 0
         self._dirty = False
         self._bulk = False
+        self._cache: dict[int, Template] | None = None
 
     # -- opening and saving ------------------------------------------------------------------
 
@@ -444,8 +445,16 @@ class Gallery:
             FingerPosition(int(p)): self.template_at(int(row[p])) for p in np.flatnonzero(row >= 0)
         }
 
+    def cache_templates(self) -> None:
+        """Decode every live template once and keep it in memory (about 40 KB each): for
+        exhaustive sweeps of many probes over a gallery that fits."""
+        self._cache = {}
+        self._cache = {int(n): self.template_at(int(n)) for n in np.flatnonzero(self.live_mask())}
+
     def template_at(self, number: int) -> Template:
         """The template with record number ``number`` (read from the memory map)."""
+        if self._cache is not None and number in self._cache:
+            return self._cache[number]
         rec = self._records[number]
         pending = self._pending_blobs.get(number)
         if pending is not None:
