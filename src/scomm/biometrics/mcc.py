@@ -248,14 +248,24 @@ def known_from_cells(
 ) -> npt.NDArray[np.uint64]:
     """The inverse of :func:`cell_mask`."""
     p = params or MccParams()
-    cells = p.spatial_cells * p.spatial_cells
-    per_cell = np.unpackbits(mask, axis=1, count=cells, bitorder="little")
-    flat = np.zeros((len(mask), p.words * 64), dtype=np.uint8)
-    flat[:, : cells * p.direction_cells] = np.repeat(per_cell, p.direction_cells, axis=1)
-    words: npt.NDArray[np.uint64] = (
-        np.packbits(flat, axis=1, bitorder="little").view("<u8").astype(np.uint64)
-    )
-    return words
+    return _expand_cells(np.ascontiguousarray(mask), p.spatial_cells**2, p.direction_cells, p.words)
+
+
+@numba.njit(cache=True)
+def _expand_cells(
+    mask: npt.NDArray[np.uint8], cells: int, nd: int, words: int
+) -> npt.NDArray[np.uint64]:
+    known = np.zeros((mask.shape[0], words), dtype=np.uint64)
+    run = np.uint64((1 << nd) - 1)  # a cell's direction bins: nd consecutive bits
+    for m in range(mask.shape[0]):
+        for cell in range(cells):
+            if (mask[m, cell >> 3] >> (cell & 7)) & 1:
+                first = cell * nd
+                word, off = first >> 6, first & 63
+                known[m, word] |= run << np.uint64(off)
+                if off + nd > 64:
+                    known[m, word + 1] |= run >> np.uint64(64 - off)
+    return known
 
 
 def _hull(
