@@ -96,8 +96,15 @@ def fvc_templates() -> dict[tuple[int, int], Template]:
 
 
 def build_gallery(
-    size: int, fvc: dict[tuple[int, int], Template], workers: int, fresh: bool
+    size: int,
+    fvc: dict[tuple[int, int], Template],
+    workers: int,
+    fresh: bool,
+    snapshots: tuple[int, ...] = (),
 ) -> tuple[Path, dict[str, float]]:
+    """The cached gallery of ``size``, built if missing. Smaller galleries hold the first
+    people of larger ones: on the way, a copy is kept at each size in ``snapshots`` not yet
+    cached (identical to building it alone, and much cheaper)."""
     path = CACHE / f"gallery-{size}"
     if fresh and path.exists():
         shutil.rmtree(path)
@@ -113,10 +120,23 @@ def build_gallery(
         for finger in ENROLLED_FVC:
             gallery.enrol(f"FVC{finger}", {FINGER: fvc[finger, 1]})
         synthetic = size - len(ENROLLED_FVC)
+        wanted = {
+            n - len(ENROLLED_FVC): CACHE / f"gallery-{n}"
+            for n in snapshots
+            if n < size and not (CACHE / f"gallery-{n}" / "build.json").exists()
+        }
         for i, blob in enumerate(synthetic_templates(synthetic, 0, GALLERY_SEED, workers)):
             gallery.enrol(f"S{i}", {FINGER: Template.from_bytes(blob)})
             if i % 100_000 == 0:
                 print(f"  enrolled {i:,}/{synthetic:,} ({time.perf_counter() - start:.0f} s)")
+            if i + 1 in wanted:
+                gallery.flush()
+                copy = wanted[i + 1]
+                shutil.rmtree(copy, ignore_errors=True)
+                shutil.copytree(tmp, copy)
+                stats = {"build_s": time.perf_counter() - start, "build_cpu_s": _cpu() - cpu}
+                (copy / "build.json").write_text(json.dumps(stats))
+                print(f"  kept a copy at {i + 1 + len(ENROLLED_FVC):,}")
     gallery.close()
     stats = {"build_s": time.perf_counter() - start, "build_cpu_s": _cpu() - cpu}
     (tmp / "build.json").write_text(json.dumps(stats))
@@ -330,7 +350,7 @@ def main() -> None:
         f"{'RSS B/t':>9}{'index B/t':>10}{'disk B/t':>9}{'rank-1':>8}{'FNIR@1%':>9}{'penetr.':>9}"
     )
     for size in sizes:
-        path, build = build_gallery(size, fvc, args.workers, args.fresh)
+        path, build = build_gallery(size, fvc, args.workers, args.fresh, tuple(sizes))
         res = run_searches(path, todo, exhaustive=False)
         acc = accuracy(todo, res)
         cpu_ms = 1000 * np.array(res["cpu"])
