@@ -349,8 +349,9 @@ def main() -> None:
         f"{'gallery':>10}{'p50 ms':>9}{'p99 ms':>9}{'wall p50':>9}{'search/s':>9}"
         f"{'RSS B/t':>9}{'index B/t':>10}{'disk B/t':>9}{'rank-1':>8}{'FNIR@1%':>9}{'penetr.':>9}"
     )
+    build_gallery(max(sizes), fvc, args.workers, args.fresh, tuple(sizes))  # smaller on the way
     for size in sizes:
-        path, build = build_gallery(size, fvc, args.workers, args.fresh, tuple(sizes))
+        path, build = build_gallery(size, fvc, args.workers, False, tuple(sizes))
         res = run_searches(path, todo, exhaustive=False)
         acc = accuracy(todo, res)
         cpu_ms = 1000 * np.array(res["cpu"])
