@@ -112,21 +112,40 @@ def build_gallery(
     if stats_path.exists():
         return path, json.loads(stats_path.read_text())
     tmp = path.with_name(path.name + ".partial")
-    if tmp.exists():
+    done_before = {"build_s": 0.0, "build_cpu_s": 0.0}
+    if tmp.exists() and (tmp / "gallery.json").exists() and not fresh:
+        # an interrupted build resumes after its last flush (bulk enrolment flushes often)
+        if (tmp / "build.partial.json").exists():
+            done_before = json.loads((tmp / "build.partial.json").read_text())
+    elif tmp.exists():
         shutil.rmtree(tmp)
     start, cpu = time.perf_counter(), _cpu()
     gallery = Gallery.open(tmp)
+    first = max(0, len(gallery) - len(ENROLLED_FVC))
+    if first:
+        print(f"  resuming {tmp.name} at {len(gallery):,} subjects")
+
+    def elapsed() -> dict[str, float]:
+        return {
+            "build_s": done_before["build_s"] + time.perf_counter() - start,
+            "build_cpu_s": done_before["build_cpu_s"] + _cpu() - cpu,
+        }
+
     with gallery.bulk_enrolment():
         for finger in ENROLLED_FVC:
-            gallery.enrol(f"FVC{finger}", {FINGER: fvc[finger, 1]})
+            if f"FVC{finger}" not in gallery:
+                gallery.enrol(f"FVC{finger}", {FINGER: fvc[finger, 1]})
         synthetic = size - len(ENROLLED_FVC)
         wanted = {
             n - len(ENROLLED_FVC): CACHE / f"gallery-{n}"
             for n in snapshots
             if n < size and not (CACHE / f"gallery-{n}" / "build.json").exists()
         }
-        for i, blob in enumerate(synthetic_templates(synthetic, 0, GALLERY_SEED, workers)):
+        made = synthetic_templates(synthetic - first, 0, GALLERY_SEED, workers, start=first)
+        for i, blob in enumerate(made, start=first):
             gallery.enrol(f"S{i}", {FINGER: Template.from_bytes(blob)})
+            if i % 20_000 == 0:
+                (tmp / "build.partial.json").write_text(json.dumps(elapsed()))
             if i % 100_000 == 0:
                 print(f"  enrolled {i:,}/{synthetic:,} ({time.perf_counter() - start:.0f} s)")
             if i + 1 in wanted:
@@ -134,11 +153,10 @@ def build_gallery(
                 copy = wanted[i + 1]
                 shutil.rmtree(copy, ignore_errors=True)
                 shutil.copytree(tmp, copy)
-                stats = {"build_s": time.perf_counter() - start, "build_cpu_s": _cpu() - cpu}
-                (copy / "build.json").write_text(json.dumps(stats))
+                (copy / "build.json").write_text(json.dumps(elapsed()))
                 print(f"  kept a copy at {i + 1 + len(ENROLLED_FVC):,}")
     gallery.close()
-    stats = {"build_s": time.perf_counter() - start, "build_cpu_s": _cpu() - cpu}
+    stats = elapsed()
     (tmp / "build.json").write_text(json.dumps(stats))
     tmp.rename(path)
     print(
