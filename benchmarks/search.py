@@ -1,7 +1,7 @@
 """1:N search at scale: latency, memory, accuracy of indexed against exhaustive search.
 
 Run: .venv/bin/python benchmarks/search.py [--quick] [--sizes 10000,100000,1000000]
-     [--exhaustive-probes 20] [--workers 2]
+     [--exhaustive-probes 200] [--workers 2] [--keep]
 
 Galleries hold right-index templates of synthetic people (template-level synthesis, seed
 GALLERY_SEED, impression 0) plus five real fingers of FVC2004 DB1_B (101-105, impression 1).
@@ -9,6 +9,9 @@ Mated probes: synthetic impression 1 of enrolled people, and FVC impressions 2-8
 fingers (35 real probes). Non-mated probes: synthetic people of another seed, and all eight
 impressions of FVC fingers 106-110, which are not enrolled. Galleries are cached under
 build/search/ (``--fresh`` rebuilds them); building one is reported separately from searching.
+The 1,000,000 gallery (~15 GB on disk) is deleted after its searches unless ``--keep``.
+Memory is the resident set of the searching process after all its searches: records, subject
+table, the index's pages and the templates' pages it touched (all memory-mapped files count).
 Times are CPU seconds of this single-threaded process per search (the machine is shared; wall
 clock there measures the neighbours), wall-clock figures beside them.
 The last line printed is one JSON object of figures.
@@ -19,10 +22,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import time
+from collections import deque
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -63,9 +68,14 @@ def synthetic_templates(
             yield from _synth_chunk(a, b, index, seed)
         return
     with ProcessPoolExecutor(workers) as pool:
-        futures = [pool.submit(_synth_chunk, a, b, index, seed) for a, b in bounds]
-        for future in futures:
-            yield from future.result()
+        # a few chunks ahead of the consumer, so finished chunks do not pile up in memory
+        ahead: deque[Future[list[bytes]]] = deque()
+        for a, b in bounds:
+            ahead.append(pool.submit(_synth_chunk, a, b, index, seed))
+            if len(ahead) > 4 * workers:
+                yield from ahead.popleft().result()
+        while ahead:
+            yield from ahead.popleft().result()
 
 
 def fvc_templates() -> dict[tuple[int, int], Template]:
@@ -86,34 +96,91 @@ def fvc_templates() -> dict[tuple[int, int], Template]:
 
 
 def build_gallery(
-    size: int, fvc: dict[tuple[int, int], Template], workers: int, fresh: bool
-) -> Path:
+    size: int,
+    fvc: dict[tuple[int, int], Template],
+    workers: int,
+    fresh: bool,
+    snapshots: tuple[int, ...] = (),
+) -> tuple[Path, dict[str, float]]:
+    """The cached gallery of ``size``, built if missing. Smaller galleries hold the first
+    people of larger ones: on the way, a copy is kept at each size in ``snapshots`` not yet
+    cached (identical to building it alone, and much cheaper)."""
     path = CACHE / f"gallery-{size}"
     if fresh and path.exists():
         shutil.rmtree(path)
-    if (path / "gallery.json").exists():
-        return path
+    stats_path = path / "build.json"
+    if stats_path.exists():
+        return path, json.loads(stats_path.read_text())
     tmp = path.with_name(path.name + ".partial")
-    if tmp.exists():
+    done_before = {"build_s": 0.0, "build_cpu_s": 0.0}
+    if tmp.exists() and (tmp / "gallery.json").exists() and not fresh:
+        # an interrupted build resumes after its last flush (bulk enrolment flushes often)
+        if (tmp / "build.partial.json").exists():
+            done_before = json.loads((tmp / "build.partial.json").read_text())
+    elif tmp.exists():
         shutil.rmtree(tmp)
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), _cpu()
     gallery = Gallery.open(tmp)
-    for finger in ENROLLED_FVC:
-        gallery.enrol(f"FVC{finger}", {FINGER: fvc[finger, 1]})
-    synthetic = size - len(ENROLLED_FVC)
-    for i, blob in enumerate(synthetic_templates(synthetic, 0, GALLERY_SEED, workers)):
-        gallery.enrol(f"S{i}", {FINGER: Template.from_bytes(blob)})
-        if i % 10_000 == 0:
-            print(f"  enrolled {i:,}/{synthetic:,} ({time.perf_counter() - start:.0f} s)")
+    first = max(0, len(gallery) - len(ENROLLED_FVC))
+    if first:
+        print(f"  resuming {tmp.name} at {len(gallery):,} subjects")
+
+    def elapsed() -> dict[str, float]:
+        return {
+            "build_s": done_before["build_s"] + time.perf_counter() - start,
+            "build_cpu_s": done_before["build_cpu_s"] + _cpu() - cpu,
+        }
+
+    with gallery.bulk_enrolment():
+        for finger in ENROLLED_FVC:
+            if f"FVC{finger}" not in gallery:
+                gallery.enrol(f"FVC{finger}", {FINGER: fvc[finger, 1]})
+        synthetic = size - len(ENROLLED_FVC)
+        wanted = {
+            n - len(ENROLLED_FVC): CACHE / f"gallery-{n}"
+            for n in snapshots
+            if n < size and not (CACHE / f"gallery-{n}" / "build.json").exists()
+        }
+        made = synthetic_templates(synthetic - first, 0, GALLERY_SEED, workers, start=first)
+        for i, blob in enumerate(made, start=first):
+            gallery.enrol(f"S{i}", {FINGER: Template.from_bytes(blob)})
+            if i % 20_000 == 0:
+                (tmp / "build.partial.json").write_text(json.dumps(elapsed()))
+            if i % 100_000 == 0:
+                print(f"  enrolled {i:,}/{synthetic:,} ({time.perf_counter() - start:.0f} s)")
+            if i + 1 in wanted:
+                gallery.flush()
+                copy = wanted[i + 1]
+                shutil.rmtree(copy, ignore_errors=True)
+                shutil.copytree(tmp, copy)
+                (copy / "build.json").write_text(json.dumps(elapsed()))
+                print(f"  kept a copy at {i + 1 + len(ENROLLED_FVC):,}")
     gallery.close()
+    stats = elapsed()
+    (tmp / "build.json").write_text(json.dumps(stats))
     tmp.rename(path)
-    print(f"gallery of {size:,} built in {time.perf_counter() - start:.0f} s")
-    return path
+    print(
+        f"gallery of {size:,} built in {stats['build_s']:.0f} s wall, "
+        f"{stats['build_cpu_s']:.0f} CPU s (this process and its workers)"
+    )
+    return path, stats
+
+
+def _cpu() -> float:
+    """CPU seconds of this process and its finished children."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
 
 
 def rss_bytes() -> int:
+    """Resident set of this process (anonymous memory and mapped file pages it holds)."""
     with open("/proc/self/statm") as f:
         return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def peak_rss_bytes() -> int:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
 def folder_bytes(path: Path) -> int:
@@ -139,10 +206,14 @@ def probes(
     return out
 
 
-def run_searches(path: Path, todo: list[Probe], exhaustive: bool) -> dict[str, object]:
+def run_searches(
+    path: Path, todo: list[Probe], exhaustive: bool, preload: bool = False
+) -> dict[str, object]:
     before = rss_bytes()
     gallery = Gallery.open(path)
     opened = rss_bytes() - before
+    if preload:  # exhaustive sweeps decode every template once, not once per probe
+        gallery.cache_templates()
     searcher = Searcher(gallery)
     searcher.search(todo[0][1], 1)  # compile and touch the index once, outside the timing
     cpu, wall, ranks, tops, mate_scores, compared = [], [], [], [], [], []
@@ -166,6 +237,8 @@ def run_searches(path: Path, todo: list[Probe], exhaustive: bool) -> dict[str, o
         "templates": gallery.template_count,
         "index_bytes": gallery.index.nbytes if gallery.index else 0,
         "open_bytes": opened,
+        "rss_bytes": rss_bytes() - before,
+        "base_rss": before,
     }
 
 
@@ -173,7 +246,9 @@ def exhaustive_searches(path: Path, todo: list[Probe], workers: int) -> dict[str
     """Exhaustive searches split over worker processes (each compares the whole gallery)."""
     parts = [todo[w::workers] for w in range(workers)]
     with ProcessPoolExecutor(workers) as pool:
-        results = list(pool.map(run_searches, [path] * workers, parts, [True] * workers))
+        results = list(
+            pool.map(run_searches, [path] * workers, parts, [True] * workers, [True] * workers)
+        )
     merged: dict[str, object] = dict(results[0])
     for key in ("cpu", "wall", "ranks", "tops", "mate_scores", "compared"):
         rows: list[list[float]] = [list(r[key]) for r in results]  # type: ignore[call-overload]
@@ -217,44 +292,105 @@ def synth_rates() -> tuple[float, float]:
     return 1.0 / per_master, 1.0 / per_impression
 
 
+def count_stats(fvc: dict[tuple[int, int], Template], todo: list[Probe]) -> dict[str, float]:
+    """Minutiae per template: FVC2004 DB1_B (our extractor) beside the synthetic probes."""
+    real = [len(t) for t in fvc.values()]
+    synthetic = [len(p[FINGER]) for _, p, kind in todo if kind == "synthetic"]
+    return {
+        "minutiae_mean_db1b": round(float(np.mean(real)), 1),
+        "minutiae_sd_db1b": round(float(np.std(real)), 1),
+        "minutiae_mean_synthetic": round(float(np.mean(synthetic)), 1),
+        "minutiae_sd_synthetic": round(float(np.std(synthetic)), 1),
+    }
+
+
+def template_rate() -> float:
+    """Template-level synthesis on one core: master template, impression, engine template with
+    cylinders, per CPU second."""
+    c0 = time.process_time()
+    _synth_chunk(0, 500, 0, 99)
+    return 500 / (time.process_time() - c0)
+
+
+def exhaustive_comparison(
+    path: Path, todo: list[Probe], mated_n: int, workers: int
+) -> dict[str, float]:
+    """Exhaustive against indexed search on the same probes: ``mated_n`` mated (spread evenly
+    over real and synthetic) and half as many non-mated."""
+    mated = [p for p in todo if p[0] is not None]
+    strangers = [p for p in todo if p[0] is None]
+    subset = mated[:: max(1, len(mated) // mated_n)][:mated_n]
+    subset += strangers[:: max(1, len(strangers) // (mated_n // 2))][: mated_n // 2]
+    c0 = _cpu()
+    full = exhaustive_searches(path, subset, workers)
+    cpu = _cpu() - c0
+    fast = run_searches(path, subset, exhaustive=False)
+    exh, idx = accuracy(subset, full), accuracy(subset, fast)
+    print(
+        f"{'':>10}  exhaustive on {exh['mated']} mated + {exh['nonmated']} non-mated searches "
+        f"({cpu:.0f} CPU s): rank-1 {exh['rank1']:.2%} (indexed on the same: "
+        f"{idx['rank1']:.2%}), FNIR@FPIR1% {exh['fnir_at_fpir1']:.2%} "
+        f"({idx['fnir_at_fpir1']:.2%}), p50 {1000 * np.median(full['cpu']):.0f} ms"
+    )
+    return {
+        "rank1_exhaustive": exh["rank1"],
+        "rank1_indexed_same_probes": idx["rank1"],
+        "fnir_at_fpir1_exhaustive": exh["fnir_at_fpir1"],
+        "fnir_at_fpir1_indexed_same_probes": idx["fnir_at_fpir1"],
+        "exhaustive_mated_probes": exh["mated"],
+        "exhaustive_nonmated_probes": exh["nonmated"],
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="the 10,000 gallery alone")
     parser.add_argument("--sizes", default="10000,100000,1000000")
     parser.add_argument("--synthetic-probes", type=int, default=200)
-    parser.add_argument("--exhaustive-probes", type=int, default=20)
+    parser.add_argument("--exhaustive-probes", type=int, default=200)
     parser.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1))
     parser.add_argument("--fresh", action="store_true", help="rebuild cached galleries")
+    parser.add_argument("--keep", action="store_true", help="keep the 1,000,000 gallery")
     args = parser.parse_args()
     sizes = [10_000] if args.quick else [int(s) for s in args.sizes.split(",")]
     n_probes = 60 if args.quick else args.synthetic_probes
 
     fvc = fvc_templates()
     todo = probes(fvc, n_probes, n_probes, args.workers)
-    figures: dict[str, object] = {}
+    figures: dict[str, object] = count_stats(fvc, todo)
     print(
-        f"{'gallery':>10}{'p50 ms':>9}{'p99 ms':>9}{'wall p50':>9}{'search/s':>9}"
-        f"{'B/templ':>9}{'disk B/t':>9}{'rank-1':>8}{'FNIR@1%':>9}{'penetr.':>9}"
+        f"minutiae per template: DB1_B {figures['minutiae_mean_db1b']} "
+        f"(sd {figures['minutiae_sd_db1b']}), synthetic {figures['minutiae_mean_synthetic']} "
+        f"(sd {figures['minutiae_sd_synthetic']})"
     )
+    header = (
+        f"{'gallery':>10}{'p50 ms':>9}{'p99 ms':>9}{'wall p50':>9}{'search/s':>9}"
+        f"{'RSS B/t':>9}{'index B/t':>10}{'disk B/t':>9}{'rank-1':>8}{'FNIR@1%':>9}{'penetr.':>9}"
+    )
+    build_gallery(max(sizes), fvc, args.workers, args.fresh, tuple(sizes))  # smaller on the way
     for size in sizes:
-        path = build_gallery(size, fvc, args.workers, args.fresh)
+        path, build = build_gallery(size, fvc, args.workers, False, tuple(sizes))
         res = run_searches(path, todo, exhaustive=False)
-        # In memory for fast search: what opening loads (records, subject table) and the whole
-        # index (memory-mapped, but random access needs it resident). Templates stay on disk,
-        # memory-mapped; a search reads only its candidates' (disk bytes per template below).
-        resident = int(res["open_bytes"]) + int(res["index_bytes"])  # type: ignore[call-overload]
         acc = accuracy(todo, res)
         cpu_ms = 1000 * np.array(res["cpu"])
         wall_ms = 1000 * np.array(res["wall"])
         templates = int(res["templates"])  # type: ignore[call-overload]
+        resident = int(res["rss_bytes"])  # type: ignore[call-overload]
         per_template = resident / templates
+        index_per_template = int(res["index_bytes"]) / templates  # type: ignore[call-overload]
         disk = folder_bytes(path) / templates
         penetration = float(np.mean(res["compared"])) / templates  # type: ignore[arg-type]
+        print(header)
         print(
             f"{size:>10,}{np.percentile(cpu_ms, 50):>9.1f}{np.percentile(cpu_ms, 99):>9.1f}"
             f"{np.percentile(wall_ms, 50):>9.1f}{1000 / cpu_ms.mean():>9.1f}"
-            f"{per_template:>9.0f}{disk:>9.0f}{acc['rank1']:>8.2%}{acc['fnir_at_fpir1']:>9.2%}"
-            f"{penetration:>9.2%}"
+            f"{per_template:>9.0f}{index_per_template:>10.0f}{disk:>9.0f}"
+            f"{acc['rank1']:>8.2%}{acc['fnir_at_fpir1']:>9.2%}{penetration:>9.2%}"
+        )
+        print(
+            f"{'':>10}  built in {build['build_s']:.0f} s wall, {build['build_cpu_s']:.0f} CPU s; "
+            f"searching process resident {resident / 2**30:.2f} GiB after {len(todo)} searches "
+            f"(peak {peak_rss_bytes() / 2**30:.2f} GiB)"
         )
         for kind in ("fvc", "synthetic"):
             sub = accuracy(todo, res, kind)
@@ -269,35 +405,28 @@ def main() -> None:
             f"p50_wall_ms_{tag}": round(float(np.percentile(wall_ms, 50)), 2),
             f"searches_per_s_{tag}": round(1000 / float(cpu_ms.mean()), 2),
             f"bytes_per_template_{tag}": round(per_template),
+            f"resident_gib_{tag}": round(resident / 2**30, 3),
             f"disk_bytes_per_template_{tag}": round(disk),
-            f"index_bytes_per_template_{tag}": round(int(res["index_bytes"]) / templates),  # type: ignore[call-overload]
+            f"index_bytes_per_template_{tag}": round(index_per_template),
             f"rank1_indexed_{tag}": acc["rank1"],
             f"fnir_at_fpir1_{tag}": acc["fnir_at_fpir1"],
             f"penetration_{tag}": penetration,
+            f"build_s_{tag}": round(build["build_s"], 1),
+            f"build_cpu_s_{tag}": round(build["build_cpu_s"], 1),
         }
         if size == max(sizes):
             figures["bytes_per_template"] = round(per_template)
         if args.exhaustive_probes and size == 100_000:
-            # evenly spread over the probe list, so real and synthetic probes both take part
-            mated = [p for p in todo if p[0] is not None]
-            strangers = [p for p in todo if p[0] is None]
-            n = args.exhaustive_probes
-            subset = mated[:: max(1, len(mated) // n)][:n]
-            subset += strangers[:: max(1, len(strangers) // n)][:n]
-            full = exhaustive_searches(path, subset, args.workers)
-            fast = run_searches(path, subset, exhaustive=False)
-            exh, idx = accuracy(subset, full), accuracy(subset, fast)
-            print(
-                f"{'':>10}  exhaustive on {len(subset)} searches: rank-1 {exh['rank1']:.2%} "
-                f"(indexed on the same: {idx['rank1']:.2%}), FNIR@FPIR1% "
-                f"{exh['fnir_at_fpir1']:.2%} ({idx['fnir_at_fpir1']:.2%}), "
-                f"p50 {1000 * np.median(full['cpu']):.0f} ms"
-            )
-            figures[f"rank1_exhaustive_{tag}"] = exh["rank1"]
-            figures[f"rank1_indexed_same_probes_{tag}"] = idx["rank1"]
-            figures[f"fnir_at_fpir1_exhaustive_{tag}"] = exh["fnir_at_fpir1"]
+            same = exhaustive_comparison(path, todo, args.exhaustive_probes, args.workers)
+            figures |= {f"{k}_{tag}": v for k, v in same.items()}
+        if size == 1_000_000 and not args.keep:
+            shutil.rmtree(path)
     masters, impressions = synth_rates()
-    print(f"synthetic images, one core: {masters:.1f} masters/s, {impressions:.1f} impressions/s")
+    templates_per_s = template_rate()
+    print(
+        f"synthesis, one core: {masters:.1f} masters/s, {impressions:.1f} impressions/s "
+        f"(images); {templates_per_s:.0f} templates/s (template level)"
+    )
     for key in (
         "p50_ms_100k",
         "p50_ms_1m",
@@ -310,6 +439,7 @@ def main() -> None:
     figures.setdefault("bytes_per_template", None)
     figures["synth_masters_per_s"] = round(masters, 2)
     figures["synth_impressions_per_s"] = round(impressions, 2)
+    figures["synth_templates_per_s"] = round(templates_per_s, 1)
     print(json.dumps(figures))
 
 

@@ -17,30 +17,87 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
 
-from scomm.biometrics.index import NO_KEY, IndexParams, LshIndex, cylinder_keys
-from scomm.biometrics.mcc import MCC_VERSION
-from scomm.biometrics.template import Template, TemplateError
+from scomm.biometrics.index import (
+    NO_KEY,
+    STORED_NO_KEY,
+    IndexParams,
+    LshIndex,
+    bucket_bits,
+    build_table,
+    cylinder_keys,
+    index_scale,
+)
+from scomm.biometrics.mcc import MCC_VERSION, Cylinders, MccParams, cell_mask, known_from_cells
+from scomm.biometrics.template import MINUTIA_ROW, Template
 from scomm.domain import FingerPosition
 
 if TYPE_CHECKING:
     from scomm.biometrics.search import Candidate
 
 FORMAT = "scomm-gallery"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+"""2: compact templates (minutiae, set cells, known cells per spatial cell), keys per table."""
 RECORD = np.dtype(
-    [("offset", "<i8"), ("length", "<i4"), ("subject", "<i4"), ("position", "u1"), ("live", "?")]
+    [
+        ("offset", "<i8"),
+        ("count", "<u2"),
+        ("subject", "<i4"),
+        ("position", "u1"),
+        ("live", "?"),
+        ("width", "<u2"),
+        ("height", "<u2"),
+        ("ppi", "<u2"),
+        ("quality", "u1"),
+    ]
 )
+POSITIONS = 16
 PENDING_SHARE = 0.05
 """Rebuild the index once the templates enrolled since the last build exceed this share."""
 MIN_PENDING = 2000
-_STORED_NO_KEY = 0xFFFFFFFF
+BULK_SPILL = 20_000
+"""During bulk enrolment, pending templates and keys go to disk every this many."""
+_WORDS = MccParams().words
+_MASK_BYTES = (MccParams().spatial_cells ** 2 + 7) // 8
+
+
+def blob_length(count: int) -> int:
+    """Bytes of a stored template of ``count`` minutiae: the minutiae, the usable flags, the
+    known spatial cells and the set cells of each cylinder."""
+    return count * (MINUTIA_ROW.itemsize + _MASK_BYTES + 8 * _WORDS) + (count + 7) // 8
+
+
+def _encode(template: Template) -> bytes:
+    cyl = template.cylinders
+    return b"".join(
+        (
+            template.packed_minutiae().tobytes(),
+            np.packbits(cyl.usable).tobytes(),
+            cell_mask(cyl.known).tobytes(),
+            cyl.bits.astype("<u8").tobytes(),
+        )
+    )
+
+
+def _decode(blob: bytes | npt.NDArray[np.uint8], rec: np.void) -> Template:
+    n = int(rec["count"])
+    rows = np.frombuffer(blob, MINUTIA_ROW, n, 0)
+    off = n * MINUTIA_ROW.itemsize
+    usable = np.unpackbits(np.frombuffer(blob, np.uint8, (n + 7) // 8, off), count=n).astype(bool)
+    off += (n + 7) // 8
+    mask = np.frombuffer(blob, np.uint8, n * _MASK_BYTES, off).reshape(n, _MASK_BYTES)
+    off += n * _MASK_BYTES
+    bits = np.frombuffer(blob, "<u8", n * _WORDS, off).astype(np.uint64).reshape(n, _WORDS)
+    cylinders = Cylinders(bits, known_from_cells(mask), usable)
+    size = (int(rec["width"]), int(rec["height"]), int(rec["ppi"]), int(rec["quality"]))
+    return Template.from_packed(rows, *size, cylinders)
 
 
 class GalleryError(ValueError):
@@ -59,23 +116,29 @@ class Gallery:
         """Calibrated decision thresholds, keyed ``"<fingers>@<fpir>"``, with the number of
         templates the gallery held when calibrated (see ``search.decision_threshold``)."""
         self._subjects: list[str] = []
-        self._subject_index: dict[str, int] = {}
+        self._names: dict[str, int] | None = None
+        """Subject id -> number, built on first use (a search-only process never needs it)."""
         self._table = np.zeros(0, dtype=RECORD)
         self._count = 0
         """Records in use: ``_table`` grows by doubling, so bulk enrolment stays linear."""
-        self._fingers: dict[int, dict[int, int]] = {}
-        """Live templates: subject number -> finger position -> record number."""
+        self._finger_table = np.full((0, POSITIONS), -1, dtype=np.int32)
+        """Live templates: [subject number, finger position] -> record number, -1 for none."""
+        self._live_subjects = 0
+        self._live_templates = 0
         self._blob: np.memmap | npt.NDArray[np.uint8] = np.zeros(0, dtype=np.uint8)
-        self._keys = np.zeros((0, params.tables), dtype=np.uint32)
-        """Every indexed cylinder's LSH keys (``NO_KEY`` stored as 2**32 - 1), for rebuilds."""
-        self._key_owner = np.zeros(0, dtype=np.int32)
+        self._stored_bytes = 0
+        """Bytes of ``templates.bin`` that belong to records (later ones are left-overs)."""
+        self._key_rows = 0
+        """Rows of keys on disk (``keys.owners`` and one ``keys.NN`` per table)."""
         self._pending_keys: list[tuple[int, npt.NDArray[np.int64]]] = []
         self._pending_blobs: dict[int, bytes] = {}
-        """Templates enrolled since the last flush, by record number (in enrolment order)."""
+        """Templates enrolled since they were last written, by record number (in order)."""
         self._blob_size = 0
         self._index: LshIndex | None = None
         self._indexed = 0
         self._dirty = False
+        self._bulk = False
+        self._cache: dict[int, Template] | None = None
 
     # -- opening and saving ------------------------------------------------------------------
 
@@ -96,8 +159,13 @@ class Gallery:
             meta = json.loads(meta_path.read_text())
         except (OSError, json.JSONDecodeError) as exc:
             raise GalleryError(f"{meta_path}: unreadable ({exc})") from exc
-        if meta.get("format") != FORMAT or meta.get("version") != FORMAT_VERSION:
-            raise GalleryError(f"{meta_path}: not a version {FORMAT_VERSION} scomm gallery")
+        if meta.get("format") != FORMAT:
+            raise GalleryError(f"{meta_path}: not a scomm gallery")
+        if meta.get("version") != FORMAT_VERSION:
+            raise GalleryError(
+                f"{meta_path}: a version {meta.get('version')} scomm gallery; this engine reads "
+                f"version {FORMAT_VERSION}: re-enrol the templates into a new gallery"
+            )
         if meta.get("mcc_version") != MCC_VERSION:
             # The index hashes the cylinders: cylinders of another MCC version would neither
             # hash nor compare like the probe's. The templates' minutiae are still good.
@@ -108,69 +176,55 @@ class Gallery:
         stored = IndexParams(**meta["index"])
         thresholds = {str(k): (float(v[0]), int(v[1])) for k, v in meta["thresholds"].items()}
         gallery = Gallery(folder, stored, thresholds)
-        gallery._load()
+        gallery._load(meta)
         return gallery
 
-    def _load(self) -> None:
+    def _load(self, meta: dict[str, object]) -> None:
         folder = self.path
         self._subjects = json.loads((folder / "subjects.json").read_text())
-        self._subject_index = {s: i for i, s in enumerate(self._subjects)}
         self._table = np.load(folder / "records.npy")
         self._count = len(self._table)
         if self._table.dtype != RECORD:
             raise GalleryError(f"{folder / 'records.npy'}: unexpected record layout")
-        size = os.path.getsize(folder / "templates.bin")
-        self._blob_size = size
-        self._blob = (
-            np.memmap(folder / "templates.bin", dtype=np.uint8, mode="r")
-            if size
-            else np.zeros(0, dtype=np.uint8)
-        )
-        ends = self._records["offset"] + self._records["length"]
-        if ends.size and int(ends.max()) > size:
-            raise GalleryError(f"{folder / 'templates.bin'}: shorter than its records ({size})")
-        for number in np.flatnonzero(self._records["live"]):
-            rec = self._records[number]
-            self._fingers.setdefault(int(rec["subject"]), {})[int(rec["position"])] = int(number)
-        self._keys = np.load(folder / "keys.npy", mmap_mode="r")
-        self._key_owner = np.load(folder / "owners.npy", mmap_mode="r")
-        self._indexed = int(json.loads((folder / "gallery.json").read_text())["indexed"])
+        records = self._records
+        self._blob_size = self._stored_bytes = int(meta["stored_bytes"])  # type: ignore[call-overload]
+        self._key_rows = int(meta["key_rows"])  # type: ignore[call-overload]
+        self._map_templates()
+        if self._blob.size < self._stored_bytes:
+            raise GalleryError(
+                f"{folder / 'templates.bin'}: {self._blob.size} bytes, its records need "
+                f"{self._stored_bytes}"
+            )
+        self._finger_table = np.full((len(self._subjects), POSITIONS), -1, dtype=np.int32)
+        live = np.flatnonzero(records["live"])
+        self._finger_table[records["subject"][live], records["position"][live]] = live
+        self._live_templates = int(live.size)
+        self._live_subjects = int((self._finger_table >= 0).any(axis=1).sum())
+        self._indexed = int(meta["indexed"])  # type: ignore[call-overload]
         if self._indexed:
             self._index = LshIndex(
                 self.params,
-                np.load(folder / "index_bases.npy"),
-                np.load(folder / "index_offsets.npy", mmap_mode="r"),
-                np.load(folder / "index_postings.npy", mmap_mode="r"),
-                np.load(folder / "index_scale.npy"),
+                np.load(folder / "index.bases.npy"),
+                np.load(folder / "index.offsets.npy"),
+                _map(folder / "index.postings", np.uint32),
+                np.load(folder / "index.scale.npy"),
             )
+            if self._index.size != self._indexed:
+                self._rebuild_index()  # the index files outran the metadata (interrupted)
 
-    def flush(self) -> None:
-        """Write pending enrolments and deletions; rebuild the index if it lags behind."""
-        if self._pending_keys or self._indexed != len(self._records):
+    def _map_templates(self) -> None:
+        self._blob = _map(self.path / "templates.bin", np.uint8)
+
+    def flush(self, index: bool = True) -> None:
+        """Write pending enrolments and deletions; rebuild the index if it lags behind (unless
+        ``index`` is false: bulk loaders index once at the end)."""
+        if index and self._indexed != len(self._records):
             self._rebuild_index()
+        self._spill()
         if not self._dirty:
             return
         folder = self.path
-        if self._pending_blobs:
-            with open(folder / "templates.bin", "ab") as out:
-                for blob in self._pending_blobs.values():
-                    out.write(blob)
-            self._pending_blobs = {}
-        (folder / "templates.bin").touch()
-        size = os.path.getsize(folder / "templates.bin")
-        self._blob = (
-            np.memmap(folder / "templates.bin", dtype=np.uint8, mode="r")
-            if size
-            else np.zeros(0, dtype=np.uint8)
-        )
         _save(folder / "records.npy", self._records)
-        _save(folder / "keys.npy", self._keys)
-        _save(folder / "owners.npy", self._key_owner)
-        if self._index is not None:
-            _save(folder / "index_bases.npy", self._index.bases)
-            _save(folder / "index_offsets.npy", self._index.offsets)
-            _save(folder / "index_postings.npy", self._index.postings)
-            _save(folder / "index_scale.npy", self._index.scale)
         (folder / "subjects.json").write_text(json.dumps(self._subjects))
         meta = {
             "format": FORMAT,
@@ -183,10 +237,40 @@ class Gallery:
                 "seed": self.params.seed,
             },
             "indexed": self._indexed,
+            "stored_bytes": self._stored_bytes,
+            "key_rows": self._key_rows,
             "thresholds": self.thresholds,
         }
         _atomic_write(folder / "gallery.json", json.dumps(meta, indent=2) + "\n")
         self._dirty = False
+
+    def _spill(self) -> None:
+        """Append pending templates and their index keys to the files (after what the records
+        account for: left-overs of an interrupted write are overwritten)."""
+        folder = self.path
+        if self._pending_blobs:
+            with open(folder / "templates.bin", "ab") as out:
+                out.truncate(self._stored_bytes)
+                out.seek(self._stored_bytes)
+                for blob in self._pending_blobs.values():
+                    out.write(blob)
+                    self._stored_bytes += len(blob)
+            self._pending_blobs = {}
+            self._map_templates()
+            self._dirty = True
+        if self._pending_keys:
+            owners = np.concatenate(
+                [np.full(len(k), n, dtype=np.int32) for n, k in self._pending_keys]
+            )
+            keys = np.concatenate([k for _, k in self._pending_keys])
+            stored = np.where(keys == NO_KEY, STORED_NO_KEY, keys).astype(np.uint32)
+            _append(folder / "keys.owners", self._key_rows, owners)
+            for t in range(self.params.tables):
+                _append(folder / f"keys.{t:02d}", self._key_rows, stored[:, t])
+            self._key_rows += len(owners)
+            self._pending_keys = []
+            self._dirty = True
+        (folder / "templates.bin").touch()
 
     def close(self) -> None:
         self.flush()
@@ -206,30 +290,51 @@ class Gallery:
 
     # -- enrolment ---------------------------------------------------------------------------
 
+    @contextmanager
+    def bulk_enrolment(self) -> Iterator[Gallery]:
+        """Enrol many subjects with one index build at the end (instead of one each time the
+        pending share is passed); pending data goes to disk every ``BULK_SPILL`` templates."""
+        self._bulk = True
+        try:
+            yield self
+        finally:
+            self._bulk = False
+        self.flush()
+
     def enrol(self, subject_id: str, fingers: Mapping[FingerPosition, Template]) -> None:
         """Add (or replace) the given fingers of a subject."""
         if not subject_id:
             raise ValueError("subject id must be a non-empty string")
         if not fingers:
             raise ValueError(f"subject {subject_id!r}: no fingers to enrol")
-        subject = self._subject_index.get(subject_id)
+        names = self._name_index()
+        subject = names.get(subject_id)
         if subject is None:
             subject = len(self._subjects)
             self._subjects.append(subject_id)
-            self._subject_index[subject_id] = subject
+            names[subject_id] = subject
+            if subject >= len(self._finger_table):
+                wider = np.full((max(64, 2 * subject), POSITIONS), -1, dtype=np.int32)
+                wider[: len(self._finger_table)] = self._finger_table
+                self._finger_table = wider
+        row = self._finger_table[subject]
+        if not (row >= 0).any():
+            self._live_subjects += 1
         new = np.zeros(len(fingers), dtype=RECORD)
-        enrolled = self._fingers.setdefault(subject, {})
-        for row, (position, template) in enumerate(sorted(fingers.items())):
+        for i, (position, template) in enumerate(sorted(fingers.items())):
             pos = int(FingerPosition(position))
-            old = enrolled.get(pos)
-            if old is not None:
+            old = int(row[pos])
+            if old >= 0:
                 self._records["live"][old] = False
-            blob = template.to_bytes()
-            number = len(self._records) + row
-            new[row] = (self._blob_size, len(blob), subject, pos, True)
+                self._live_templates -= 1
+            blob = _encode(template)
+            number = len(self._records) + i
+            size = (template.width, template.height, template.ppi, template.quality)
+            new[i] = (self._blob_size, len(template), subject, pos, True, *size)
             self._blob_size += len(blob)
             self._pending_blobs[number] = blob
-            enrolled[pos] = number
+            row[pos] = number
+            self._live_templates += 1
             self._pending_keys.append((number, cylinder_keys(template, pos, self.params)))
         if self._count + len(new) > len(self._table):
             grown = np.zeros(max(2 * len(self._table), self._count + len(new), 64), dtype=RECORD)
@@ -238,37 +343,62 @@ class Gallery:
         self._table[self._count : self._count + len(new)] = new
         self._count += len(new)
         self._dirty = True
-        if len(self._records) - self._indexed > max(MIN_PENDING, PENDING_SHARE * self._indexed):
+        if self._bulk:
+            if len(self._pending_blobs) >= BULK_SPILL:
+                self.flush(index=False)
+        elif len(self._records) - self._indexed > max(MIN_PENDING, PENDING_SHARE * self._indexed):
             self._rebuild_index()
 
     def delete(self, subject_id: str) -> bool:
         """Remove a subject from all future results; False if it was not enrolled."""
-        subject = self._subject_index.get(subject_id)
-        if subject is None or subject not in self._fingers:
+        subject = self._name_index().get(subject_id)
+        if subject is None:
             return False
-        numbers = list(self._fingers.pop(subject).values())
+        row = self._finger_table[subject]
+        numbers = row[row >= 0]
+        if not numbers.size:
+            return False
         self._records["live"][numbers] = False
+        self._live_templates -= int(numbers.size)
+        self._live_subjects -= 1
+        row[:] = -1
         self._dirty = True
         return True
 
     def _rebuild_index(self) -> None:
-        if self._pending_keys:
-            owners = [np.full(len(k), n, dtype=np.int32) for n, k in self._pending_keys]
-            stored = [np.where(k == NO_KEY, _STORED_NO_KEY, k) for _, k in self._pending_keys]
-            self._keys = np.concatenate([self._keys, *stored]).astype(np.uint32)
-            self._key_owner = np.concatenate([self._key_owner, *owners])
-            self._pending_keys = []
-        keys = np.asarray(self._keys).astype(np.int64)
-        keys[keys == _STORED_NO_KEY] = NO_KEY
-        self._index = LshIndex.build(
-            np.asarray(self._key_owner).astype(np.int64), keys, len(self._records), self.params
-        )
-        self._indexed = len(self._records)
+        """Index every template written so far, one table at a time from the stored keys."""
+        self._spill()
+        folder = self.path
+        size = len(self._records)
+        owners = _map(folder / "keys.owners", np.int32)[: self._key_rows]
+        log_buckets = bucket_bits(self._key_rows)
+        offsets = np.zeros((self.params.tables, (1 << log_buckets) + 1), dtype=np.uint32)
+        bases = np.zeros(self.params.tables, dtype=np.int64)
+        tmp = folder / "index.postings.tmp"
+        with open(tmp, "wb") as out:
+            for t in range(self.params.tables):
+                keys = _map(folder / f"keys.{t:02d}", np.uint32)[: self._key_rows]
+                offsets[t], postings = build_table(owners, np.asarray(keys), log_buckets)
+                bases[t] = out.tell() // 4
+                out.write(postings.tobytes())
+        scale = index_scale(np.asarray(owners), size)
+        _save(folder / "index.offsets.npy", offsets)
+        _save(folder / "index.bases.npy", bases)
+        _save(folder / "index.scale.npy", scale)
+        os.replace(tmp, folder / "index.postings")
+        postings_map = _map(folder / "index.postings", np.uint32)
+        self._index = LshIndex(self.params, bases, offsets, postings_map, scale)
+        self._indexed = size
         self._dirty = True
 
     @property
     def _records(self) -> npt.NDArray[np.void]:
         return self._table[: self._count]
+
+    def _name_index(self) -> dict[str, int]:
+        if self._names is None:
+            self._names = {s: i for i, s in enumerate(self._subjects)}
+        return self._names
 
     def mark_changed(self) -> None:
         """Something outside (a calibrated threshold) changed: save it at the next flush."""
@@ -288,38 +418,52 @@ class Gallery:
 
         return decision_threshold(self, positions, fpir)
 
-    # -- reading -----------------------------------------------------------------------------
+    # -- reading ---------------------------------------------------------------------------
 
     def __len__(self) -> int:
         """Enrolled subjects."""
-        return len(self._fingers)
+        return self._live_subjects
 
     def __contains__(self, subject_id: object) -> bool:
-        subject = self._subject_index.get(str(subject_id))
-        return subject is not None and subject in self._fingers
+        subject = self._name_index().get(str(subject_id))
+        return subject is not None and bool((self._finger_table[subject] >= 0).any())
 
     @property
     def template_count(self) -> int:
-        return sum(len(f) for f in self._fingers.values())
+        return self._live_templates
 
     def subjects(self) -> Iterator[str]:
-        return (self._subjects[s] for s in sorted(self._fingers))
+        live = np.flatnonzero((self._finger_table[: len(self._subjects)] >= 0).any(axis=1))
+        return (self._subjects[s] for s in live)
 
     def fingers(self, subject_id: str) -> dict[FingerPosition, Template]:
-        subject = self._subject_index.get(subject_id)
-        enrolled = self._fingers.get(subject, {}) if subject is not None else {}
-        return {FingerPosition(pos): self.template_at(n) for pos, n in enrolled.items()}
+        subject = self._name_index().get(subject_id)
+        if subject is None:
+            return {}
+        row = self._finger_table[subject]
+        return {
+            FingerPosition(int(p)): self.template_at(int(row[p])) for p in np.flatnonzero(row >= 0)
+        }
+
+    def cache_templates(self) -> None:
+        """Decode every live template once and keep it in memory (about 40 KB each): for
+        exhaustive sweeps of many probes over a gallery that fits."""
+        self._cache = {}
+        self._cache = {int(n): self.template_at(int(n)) for n in np.flatnonzero(self.live_mask())}
 
     def template_at(self, number: int) -> Template:
         """The template with record number ``number`` (read from the memory map)."""
+        if self._cache is not None and number in self._cache:
+            return self._cache[number]
         rec = self._records[number]
-        start, length = int(rec["offset"]), int(rec["length"])
         pending = self._pending_blobs.get(number)
-        blob = pending if pending is not None else bytes(self._blob[start : start + length])
-        try:
-            return Template.from_bytes(blob)
-        except TemplateError as exc:
-            raise GalleryError(f"{self.path}: template {number} is damaged: {exc}") from exc
+        if pending is not None:
+            return _decode(pending, rec)
+        start = int(rec["offset"])
+        end = start + blob_length(int(rec["count"]))
+        if end > self._blob.size:
+            raise GalleryError(f"{self.path}: template {number} lies past the end of the file")
+        return _decode(self._blob[start:end], rec)
 
     def subject_numbers(self) -> npt.NDArray[np.int32]:
         """Each record's subject number (see ``subject_name``)."""
@@ -330,14 +474,22 @@ class Gallery:
 
     def number_at(self, subject: int, position: int) -> int | None:
         """The live record of subject number ``subject``'s finger, if enrolled."""
-        return self._fingers.get(subject, {}).get(position)
+        number = int(self._finger_table[subject, position])
+        return number if number >= 0 else None
+
+    def finger_numbers(
+        self, subjects: npt.NDArray[np.int64], position: int
+    ) -> npt.NDArray[np.int32]:
+        """The live records of these subjects' finger ``position`` (-1 where none)."""
+        numbers: npt.NDArray[np.int32] = self._finger_table[subjects, position]
+        return numbers
 
     def subject_of(self, number: int) -> str:
         return self._subjects[int(self._records["subject"][number])]
 
     def number_of(self, subject_id: str, position: int) -> int | None:
-        subject = self._subject_index.get(subject_id)
-        return None if subject is None else self._fingers.get(subject, {}).get(position)
+        subject = self._name_index().get(subject_id)
+        return None if subject is None else self.number_at(subject, position)
 
     def live_mask(self) -> npt.NDArray[np.bool_]:
         return np.asarray(self._records["live"])
@@ -353,6 +505,20 @@ class Gallery:
     def indexed(self) -> int:
         """Templates numbered below this are in the index; later ones are searched directly."""
         return self._indexed
+
+
+def _map(path: Path, dtype: type[np.generic]) -> npt.NDArray[Any]:
+    """A raw file as a read-only array (empty when the file is)."""
+    if not path.exists() or path.stat().st_size == 0:
+        return np.zeros(0, dtype=dtype)
+    return np.memmap(path, dtype=dtype, mode="r")
+
+
+def _append(path: Path, at: int, values: npt.NDArray[np.generic]) -> None:
+    """Write ``values`` after the first ``at`` items of a raw file (dropping any beyond)."""
+    with open(path, "ab") as out:
+        out.truncate(at * values.itemsize)
+        out.write(np.ascontiguousarray(values).tobytes())
 
 
 def _save(path: Path, array: npt.NDArray[np.generic]) -> None:

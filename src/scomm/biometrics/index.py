@@ -34,11 +34,13 @@ POSITIONS = 16
 """Finger position codes 0..15 (ANSI/NIST: 0 unknown, 1-10 fingers, 11-15 plain impressions)."""
 DIRECTION_BINS = 8
 NO_KEY = -1
+STORED_NO_KEY = 0xFFFFFFFF
+"""``NO_KEY`` in stored (uint32) keys."""
 
 
 @dataclass(frozen=True)
 class IndexParams:
-    tables: int = 32
+    tables: int = 24
     """Hash tables: more find more mates and cost memory (4 bytes per cylinder per table)."""
     hashes: int = 3
     """MinHashes per key: more make collisions rarer for mates and much rarer for others."""
@@ -127,10 +129,15 @@ def cylinder_keys(
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 
 
+POSTINGS_PER_BUCKET = 8
+"""Hashed buckets hold a few keys: a key's own postings outnumber strangers' at scale (hundreds
+at a million templates), and fewer buckets keep the offsets small (0.5 bytes per posting)."""
+
+
 def bucket_bits(postings_per_table: int) -> int:
-    """log2 of the buckets per table: about four postings a bucket, at least 2**10 (fewer
-    buckets merge unrelated keys; more cost 4 bytes each)."""
-    return max(10, int(np.ceil(np.log2(max(postings_per_table, 1) / 4))))
+    """log2 of the buckets per table: about ``POSTINGS_PER_BUCKET`` postings a bucket, at least
+    2**10."""
+    return max(10, int(np.ceil(np.log2(max(postings_per_table, 1) / POSTINGS_PER_BUCKET))))
 
 
 @numba.njit(cache=True)
@@ -146,53 +153,47 @@ def _slots(keys: npt.NDArray[np.int64], log_buckets: int) -> npt.NDArray[np.int6
 
 
 @numba.njit(cache=True)
-def _build_tables(
-    template_ids: npt.NDArray[np.int64],
-    slots: npt.NDArray[np.int64],
-    buckets: int,
-) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.uint32], npt.NDArray[np.int32]]:
-    """CSR posting lists: ``bases (tables,)``, ``offsets (tables, buckets + 1)`` within each
-    table, ``postings`` (flat). A template is posted at most once per bucket (its cylinders
-    come grouped by template)."""
-    tables, n = slots.shape
-    counts = np.zeros((tables, buckets + 1), dtype=np.int64)
-    keep = np.zeros((tables, n), dtype=np.bool_)
-    for t in range(tables):
-        for c in range(n):
-            k = slots[t, c]
-            if k < 0:
-                continue
-            duplicate = False
-            c2 = c - 1
-            while c2 >= 0 and template_ids[c2] == template_ids[c]:
-                if slots[t, c2] == k:
-                    duplicate = True
-                    break
-                c2 -= 1
-            if not duplicate:
-                keep[t, c] = True
-                counts[t, k + 1] += 1
-    bases = np.zeros(tables, dtype=np.int64)
-    offsets = np.zeros((tables, buckets + 1), dtype=np.uint32)
-    total = 0
-    for t in range(tables):
-        bases[t] = total
-        run = 0
-        for b in range(buckets):
-            run += counts[t, b + 1]
-            offsets[t, b + 1] = run
-        total += run
-    postings = np.empty(total, dtype=np.int32)
-    fill = np.empty(buckets, dtype=np.int64)
-    for t in range(tables):
-        for b in range(buckets):
-            fill[b] = bases[t] + offsets[t, b]
-        for c in range(n):
-            if keep[t, c]:
-                k = slots[t, c]
-                postings[fill[k]] = template_ids[c]
-                fill[k] += 1
-    return bases, offsets, postings
+def _table(
+    template_ids: npt.NDArray[np.int32],
+    keys: npt.NDArray[np.uint32],
+    log_buckets: int,
+) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.uint32]]:
+    """One table's CSR posting lists from its stored keys (``STORED_NO_KEY``: none): bucket
+    ``offsets`` and the template numbers. A template is posted at most once per bucket (its
+    cylinders come grouped by template)."""
+    n = keys.size
+    buckets = 1 << log_buckets
+    shift = np.uint64(64 - log_buckets)
+    slots = np.full(n, -1, dtype=np.int64)
+    counts = np.zeros(buckets + 1, dtype=np.int64)
+    for c in range(n):
+        if keys[c] == STORED_NO_KEY:
+            continue
+        k = np.int64((np.uint64(keys[c]) * _GOLDEN) >> shift)
+        duplicate = False
+        c2 = c - 1
+        while c2 >= 0 and template_ids[c2] == template_ids[c]:
+            if slots[c2] == k:
+                duplicate = True
+                break
+            c2 -= 1
+        if duplicate:
+            continue
+        slots[c] = k
+        counts[k + 1] += 1
+    offsets = np.zeros(buckets + 1, dtype=np.uint32)
+    run = 0
+    for b in range(buckets):
+        run += counts[b + 1]
+        offsets[b + 1] = run
+    postings = np.empty(run, dtype=np.uint32)
+    fill = offsets[:-1].astype(np.int64)
+    for c in range(n):
+        k = slots[c]
+        if k >= 0:
+            postings[fill[k]] = template_ids[c]
+            fill[k] += 1
+    return offsets, postings
 
 
 @numba.njit(cache=True)
@@ -200,7 +201,7 @@ def _vote(
     slots: npt.NDArray[np.int64],
     bases: npt.NDArray[np.int64],
     offsets: npt.NDArray[np.uint32],
-    postings: npt.NDArray[np.int32],
+    postings: npt.NDArray[np.uint32],
     votes: npt.NDArray[np.float32],
     max_bucket: int,
 ) -> None:
@@ -230,6 +231,21 @@ def top_voted(votes: npt.NDArray[np.floating], count: int) -> npt.NDArray[np.int
     return ranked
 
 
+def index_scale(template_ids: npt.NDArray[np.int32], size: int) -> npt.NDArray[np.float32]:
+    """Per template: 1 / its indexed cylinders (see ``LshIndex.scale``)."""
+    cylinders = np.bincount(template_ids, minlength=size)[:size]
+    scale: npt.NDArray[np.float32] = (1.0 / np.maximum(cylinders, 1)).astype(np.float32)
+    return scale
+
+
+def build_table(
+    template_ids: npt.NDArray[np.int32], keys: npt.NDArray[np.uint32], log_buckets: int
+) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.uint32]]:
+    """One table (``offsets``, ``postings``) from stored keys, for builders that stream tables
+    to disk one at a time."""
+    return _table(template_ids, keys, log_buckets)
+
+
 class LshIndex:
     """Posting lists of template numbers by (table, finger position, sampled code bits)."""
 
@@ -238,7 +254,7 @@ class LshIndex:
         params: IndexParams,
         bases: npt.NDArray[np.int64],
         offsets: npt.NDArray[np.uint32],
-        postings: npt.NDArray[np.int32],
+        postings: npt.NDArray[np.uint32],
         scale: npt.NDArray[np.float32],
     ) -> None:
         self.params = params
@@ -263,12 +279,16 @@ class LshIndex:
         p = params or IndexParams()
         if keys.shape[1:] != (p.tables,) or keys.shape[0] != template_ids.size:
             raise ValueError(f"keys {keys.shape} do not fit {template_ids.size} x {p.tables}")
+        stored = np.where(keys == NO_KEY, STORED_NO_KEY, keys).astype(np.uint32)
+        owners = template_ids.astype(np.int32)
         log_buckets = bucket_bits(keys.shape[0])
-        slots = _slots(np.ascontiguousarray(keys.T), log_buckets)
-        bases, offsets, postings = _build_tables(template_ids, slots, 1 << log_buckets)
-        cylinders = np.bincount(template_ids, minlength=size)[:size]
-        scale = (1.0 / np.maximum(cylinders, 1)).astype(np.float32)
-        return LshIndex(p, bases, offsets, postings, scale)
+        parts = [
+            _table(owners, np.ascontiguousarray(stored[:, t]), log_buckets) for t in range(p.tables)
+        ]
+        bases = np.cumsum([0] + [len(postings) for _, postings in parts[:-1]]).astype(np.int64)
+        offsets = np.stack([o for o, _ in parts])
+        postings = np.concatenate([q for _, q in parts])
+        return LshIndex(p, bases, offsets, postings, index_scale(owners, size))
 
     def votes(
         self,

@@ -21,6 +21,9 @@ from scomm.biometrics.features.params import StageParams
 MCC_VERSION = 2
 """Bumped whenever the cylinder layout or parameters change (stored cylinders are then rebuilt)."""
 
+HULL_SCALE = 4
+"""The hull mask is kept at a quarter of the image resolution."""
+
 
 @dataclass(frozen=True)
 class MccParams(StageParams):
@@ -53,6 +56,67 @@ class Cylinders:
 
 
 @numba.njit(cache=True)
+def _inside(radius: float, ns: int) -> npt.NDArray[np.bool_]:
+    """The cells of the ``ns x ns`` grid whose centres lie within the cylinder's radius."""
+    ds = 2.0 * radius / ns
+    half = (ns + 1) / 2.0
+    inside = np.zeros((ns, ns), dtype=np.bool_)
+    for i in range(1, ns + 1):
+        for j in range(1, ns + 1):
+            inside[i - 1, j - 1] = ds * math.hypot(i - half, j - half) <= radius
+    return inside
+
+
+@numba.njit(cache=True)
+def _grid(
+    xm: float,
+    ym: float,
+    c: float,
+    s: float,
+    hull: npt.NDArray[np.uint8],
+    hull_scale: int,
+    ds: float,
+    inside: npt.NDArray[np.bool_],
+    valid: npt.NDArray[np.bool_],
+    cell_x: npt.NDArray[np.float64],
+    cell_y: npt.NDArray[np.float64],
+) -> int:
+    """Place a minutia's cell centres (``cell_x``, ``cell_y``) and mark the ones inside the
+    image and the hull (``valid``); returns how many are."""
+    ns = inside.shape[0]
+    half = (ns + 1) / 2.0
+    hh, hw = hull.shape
+    count = 0
+    for i in range(1, ns + 1):
+        for j in range(1, ns + 1):
+            valid[i - 1, j - 1] = False
+            if not inside[i - 1, j - 1]:
+                continue
+            u, v = i - half, j - half
+            px = xm + ds * (u * c - v * s)
+            py = ym + ds * (u * s + v * c)
+            cell_x[i - 1, j - 1] = px
+            cell_y[i - 1, j - 1] = py
+            hx, hy = int(px) // hull_scale, int(py) // hull_scale
+            if px < 0 or py < 0 or hx >= hw or hy >= hh or hull[hy, hx] == 0:
+                continue
+            valid[i - 1, j - 1] = True
+            count += 1
+    return count
+
+
+@numba.njit(cache=True)
+def _set_known(row: npt.NDArray[np.uint64], valid: npt.NDArray[np.bool_], nd: int) -> None:
+    ns = valid.shape[0]
+    for i in range(ns):
+        for j in range(ns):
+            if valid[i, j]:
+                for k in range(nd):
+                    bit = (i * ns + j) * nd + k
+                    row[bit // 64] |= np.uint64(1) << np.uint64(bit % 64)
+
+
+@numba.njit(cache=True)
 def _build(
     xs: npt.NDArray[np.float64],
     ys: npt.NDArray[np.float64],
@@ -69,71 +133,70 @@ def _build(
     min_neighbours: int,
     words: int,
 ) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.uint64], npt.NDArray[np.bool_]]:
+    """Each neighbour adds its contribution to the few cells within 3 sigma of it (the
+    contribution is zero beyond), in neighbour order, so sums equal the cell-by-cell loop's."""
     n = xs.size
     bits = np.zeros((n, words), dtype=np.uint64)
     known = np.zeros((n, words), dtype=np.uint64)
     usable = np.zeros(n, dtype=np.bool_)
     ds = 2.0 * radius / ns
     dd = 2.0 * math.pi / nd
-    hh, hw = hull.shape
     reach2 = (3.0 * sigma_s) ** 2
+    reach_cells = math.ceil(3.0 * sigma_s / ds) + 1
     norm_s = 1.0 / (sigma_s * math.sqrt(2.0 * math.pi))
     root2sd = sigma_d * math.sqrt(2.0)
     two_pi = 2.0 * math.pi
-    in_circle = 0
     half = (ns + 1) / 2.0
-    for i in range(1, ns + 1):
-        for j in range(1, ns + 1):
-            if ds * math.hypot(i - half, j - half) <= radius:
-                in_circle += 1
-    contrib = np.zeros(nd, dtype=np.float64)
-    neighbours = np.empty(n, dtype=np.int64)
+    inside = _inside(radius, ns)
+    in_circle = int(inside.sum())
+    valid = np.zeros((ns, ns), dtype=np.bool_)
+    cell_x = np.zeros((ns, ns), dtype=np.float64)
+    cell_y = np.zeros((ns, ns), dtype=np.float64)
+    contrib = np.zeros((ns, ns, nd), dtype=np.float64)
+    cd = np.zeros(nd, dtype=np.float64)
+    outer2 = (radius + 3.0 * sigma_s) ** 2
     for m in range(n):
         c, s = math.cos(th[m]), math.sin(th[m])
+        valid_cells = _grid(xs[m], ys[m], c, s, hull, hull_scale, ds, inside, valid, cell_x, cell_y)
+        contrib[:] = 0.0
         count = 0
         for t in range(n):
-            if (
-                t != m
-                and (xs[t] - xs[m]) ** 2 + (ys[t] - ys[m]) ** 2 <= (radius + 3.0 * sigma_s) ** 2
-            ):
-                neighbours[count] = t
-                count += 1
-        valid_cells = 0
-        for i in range(1, ns + 1):
-            for j in range(1, ns + 1):
-                u, v = i - half, j - half
-                if ds * math.hypot(u, v) > radius:
-                    continue
-                px = xs[m] + ds * (u * c - v * s)
-                py = ys[m] + ds * (u * s + v * c)
-                hx, hy = int(px) // hull_scale, int(py) // hull_scale
-                if px < 0 or py < 0 or hx >= hw or hy >= hh or hull[hy, hx] == 0:
-                    continue
-                valid_cells += 1
-                for k in range(nd):
-                    contrib[k] = 0.0
-                for q in range(count):
-                    t = neighbours[q]
-                    d2 = (xs[t] - px) ** 2 + (ys[t] - py) ** 2
+            dx, dy = xs[t] - xs[m], ys[t] - ys[m]
+            if t == m or dx * dx + dy * dy > outer2:
+                continue
+            count += 1
+            dtheta = (th[t] - th[m] + math.pi) % two_pi - math.pi
+            for k in range(nd):
+                phi = -math.pi + (k + 0.5) * dd
+                alpha = (phi - dtheta + math.pi) % two_pi - math.pi
+                cd[k] = 0.5 * (
+                    math.erf((alpha + dd / 2.0) / root2sd) - math.erf((alpha - dd / 2.0) / root2sd)
+                )
+            # the neighbour in cell units: px = x_m + ds * (u c - v s), py = y_m + ds * (u s + v c)
+            cu = (dx * c + dy * s) / ds + half
+            cv = (-dx * s + dy * c) / ds + half
+            i0, i1 = max(1, int(cu) - reach_cells), min(ns, int(cu) + reach_cells + 1)
+            j0, j1 = max(1, int(cv) - reach_cells), min(ns, int(cv) + reach_cells + 1)
+            for i in range(i0, i1 + 1):
+                for j in range(j0, j1 + 1):
+                    if not valid[i - 1, j - 1]:
+                        continue
+                    d2 = (xs[t] - cell_x[i - 1, j - 1]) ** 2 + (ys[t] - cell_y[i - 1, j - 1]) ** 2
                     if d2 > reach2:
                         continue
                     cs = norm_s * math.exp(-d2 / (2.0 * sigma_s * sigma_s))
-                    dtheta = (th[t] - th[m] + math.pi) % two_pi - math.pi
                     for k in range(nd):
-                        phi = -math.pi + (k + 0.5) * dd
-                        alpha = (phi - dtheta + math.pi) % two_pi - math.pi
-                        cd = 0.5 * (
-                            math.erf((alpha + dd / 2.0) / root2sd)
-                            - math.erf((alpha - dd / 2.0) / root2sd)
-                        )
-                        contrib[k] += cs * cd
-                base = ((i - 1) * ns + (j - 1)) * nd
+                        contrib[i - 1, j - 1, k] += cs * cd[k]
+        _set_known(known[m], valid, nd)
+        for i in range(ns):
+            for j in range(ns):
+                if not valid[i, j]:
+                    continue
+                base = (i * ns + j) * nd
                 for k in range(nd):
                     bit = base + k
-                    word, off = bit // 64, np.uint64(bit % 64)
-                    known[m, word] |= np.uint64(1) << off
-                    if contrib[k] >= mu_psi:
-                        bits[m, word] |= np.uint64(1) << off
+                    if contrib[i, j, k] >= mu_psi:
+                        bits[m, bit // 64] |= np.uint64(1) << np.uint64(bit % 64)
         usable[m] = valid_cells >= min_valid * in_circle and count >= min_neighbours
     return bits, known, usable
 
@@ -148,21 +211,13 @@ def build_cylinders(
 ) -> Cylinders:
     """Cylinders for a set of minutiae in an image of the given size."""
     p = params or MccParams()
-    n = int(np.asarray(x).size)
-    scale = 4
-    hull = np.zeros((max(height, 1) // scale + 1, max(width, 1) // scale + 1), dtype=np.uint8)
-    if n >= 3:
-        pts = (np.stack([x, y], axis=1) / scale).astype(np.int32)
-        cv2.fillConvexPoly(hull, cv2.convexHull(pts), 1)
-        r = max(1, round(p.hull_margin / scale))
-        disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1))
-        hull = np.asarray(cv2.dilate(hull, disc), dtype=np.uint8)
+    hull = _hull(x, y, width, height, p)
     bits, known, usable = _build(
         np.asarray(x, dtype=np.float64),
         np.asarray(y, dtype=np.float64),
         np.asarray(theta, dtype=np.float64),
         hull,
-        scale,
+        HULL_SCALE,
         p.radius,
         p.spatial_cells,
         p.direction_cells,
@@ -174,3 +229,61 @@ def build_cylinders(
         p.words,
     )
     return Cylinders(bits, known, usable)
+
+
+def cell_mask(
+    known: npt.NDArray[np.uint64], params: MccParams | None = None
+) -> npt.NDArray[np.uint8]:
+    """``known`` as one bit per spatial cell (a cell is known in all its direction bins or
+    none): a sixth of the bytes, for storage; :func:`known_from_cells` expands it again."""
+    p = params or MccParams()
+    cells = p.spatial_cells * p.spatial_cells
+    flat = np.unpackbits(known.astype("<u8").view(np.uint8), axis=1, bitorder="little")
+    per_cell = flat[:, : cells * p.direction_cells].reshape(len(known), cells, p.direction_cells)
+    return np.packbits(per_cell[:, :, 0], axis=1, bitorder="little")
+
+
+def known_from_cells(
+    mask: npt.NDArray[np.uint8], params: MccParams | None = None
+) -> npt.NDArray[np.uint64]:
+    """The inverse of :func:`cell_mask`."""
+    p = params or MccParams()
+    return _expand_cells(np.ascontiguousarray(mask), p.spatial_cells**2, p.direction_cells, p.words)
+
+
+@numba.njit(cache=True)
+def _expand_cells(
+    mask: npt.NDArray[np.uint8], cells: int, nd: int, words: int
+) -> npt.NDArray[np.uint64]:
+    known = np.zeros((mask.shape[0], words), dtype=np.uint64)
+    run = np.uint64((1 << nd) - 1)  # a cell's direction bins: nd consecutive bits
+    for m in range(mask.shape[0]):
+        for cell in range(cells):
+            if (mask[m, cell >> 3] >> (cell & 7)) & 1:
+                first = cell * nd
+                word, off = first >> 6, first & 63
+                known[m, word] |= run << np.uint64(off)
+                if off + nd > 64:
+                    known[m, word + 1] |= run >> np.uint64(64 - off)
+    return known
+
+
+def _hull(
+    x: npt.NDArray[np.floating],
+    y: npt.NDArray[np.floating],
+    width: int,
+    height: int,
+    p: MccParams,
+) -> npt.NDArray[np.uint8]:
+    """The minutiae's convex hull grown by ``hull_margin``, at 1/HULL_SCALE resolution."""
+    n = int(np.asarray(x).size)
+    hull = np.zeros(
+        (max(height, 1) // HULL_SCALE + 1, max(width, 1) // HULL_SCALE + 1), dtype=np.uint8
+    )
+    if n >= 3:
+        pts = (np.stack([x, y], axis=1) / HULL_SCALE).astype(np.int32)
+        cv2.fillConvexPoly(hull, cv2.convexHull(pts), 1)
+        r = max(1, round(p.hull_margin / HULL_SCALE))
+        disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1))
+        hull = np.asarray(cv2.dilate(hull, disc), dtype=np.uint8)
+    return hull

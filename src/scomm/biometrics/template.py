@@ -21,7 +21,10 @@ from scomm.biometrics.mcc import MCC_VERSION, Cylinders, MccParams, build_cylind
 FORMAT_MAGIC = b"SCFT"
 FORMAT_VERSION = 1
 _HEADER = struct.Struct("<4sBBHHHBHI")  # magic, version, mcc version, w, h, ppi, quality, n, words
-_MINUTIA = struct.Struct("<HHHBB")  # x*8, y*8, theta*65536/2pi, kind, reliability*255
+MINUTIA_ROW = np.dtype(
+    [("x", "<u2"), ("y", "<u2"), ("theta", "<u2"), ("kind", "u1"), ("reliability", "u1")]
+)
+"""A stored minutia: x*8, y*8, theta*65536/2pi, kind, reliability*255."""
 POSITION_SCALE = 8
 ANGLE_UNITS = 65536
 
@@ -69,18 +72,68 @@ class Template:
         quality: int = 0,
         cylinders: Cylinders | None = None,
     ) -> Template:
+        for i, m in enumerate(minutiae):
+            if not (0 <= m.x < width and 0 <= m.y < height):
+                raise TemplateError(f"minutia {i} at ({m.x}, {m.y}) outside {width}x{height}")
+        return Template.from_arrays(
+            np.array([m.x for m in minutiae], dtype=np.float64),
+            np.array([m.y for m in minutiae], dtype=np.float64),
+            np.array([m.theta for m in minutiae], dtype=np.float64),
+            np.array([int(m.kind) for m in minutiae], dtype=np.uint8),
+            np.array([m.reliability for m in minutiae], dtype=np.float64),
+            width,
+            height,
+            ppi,
+            quality,
+            cylinders,
+        )
+
+    @staticmethod
+    def from_arrays(
+        x: npt.ArrayLike,
+        y: npt.ArrayLike,
+        theta: npt.ArrayLike,
+        kind: npt.ArrayLike,
+        reliability: npt.ArrayLike,
+        width: int,
+        height: int,
+        ppi: int = 500,
+        quality: int = 0,
+        cylinders: Cylinders | None = None,
+    ) -> Template:
+        """A template from minutia arrays. Positions and directions are rounded to the stored
+        resolution (1/8 px, 2*pi/65536 rad), so cylinders rebuilt from storage are the ones
+        built here."""
         if not (0 < width < 65536 and 0 < height < 65536):
             raise TemplateError(f"image size {width}x{height} out of range 1..65535")
         if not 0 <= quality <= 100:
             raise TemplateError(f"quality {quality} out of range 0..100")
-        for i, m in enumerate(minutiae):
-            if not (0 <= m.x < width and 0 <= m.y < height):
-                raise TemplateError(f"minutia {i} at ({m.x}, {m.y}) outside {width}x{height}")
-        x = np.array([m.x for m in minutiae], dtype=np.float64)
-        y = np.array([m.y for m in minutiae], dtype=np.float64)
-        theta = np.array([m.theta for m in minutiae], dtype=np.float64) % (2 * math.pi)
-        kind = np.array([int(m.kind) for m in minutiae], dtype=np.uint8)
-        rel = np.clip(np.array([m.reliability for m in minutiae], dtype=np.float64), 0.0, 1.0)
+        xs, ys = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+        outside = (xs < 0) | (xs >= width) | (ys < 0) | (ys >= height)
+        if outside.any():
+            i = int(np.flatnonzero(outside)[0])
+            raise TemplateError(f"minutia {i} at ({xs[i]}, {ys[i]}) outside {width}x{height}")
+        kinds = np.asarray(kind, dtype=np.int64)
+        if kinds.size and (kinds.min() < 0 or kinds.max() > 2):
+            raise TemplateError(f"minutia types must be 0..2, got {sorted(set(kinds.tolist()))}")
+        q = _quantise(
+            xs, ys, np.asarray(theta, dtype=np.float64), np.asarray(reliability, dtype=np.float64)
+        )
+        return Template._make(width, height, ppi, quality, *q, kinds.astype(np.uint8), cylinders)
+
+    @staticmethod
+    def _make(
+        width: int,
+        height: int,
+        ppi: int,
+        quality: int,
+        x: npt.NDArray[np.float64],
+        y: npt.NDArray[np.float64],
+        theta: npt.NDArray[np.float64],
+        rel: npt.NDArray[np.float64],
+        kind: npt.NDArray[np.uint8],
+        cylinders: Cylinders | None,
+    ) -> Template:
         if cylinders is None:
             cylinders = build_cylinders(x, y, theta, width, height)
         for arr in (x, y, theta, kind, rel, cylinders.bits, cylinders.known, cylinders.usable):
@@ -115,14 +168,7 @@ class Template:
                 words,
             )
         )
-        for m in self.minutiae:
-            out += _MINUTIA.pack(
-                min(round(m.x * POSITION_SCALE), 65535),
-                min(round(m.y * POSITION_SCALE), 65535),
-                round(m.theta * ANGLE_UNITS / (2 * math.pi)) % ANGLE_UNITS,
-                int(m.kind),
-                round(m.reliability * 255),
-            )
+        out += self.packed_minutiae().tobytes()
         out += np.packbits(self.cylinders.usable).tobytes()
         out += self.cylinders.bits.astype("<u8").tobytes()
         out += self.cylinders.known.astype("<u8").tobytes()
@@ -142,31 +188,77 @@ class Template:
         if zlib.crc32(body) != crc:
             raise TemplateError("template checksum mismatch (corrupted or truncated)")
         usable_len = (n + 7) // 8
-        expected = _HEADER.size + n * _MINUTIA.size + usable_len + 2 * n * words * 8
+        expected = _HEADER.size + n * MINUTIA_ROW.itemsize + usable_len + 2 * n * words * 8
         if len(body) != expected:
             raise TemplateError(f"template length {len(body)} != {expected} for {n} minutiae")
-        minutiae = []
-        for i in range(n):
-            off = _HEADER.size + i * _MINUTIA.size
-            mx, my, mt, kind, rel = _MINUTIA.unpack_from(body, off)
-            if kind > 2:
-                raise TemplateError(f"offset {off + 6}: minutia {i} has unknown type {kind}")
-            minutiae.append(
-                Minutia(
-                    mx / POSITION_SCALE,
-                    my / POSITION_SCALE,
-                    mt * 2 * math.pi / ANGLE_UNITS,
-                    MinutiaType(kind),
-                    rel / 255,
-                )
-            )
+        rows = np.frombuffer(body, MINUTIA_ROW, n, _HEADER.size)
+        bad = np.flatnonzero(rows["kind"] > 2)
+        if bad.size:
+            i = int(bad[0])
+            off = _HEADER.size + i * MINUTIA_ROW.itemsize + 6
+            raise TemplateError(f"offset {off}: minutia {i} has unknown type {rows['kind'][i]}")
         cylinders = None
         if mcc_version == MCC_VERSION and words == MccParams().words:
-            off = _HEADER.size + n * _MINUTIA.size
+            off = _HEADER.size + n * MINUTIA_ROW.itemsize
             usable = np.unpackbits(np.frombuffer(body, np.uint8, usable_len, off))[:n].astype(bool)
             off += usable_len
             bits = np.frombuffer(body, "<u8", n * words, off).astype(np.uint64).reshape(n, words)
             off += n * words * 8
             known = np.frombuffer(body, "<u8", n * words, off).astype(np.uint64).reshape(n, words)
             cylinders = Cylinders(bits, known, usable)
-        return Template.create(minutiae, w, h, ppi, quality, cylinders)
+        return Template.from_packed(rows, w, h, ppi, quality, cylinders)
+
+    def packed_minutiae(self) -> npt.NDArray[np.void]:
+        """The minutiae as stored: ``MINUTIA_ROW`` records."""
+        rows = np.zeros(len(self), dtype=MINUTIA_ROW)
+        rows["x"] = np.minimum(np.round(self.x * POSITION_SCALE), 65535)
+        rows["y"] = np.minimum(np.round(self.y * POSITION_SCALE), 65535)
+        rows["theta"] = (
+            np.round(self.theta * ANGLE_UNITS / (2 * math.pi)).astype(np.int64) % ANGLE_UNITS
+        )
+        rows["kind"] = self.kind
+        rows["reliability"] = np.round(self.reliability * 255)
+        return rows
+
+    @staticmethod
+    def from_packed(
+        rows: npt.NDArray[np.void],
+        width: int,
+        height: int,
+        ppi: int,
+        quality: int,
+        cylinders: Cylinders | None = None,
+    ) -> Template:
+        """A template from stored ``MINUTIA_ROW`` records (no range checks: they were made from
+        a checked template)."""
+        x = rows["x"] / POSITION_SCALE
+        y = rows["y"] / POSITION_SCALE
+        theta = _angle(rows["theta"].astype(np.float64))
+        rel = rows["reliability"] / 255.0
+        kind = rows["kind"].astype(np.uint8)
+        return Template._make(width, height, ppi, quality, x, y, theta, rel, kind, cylinders)
+
+
+def _angle(units: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    return units * (2 * math.pi / ANGLE_UNITS)
+
+
+def _quantise(
+    x: npt.NDArray[np.float64],
+    y: npt.NDArray[np.float64],
+    theta: npt.NDArray[np.float64],
+    reliability: npt.NDArray[np.float64],
+) -> tuple[
+    npt.NDArray[np.float64],
+    npt.NDArray[np.float64],
+    npt.NDArray[np.float64],
+    npt.NDArray[np.float64],
+]:
+    """Positions and directions as ``from_packed`` reads them back (what cylinders see)."""
+    units = np.round(theta * ANGLE_UNITS / (2 * math.pi)) % ANGLE_UNITS
+    return (
+        np.minimum(np.round(x * POSITION_SCALE), 65535) / POSITION_SCALE,
+        np.minimum(np.round(y * POSITION_SCALE), 65535) / POSITION_SCALE,
+        _angle(units),
+        np.clip(reliability, 0.0, 1.0),
+    )
