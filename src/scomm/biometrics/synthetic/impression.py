@@ -23,6 +23,28 @@ Array = npt.NDArray[np.float64]
 
 DEFAULT_SIZE = (400, 400)  # height, width: a live-scan flat at 500 ppi
 
+# --- capture: calibrated against FVC2004 DB1_B (docs/synthetic-fingerprints.md, "Realism") ---
+#: ordinary, displaced-and-rotated, pressed-and-distorted captures (FVC2004 asked for both)
+MANNER_SHARES = (0.55, 0.2, 0.25)
+ROTATION_SD = (6.0, 18.0)  # degrees: ordinary, displaced
+ROTATION_LIMIT = 40.0
+PAD_BELOW_CENTRE = 20.0  # the pad's centre lies this far below the pattern centre (pixels)
+PAD_SD = 30.0  # roll and tilt: which part of the finger touches (pixels on the finger)
+PLACEMENT_SD = np.array([30.0, 35.0])  # where the contact lands in the frame (x, y pixels)
+PLACEMENT_CARELESS = 1.6
+DISTORTION_ORDINARY = (0.8, 1.6)
+DISTORTION_STRONG = (2.2, 3.4)
+SKIN_ROTATION_SD = 3.0  # degrees of outer-skin rotation, times the capture's distortion
+SKIN_SHIFT_SD = 5.0  # pixels of outer-skin shift, times the distortion
+BUMP_SD = 1.5  # pixels of random warp per bump, times the distortion
+CONTACT_HALF_WIDTH = (110.0, 175.0)  # half-width of the contact ellipse, light .. heavy press
+CONTACT_ELONGATION = (1.2, 1.5)  # height / width of the contact ellipse
+MOISTURE_MEAN = -0.15  # FVC2004 DB1 leans dry
+MOISTURE_SD = 0.6
+WET_BLOTCH = 0.8  # how far wet blotches lower the ink threshold (valleys fill in)
+GRAIN = 0.32  # ragged ridge edges
+DRY_BREAKS = (1.1, 1.0)  # ridge breaks where fine noise exceeds 1.1 - 1.0 * dryness
+
 
 @dataclass(frozen=True)
 class Capture:
@@ -33,6 +55,9 @@ class Capture:
     shift_y: float
     pressure: float  # 0 (light, dry-looking) .. 1 (heavy, wet-looking)
     moisture: float  # -1 dry .. +1 wet
+    contact_x: float = 0.0  # centre of the contact area, relative to the image centre (pixels)
+    contact_y: float = 0.0
+    distortion: float = 1.0  # scale of the elastic skin distortion (1 = ordinary press)
 
 
 @dataclass(frozen=True, eq=False)
@@ -106,7 +131,7 @@ class SkinWarp:
         tx = self.centre_image[0] + self.cos_r * vx + self.sin_r * vy
         ty = self.centre_image[1] - self.sin_r * vx + self.cos_r * vy
         qx, qy = tx.copy(), ty.copy()
-        for _ in range(5):  # the distortion's slope is a few percent: converges fast
+        for _ in range(8):  # the distortion's slope is well under 0.3: converges fast
             dx, dy = self.distortion(qx, qy)
             qx, qy = tx - dx, ty - dy
         return qx, qy
@@ -173,13 +198,34 @@ def _upsample(coarse: Array, full: tuple[int, int], step: int) -> npt.NDArray[np
 
 
 def draw_capture(rng: np.random.Generator) -> Capture:
-    """How the finger met the sensor this time."""
+    """How the finger met the sensor this time.
+
+    The finger pad (a point ``PAD_BELOW_CENTRE`` below the pattern centre, moved by the roll of
+    the finger) lands at a random place in the frame; careless captures are turned and moved
+    further, or pressed and dragged so that the skin distorts more.
+    """
+    manner = rng.choice(len(MANNER_SHARES), p=MANNER_SHARES)
+    displaced, distorted = manner == 1, manner == 2
+    rotation = np.deg2rad(
+        np.clip(rng.normal(0, ROTATION_SD[int(displaced)]), -ROTATION_LIMIT, ROTATION_LIMIT)
+    )
+    pad = rng.normal(0, PAD_SD, 2) + np.array([0.0, PAD_BELOW_CENTRE])
+    place = rng.normal(0, 1, 2) * PLACEMENT_SD * (PLACEMENT_CARELESS if displaced else 1.0)
+    # the image point ``centre + place`` shows the master point ``pattern centre + pad``
+    cos_r, sin_r = np.cos(rotation), np.sin(rotation)
+    shift = pad - np.array(
+        [cos_r * place[0] - sin_r * place[1], sin_r * place[0] + cos_r * place[1]]
+    )
+    low, high = DISTORTION_STRONG if distorted else DISTORTION_ORDINARY
     return Capture(
-        rotation=float(np.deg2rad(np.clip(rng.normal(0, 8), -25, 25))),
-        shift_x=float(rng.normal(0, 22)),
-        shift_y=float(rng.normal(20, 28)),
-        pressure=float(rng.beta(2.5, 2.5)),
-        moisture=float(np.clip(rng.normal(0, 0.45), -1, 1)),
+        rotation=float(rotation),
+        shift_x=float(shift[0]),
+        shift_y=float(shift[1]),
+        pressure=float(rng.beta(2.0, 2.0)),
+        moisture=float(np.clip(rng.normal(MOISTURE_MEAN, MOISTURE_SD), -1, 1)),
+        contact_x=float(place[0]),
+        contact_y=float(place[1]),
+        distortion=float(rng.uniform(low, high)),
     )
 
 
@@ -194,9 +240,10 @@ def draw_warp(
     """Placement and skin distortion, around the finger's pattern centre."""
     centre_image = np.array([(width - 1) / 2, (height - 1) / 2])
     centre_master = np.array([centre_x + capture.shift_x, centre_y + capture.shift_y])
-    contact = centre_image + rng.normal(0, 25, 2)
-    inner = rng.uniform(45, 85) * (0.8 + 0.4 * capture.pressure)
-    skin_angle = np.deg2rad(rng.normal(0, 2.5))
+    contact = centre_image + np.array([capture.contact_x, capture.contact_y])
+    inner = rng.uniform(35, 70) * (0.8 + 0.4 * capture.pressure)
+    strength = capture.distortion
+    skin_angle = np.deg2rad(rng.normal(0, SKIN_ROTATION_SD * strength))
     bumps = 5
     return SkinWarp(
         centre_image=centre_image,
@@ -205,12 +252,12 @@ def draw_warp(
         sin_r=float(np.sin(capture.rotation)),
         contact=contact,
         inner=float(inner),
-        outer=float(inner + rng.uniform(90, 150)),
+        outer=float(inner + rng.uniform(80, 140)),
         skin_cos=float(np.cos(skin_angle)),
         skin_sin=float(np.sin(skin_angle)),
-        skin_shift=rng.normal(0, 4.0, 2),
+        skin_shift=rng.normal(0, SKIN_SHIFT_SD * strength, 2),
         bump_centres=rng.uniform(0, 1, (bumps, 2)) * np.array([width, height]),
-        bump_vectors=rng.normal(0, 1.5, (bumps, 2)),
+        bump_vectors=rng.normal(0, BUMP_SD * strength, (bumps, 2)),
         bump_scale=float(rng.uniform(50, 90)),
     )
 
@@ -227,10 +274,14 @@ def _smooth_noise(
 def contact_axes(
     rng: np.random.Generator, capture: Capture, height: int, width: int
 ) -> tuple[float, float]:
-    """Half-axes of the elliptic contact area: more pressure, more skin on the glass."""
-    half_w = width * (0.36 + 0.2 * capture.pressure) * rng.uniform(0.9, 1.1)
-    half_h = height * (0.42 + 0.25 * capture.pressure) * rng.uniform(0.9, 1.1)
-    return float(half_w), float(half_h)
+    """Half-axes of the elliptic contact area: more pressure, more skin on the glass.
+
+    The contact is a property of the finger, not of the frame, so ``height`` and ``width`` only
+    cap it (a small sensor cannot see more than itself)."""
+    low, high = CONTACT_HALF_WIDTH
+    half_w = (low + (high - low) * capture.pressure) * rng.uniform(0.85, 1.15)
+    half_h = half_w * rng.uniform(*CONTACT_ELONGATION)
+    return float(min(half_w, width)), float(min(half_h, height))
 
 
 def _contact_area(
@@ -240,7 +291,7 @@ def _contact_area(
     ys, xs = np.mgrid[0:height, 0:width].astype(np.float32)
     half_w, half_h = contact_axes(rng, capture, height, width)
     r = np.hypot((xs - warp.contact[0]) / half_w, (ys - warp.contact[1]) / half_h)
-    ragged = 0.06 * _smooth_noise(rng, height, width, 40)
+    ragged = 0.08 * _smooth_noise(rng, height, width, 30)
     return np.asarray(np.clip((1.0 + ragged - r) * 12.0, 0.0, 1.0), dtype=np.float32)
 
 
@@ -250,25 +301,38 @@ def _skin_and_sensor(
     contact: npt.NDArray[np.float32],
     capture: Capture,
 ) -> npt.NDArray[np.uint8]:
+    """Ink from skin: dry skin prints thin, broken, pale ridges; wet skin thick ones whose
+    valleys fill in blotches. Then an optical sensor's saturated white background and noise."""
     height, width = ridges.shape
-    # dry skin: ridges thinner and broken in blotches; wet skin: thicker, valleys fill in patches;
-    # a fine-grained term makes ridge edges ragged like real skin, not drawn with a ruler
-    blotch = _smooth_noise(rng, height, width, 24)
+    dry = max(-capture.moisture, 0.0)
+    wet = max(capture.moisture, 0.0)
+    blotch = _smooth_noise(rng, height, width, 20)
     grain = _smooth_noise(rng, height, width, 3)
-    level = -0.35 * capture.moisture + 0.12 * blotch * abs(capture.moisture) + 0.16 * grain + 0.05
-    ink = np.clip((ridges - level) / 0.45 + 0.5, 0.0, 1.0)
-    if capture.moisture < 0:  # dry: pieces of ridge do not print
-        gaps = _smooth_noise(rng, height, width, 6)
-        ink *= np.clip(1.5 + 2.5 * capture.moisture * (gaps > 0.3), 0.0, 1.0)
+    # the ink threshold on cos(psi): high = only ridge crests print, low = valleys print too
+    level = (
+        -0.05
+        - 0.4 * capture.moisture
+        - WET_BLOTCH * wet * np.maximum(blotch, 0.0)
+        + 0.12 * blotch
+        + GRAIN * grain
+    )
+    ink = np.clip((ridges - level) / 0.4 + 0.5, 0.0, 1.0)
+    # dry skin: pieces of ridge do not print at all (the finer the grain, the more dots)
+    breaks = _smooth_noise(rng, height, width, 5)
+    ink *= np.clip((DRY_BREAKS[0] - DRY_BREAKS[1] * dry - breaks) * 4.0, 0.0, 1.0)
     ink *= 1.0 - _pores(rng, height, width)
-    pressure_gain = 0.65 + 0.35 * capture.pressure
-    shade = np.clip(pressure_gain + 0.2 * _smooth_noise(rng, height, width, 50), 0.3, 1.0)
+    # uneven pressure: pale patches, paler overall when dry and light
+    shade = np.clip(
+        0.75 + 0.3 * capture.pressure - 0.25 * dry + 0.2 * _smooth_noise(rng, height, width, 40),
+        0.2,
+        1.0,
+    )
     darkness = ink * contact * shade
-    background = rng.uniform(215, 245)
-    ridge_grey = rng.uniform(15, 70)
+    background = rng.uniform(262, 275)  # optical sensors saturate: pure white off the finger
+    ridge_grey = rng.uniform(0, 30)
     image = background - (background - ridge_grey) * darkness
-    image = cv2.GaussianBlur(image.astype(np.float32), (0, 0), rng.uniform(0.6, 1.0))
-    image += rng.normal(0, rng.uniform(3, 9), (height, width)).astype(np.float32)
+    image = cv2.GaussianBlur(image.astype(np.float32), (0, 0), rng.uniform(0.5, 0.9))
+    image += rng.normal(0, rng.uniform(1, 4), (height, width)).astype(np.float32)
     return np.asarray(np.clip(image, 0, 255).astype(np.uint8))
 
 
