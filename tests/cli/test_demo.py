@@ -3,6 +3,7 @@ bookings, both reports written, the five-line summary, and the caches reused."""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -26,7 +27,7 @@ def test_the_demo_replays_full_and_oracle_bookings_and_writes_its_reports(
     monkeypatch.setattr(demo, "FULL_GALLERY_SUBJECTS", 60)
     monkeypatch.setattr(demo_full, "CALIBRATION_SEARCHES", 100)
     console = Console(record=True, width=400)
-    demo.run_demo(console, full=True)
+    demo.run_demo(console)
     text = console.export_text()
     summary = text.split(" summary ", 1)[1].strip().splitlines()[1:]
     assert [line[:2] for line in summary] == ["1.", "2.", "3.", "4.", "5."]
@@ -51,25 +52,29 @@ def test_the_demo_replays_full_and_oracle_bookings_and_writes_its_reports(
     assert {info.compression for info in images.values()} == {"WSQ"}
     for folder in ("report", "report-full"):
         assert (tmp_path / "demo" / folder / "report.html").stat().st_size > 10_000
+    # Where the preparation's time went, phase by phase, CPU of the pool's workers included.
+    times = json.loads(next(cars[0].parents[1].glob("times.json")).read_text())
+    assert times["fillers: synthesis (workers)"]["cpu_s"] > 0
+    assert times["cjis: calibration searches (workers)"]["cpu_s"] > 0
     # The galleries and prints are cached for the next run.
     again = Console(record=True, width=400)
-    demo.run_demo(again, full=True)
+    demo.run_demo(again)
     rerun = again.export_text()
     assert "galleries: cached" in rerun
     assert "full mode: prints and galleries cached" in rerun
     assert "demo-full: 8 bookings with images" in rerun
 
 
-def test_the_default_demo_is_oracle_only_and_says_how_to_add_images(
+def test_the_quick_demo_is_oracle_only_and_says_so(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("SCOMM_DATA_DIR", str(tmp_path))
     monkeypatch.delenv("SCOMM_DATABASE_URL", raising=False)
     monkeypatch.setattr(demo, "ORACLE_BOOKINGS", 200)
     console = Console(record=True, width=400)
-    demo.run_demo(console)
+    demo.run_demo(console, quick=True)
     text = console.export_text()
-    assert "not run: add --full" in text
+    assert "skipped (--quick)" in text
     summary = text.split(" summary ", 1)[1].strip().splitlines()[1:]
     assert [line[:2] for line in summary] == ["1.", "2.", "3.", "4.", "5."]
     assert "200 bookings replayed" in summary[0] and "0 dead letters" in summary[0]

@@ -19,11 +19,12 @@ run reuses them.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import numpy as np
 
@@ -39,6 +40,7 @@ from scomm.biometrics.synthetic import (
     template_impression,
     to_engine_template,
 )
+from scomm.cli.phase_times import PhaseTimes
 from scomm.domain import INDEX_FINGERS, TEN_FINGERS, FingerPosition
 from scomm.ebts import build_car
 from scomm.sim.population import NEVER
@@ -55,7 +57,18 @@ CALIBRATION_SEARCHES = 200  # as ``calibrate_threshold``: resolves an FPIR of 1 
 CALIBRATION_CHUNK = 10
 
 Fingers = dict[int, Template]
+Filler = tuple[list[Fingers], list[Fingers]]
+"""Synthetic people's fingers for the FBI gallery and for IDENT's."""
 Tick = Callable[[str, int], None]
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Made(Generic[T]):
+    """What a pool job made, with the CPU seconds it took there (for the phase breakdown)."""
+
+    value: T
+    cpu_s: float
 
 
 def choose_rows(world: World, count: int) -> list[int]:
@@ -115,25 +128,29 @@ def _init_worker(spec_json: dict[str, Any]) -> None:
     _WORLD = build_world(WorldSpec.from_json(spec_json))
 
 
-def _prints_in_worker(row: int) -> BookedPrints:
+def _prints_in_worker(row: int) -> Made[BookedPrints]:
     assert _WORLD is not None, "worker not initialised with the world"
-    return _booked_prints(_WORLD, row)
+    clock = time.process_time()
+    made = _booked_prints(_WORLD, row)
+    return Made(made, time.process_time() - clock)
 
 
-def _filler_chunk(name: str, tokens: Sequence[str], start: int) -> list[tuple[str, Fingers]]:
-    """Template-level subjects who are never booked (ten fingers at CJIS, two at IDENT)."""
-    fingers = TEN_FINGERS if name == "cjis" else INDEX_FINGERS
-    record = fbi_number if name == "cjis" else ident_fin
-    made = []
-    for offset, token in enumerate(tokens):
-        identity = 10_000_000 + start + offset  # never a world person's number
-        made.append((
-            record(token),
-            {int(f): to_engine_template(
-                template_impression(synthesize_master_template(FILLER_SEED, identity, f), 0)
-            ) for f in fingers},
-        ))  # fmt: skip
-    return made
+def _filler_chunk(start: int, count: int, cjis: int, ident: int) -> Made[Filler]:
+    """Synthetic people ``start`` .. ``start + count`` who are never booked, at template level:
+    ten fingers for the FBI (those numbered below ``cjis``) and a second impression of the two
+    index fingers for IDENT (below ``ident``): the same people in both files, as many are."""
+    clock = time.process_time()
+    made: Filler = ([], [])
+    for number in range(start, start + count):
+        identity = 10_000_000 + number  # never a world person's number
+        masters = {f: synthesize_master_template(FILLER_SEED, identity, f) for f in TEN_FINGERS}
+        if number < cjis:
+            made[0].append({int(f): to_engine_template(template_impression(m, 0))
+                            for f, m in masters.items()})  # fmt: skip
+        if number < ident:
+            made[1].append({int(f): to_engine_template(template_impression(masters[f], 1))
+                            for f in INDEX_FINGERS})  # fmt: skip
+    return Made(made, time.process_time() - clock)
 
 
 def _complete(path: Path, key: dict[str, Any]) -> bool:
@@ -149,11 +166,13 @@ def prepared(directory: Path, key: dict[str, Any]) -> bool:
 def prepare(
     world: World, spec_json: dict[str, Any], rows: Sequence[int], directory: Path,
     gallery_subjects: int, tick: Tick, processes: int = PROCESSES,
-) -> None:  # fmt: skip
-    """Make (or keep) the CARs of ``rows`` and the CJIS and IDENT full galleries."""
+) -> PhaseTimes:  # fmt: skip
+    """Make (or keep) the CARs of ``rows`` and the CJIS and IDENT full galleries; returns what
+    each phase cost (also written to ``times.json`` beside them)."""
     key = {"rows": list(rows), "subjects": gallery_subjects, "world": spec_json}
+    times = PhaseTimes()
     if _complete(directory, key):
-        return
+        return times
     cars = directory / "cars"
     cars.mkdir(parents=True, exist_ok=True)
     galleries = {
@@ -161,60 +180,104 @@ def prepare(
         "ident": Gallery.open(_fresh(directory / IDENT_FULL)),
     }
     with ProcessPoolExecutor(processes, initializer=_init_worker, initargs=(spec_json,)) as pool:
-        for made in pool.map(_prints_in_worker, rows, chunksize=4):
-            (cars / f"{made.row}.an2").write_bytes(made.car)
-            token = finger_token(person_id(int(world.bookings.person[made.row])))
-            in_cjis, in_ident = on_file(world, made.row)
-            if in_cjis:
-                galleries["cjis"].enrol(fbi_number(token), _as_positions(made.templates))
-            if in_ident:
-                index = {f: t for f, t in made.templates.items() if f in INDEX_FINGERS}
-                galleries["ident"].enrol(ident_fin(token), _as_positions(index))
-            tick("prints", 1)
-        for name, gallery in galleries.items():
-            missing = max(0, gallery_subjects - len(gallery))
-            tokens = filler_subjects(f"{name}-full", missing)
-            jobs = [
-                pool.submit(_filler_chunk, name, tokens[i : i + CHUNK], i)
-                for i in range(0, missing, CHUNK)
-            ]
-            for job in jobs:
-                for subject, fingers in job.result():
-                    gallery.enrol(subject, _as_positions(fingers))
-                tick(name, CHUNK)
-        for positions, gallery in (
-            (TEN_FINGERS, galleries["cjis"]),
-            (INDEX_FINGERS, galleries["ident"]),
-        ):
-            gallery.flush()  # writes the templates and builds the search index
-            _calibrate(pool, gallery, positions, tick)
+        with times.phase("booked prints: enrol, write CARs (main)"):
+            for made in pool.map(_prints_in_worker, rows, chunksize=4):
+                times.worker("booked prints: masters, impressions, WSQ (workers)", made.cpu_s)
+                _enrol_booked(world, galleries, cars, made.value)
+                tick("prints", 1)
+        probes = pool.submit(_calibration_probes, CALIBRATION_SEARCHES)
+        _fillers(pool, galleries, gallery_subjects, tick, times)
+        made_probes = probes.result()
+        times.worker("calibration: probe synthesis (workers)", made_probes.cpu_s)
+        for name, positions in (("ident", INDEX_FINGERS), ("cjis", TEN_FINGERS)):
+            gallery = galleries[name]
+            with times.phase(f"{name}: index build and write (main)"):
+                gallery.flush()
+            _calibrate(pool, gallery, positions, made_probes.value, tick, times)
             gallery.close()
+    (directory / "times.json").write_text(json.dumps(times.to_json(), indent=2))
     (directory / COMPLETE).write_text(json.dumps(key))
+    return times
+
+
+def _fillers(
+    pool: ProcessPoolExecutor, galleries: dict[str, Gallery], subjects: int, tick: Tick,
+    times: PhaseTimes,
+) -> None:  # fmt: skip
+    """Fill both galleries up to ``subjects`` with synthetic people made in the pool."""
+    missing = {name: max(0, subjects - len(g)) for name, g in galleries.items()}
+    tokens = {name: filler_subjects(f"{name}-full", n) for name, n in missing.items()}
+    record = {"cjis": fbi_number, "ident": ident_fin}
+    starts = range(0, max(missing.values()), CHUNK)
+    jobs = [pool.submit(_filler_chunk, i, CHUNK, missing["cjis"], missing["ident"]) for i in starts]
+    with times.phase("fillers: enrol incl. interim index builds (main)"):
+        for start, job in zip(starts, jobs, strict=True):
+            chunk = job.result()
+            times.worker("fillers: synthesis (workers)", chunk.cpu_s)
+            for name, people in zip(("cjis", "ident"), chunk.value, strict=True):
+                for offset, fingers in enumerate(people):
+                    subject = record[name](tokens[name][start + offset])
+                    galleries[name].enrol(subject, _as_positions(fingers))
+                tick(name, len(people))
+
+
+def _enrol_booked(
+    world: World, galleries: dict[str, Gallery], cars: Path, made: BookedPrints
+) -> None:
+    """The booked person's CAR on disk; their gallery templates where they were on file."""
+    (cars / f"{made.row}.an2").write_bytes(made.car)
+    token = finger_token(person_id(int(world.bookings.person[made.row])))
+    in_cjis, in_ident = on_file(world, made.row)
+    if in_cjis:
+        galleries["cjis"].enrol(fbi_number(token), _as_positions(made.templates))
+    if in_ident:
+        index = {f: t for f, t in made.templates.items() if f in INDEX_FINGERS}
+        galleries["ident"].enrol(ident_fin(token), _as_positions(index))
+
+
+def _calibration_probes(count: int) -> Made[list[dict[FingerPosition, Template]]]:
+    """Non-mated tenprint probes (IDENT's are their index fingers: the same synthetic people)."""
+    clock = time.process_time()
+    probes = synthetic_probes(count, TEN_FINGERS)
+    return Made(probes, time.process_time() - clock)
 
 
 def _calibrate(
-    pool: ProcessPoolExecutor, gallery: Gallery, positions: Sequence[FingerPosition], tick: Tick
+    pool: ProcessPoolExecutor,
+    gallery: Gallery,
+    positions: Sequence[FingerPosition],
+    tenprints: Sequence[dict[FingerPosition, Template]],
+    tick: Tick,
+    times: PhaseTimes,
 ) -> None:
     """The gallery's threshold at the default FPIR from ``CALIBRATION_SEARCHES`` non-mated
     searches (what ``calibrate_threshold`` does), spread over the pool, before workers read it."""
-    probes = synthetic_probes(CALIBRATION_SEARCHES, positions)
-    jobs = [
-        pool.submit(_nonmated_tops, gallery.path, probes[i : i + CALIBRATION_CHUNK])
-        for i in range(0, len(probes), CALIBRATION_CHUNK)
-    ]
-    tops: list[float] = []
-    for job in jobs:
-        tops += job.result()
-        tick("calibration", CALIBRATION_CHUNK)
-    key = threshold_key(len(positions), DEFAULT_FPIR)
-    gallery.thresholds[key] = (threshold_for_fpir(tops, DEFAULT_FPIR), gallery.template_count)
-    gallery.mark_changed()
-    gallery.flush()
+    probes = [{f: probe[f] for f in positions} for probe in tenprints]
+    name = "cjis" if len(positions) == len(TEN_FINGERS) else "ident"
+    with times.phase(f"{name}: calibration (main)"):
+        jobs = [
+            pool.submit(_nonmated_tops, gallery.path, probes[i : i + CALIBRATION_CHUNK])
+            for i in range(0, len(probes), CALIBRATION_CHUNK)
+        ]
+        tops: list[float] = []
+        for job in jobs:
+            made = job.result()
+            times.worker(f"{name}: calibration searches (workers)", made.cpu_s)
+            tops += made.value
+            tick("calibration", len(made.value))
+        key = threshold_key(len(positions), DEFAULT_FPIR)
+        gallery.thresholds[key] = (threshold_for_fpir(tops, DEFAULT_FPIR), gallery.template_count)
+        gallery.mark_changed()
+        gallery.flush()
 
 
-def _nonmated_tops(path: Path, probes: Sequence[dict[FingerPosition, Template]]) -> list[float]:
+def _nonmated_tops(
+    path: Path, probes: Sequence[dict[FingerPosition, Template]]
+) -> Made[list[float]]:
+    clock = time.process_time()
     searcher = Searcher(Gallery.open(path))
-    return [(found[0].score if (found := searcher.search(p, 1)) else 0.0) for p in probes]
+    tops = [(found[0].score if (found := searcher.search(p, 1)) else 0.0) for p in probes]
+    return Made(tops, time.process_time() - clock)
 
 
 def _fresh(path: Path) -> Path:

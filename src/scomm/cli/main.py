@@ -39,12 +39,15 @@ def version() -> None:
 
 @app.command()
 def demo(
+    quick: bool = typer.Option(
+        False, "--quick", help="skip the 200 bookings with images (oracle replay only)"
+    ),
     full: bool = typer.Option(
-        False, "--full", help="also replay 200 bookings with images (first run ~30 min)"
+        False, "--full", hidden=True, help="no effect: the image-level part is the default"
     ),
 ) -> None:
     """Run the main job on the embedded defaults (what `make demo` runs)."""
-    run_demo(console, full=full)
+    run_demo(console, quick=quick and not full)
 
 
 if __name__ == "__main__":  # pragma: no cover
