@@ -28,6 +28,8 @@ from scomm.agencies import routing
 from scomm.agencies.decisions import DetainerRule, StatusCheck
 from scomm.agencies.gate import Handover
 from scomm.agencies.identification import IdentificationService, Probe
+from scomm.agencies.messages import car_facts, car_images
+from scomm.agencies.messages import parsed as parse  # each message read once per process
 from scomm.domain import INDEX_FINGERS, Tcn
 from scomm.ebts import (
     CourtDisposition,
@@ -44,9 +46,6 @@ from scomm.ebts import (
     build_iaq,
     build_iar,
     build_sre,
-    finger_images,
-    parse,
-    read_car_facts,
     read_iaq,
     read_iar,
     rejection_messages,
@@ -68,6 +67,16 @@ DELAYS = {
 }
 NOTIFICATION_FORMS = frozenset({"I-247N"})
 DISPOSITION_HOUR = dt.time(12, tzinfo=dt.UTC)
+_HANDLERS = {
+    routing.LEA: "lea",
+    routing.SIB: "sib",
+    routing.CJIS: "cjis",
+    routing.IDENT: "ident",
+    routing.LESC: "lesc",
+    routing.ERO: "ero",
+    routing.LEA_INBOX: "lea_inbox",
+}
+"""Each stage's method of :class:`Agencies`."""
 DISPOSITION_AFTER = dt.timedelta(hours=2)
 
 
@@ -124,15 +133,8 @@ class Agencies:
     two index fingers, as the historical IDENT was."""
 
     def handler(self, stage: str) -> Callable[[str, bytes, BookingRecord], Step]:
-        return {
-            routing.LEA: self.lea,
-            routing.SIB: self.sib,
-            routing.CJIS: self.cjis,
-            routing.IDENT: self.ident,
-            routing.LESC: self.lesc,
-            routing.ERO: self.ero,
-            routing.LEA_INBOX: self.lea_inbox,
-        }[stage]
+        method: Callable[[str, bytes, BookingRecord], Step] = getattr(self, _HANDLERS[stage])
+        return method
 
     # -- the booking agency and its state bureau ---------------------------------------------
 
@@ -185,10 +187,10 @@ class Agencies:
         try:
             tx = parse(payload)
             problems = validate(tx)
-            facts = read_car_facts(tx) if not problems else None
+            facts = car_facts(payload) if not problems else None
             if facts is not None and facts.tcn != booking.tcn:
                 raise EbtsError(f"CAR TCN {facts.tcn} does not match the booking {booking.tcn}")
-            images = finger_images(tx) if facts is not None else {}
+            images = car_images(payload) if facts is not None else {}
             if facts is not None and not images:
                 raise EbtsError("the CAR carries no fingerprint images", record=4)
         except EbtsError as error:
@@ -230,7 +232,7 @@ class Agencies:
         problems = validate(tx)
         if problems:
             raise EbtsError(f"disposition for {booking.tcn}: {problems[0].describe()}")
-        facts = read_car_facts(tx)
+        facts = car_facts(payload)
         if facts.envelope.tcr != booking.tcn:
             raise EbtsError(
                 f"disposition refers to {facts.envelope.tcr!r}, not the booking {booking.tcn}",
@@ -238,7 +240,7 @@ class Agencies:
             )
         if facts.disposition is None:
             raise EbtsError("disposition carries no conviction", record=2, field="2.051")
-        if not finger_images(tx):
+        if not car_images(payload):
             raise EbtsError("the disposition carries no fingerprint images", record=4)
         handover = _handover(
             Transfer.PRINTS_TO_IDENT, routing.CJIS_PARTY, routing.IDENT_PARTY, routing.IDENT,
@@ -273,10 +275,9 @@ class Agencies:
     def ident(self, tot: str, payload: bytes, booking: BookingRecord) -> Step:
         """Search the immigration gallery (two index fingers, or ten from
         ``ident_tenprint_from``); on a match, query the LESC (IAQ)."""
-        tx = parse(payload)
-        facts = read_car_facts(tx)
+        facts = car_facts(payload)
         conviction = facts.disposition
-        images = finger_images(tx)
+        images = car_images(payload)
         searched_at = booking.at("CAR", conviction)
         switch = self.ident_tenprint_from
         if switch is None or searched_at.date() < switch:
@@ -417,7 +418,7 @@ def _conviction_of(tot: str, payload: bytes) -> CourtDisposition | None:
     """The conviction a disposition carries (only ``DISP`` messages are read for it)."""
     if tot != DISP:
         return None
-    disposition = read_car_facts(parse(payload)).disposition
+    disposition = car_facts(payload).disposition
     if disposition is None:
         raise EbtsError("disposition carries no conviction", record=2, field="2.051")
     return disposition

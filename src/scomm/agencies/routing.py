@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from scomm.domain import Ori
 
@@ -58,6 +59,7 @@ def check_run_id(run_id: str) -> str:
     return run_id
 
 
+@lru_cache(maxsize=4096)
 def sib_party(booking_ori: str) -> str:
     """The state bureau of the booking agency's state (``SIB-CA``)."""
     return f"SIB-{Ori(booking_ori).value[:2]}"

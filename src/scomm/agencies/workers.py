@@ -7,6 +7,7 @@ a queue. A killed process loses nothing: its leases run out and another worker t
 
 from __future__ import annotations
 
+import gc
 import multiprocessing as mp
 import os
 from dataclasses import dataclass, field
@@ -28,6 +29,9 @@ class WorkerConfig:
     lease_seconds: float = 60.0
     until_idle: bool = True
     retry: RetryPolicy = field(default_factory=RetryPolicy)
+    warm_runs: tuple[str, ...] = ()
+    """Runs whose services each worker builds before taking work (else on its first
+    message of the run)."""
 
 
 def make_worker(config: WorkerConfig, worker_id: str | None = None) -> PipelineWorker:
@@ -42,10 +46,20 @@ def make_worker(config: WorkerConfig, worker_id: str | None = None) -> PipelineW
     )  # fmt: skip
 
 
-def worker_main(config: WorkerConfig, report: Any = None, fed: Any = None) -> None:
+def worker_main(
+    config: WorkerConfig, report: Any = None, fed: Any = None, usage: Any = None
+) -> None:
     """Entry point of a worker process: puts ``(pid, done)`` on ``report`` after each batch;
-    with ``fed`` (an Event), idle is only the end once the feeder has set it."""
+    with ``fed`` (an Event), idle is only the end once the feeder has set it; at the end puts
+    ``(pid, {stage: StageUsage})`` on ``usage``."""
     worker = make_worker(config)
+    for run_id in config.warm_runs:
+        worker.runner.contexts(run_id)
+    # What is built by now (the world, galleries, rules) lives as long as the process: keep the
+    # cyclic collector from walking it again and again; a stage's garbage is rarely cyclic,
+    # so collect less often.
+    gc.freeze()
+    gc.set_threshold(10_000, 50, 100)
 
     def tell(result: Any) -> None:
         if report is not None and result.total:
@@ -53,16 +67,20 @@ def worker_main(config: WorkerConfig, report: Any = None, fed: Any = None) -> No
 
     may_stop = None if fed is None else fed.is_set
     worker.run(until_idle=config.until_idle, on_batch=tell, may_stop=may_stop)
+    if usage is not None:
+        usage.put_nowait((os.getpid(), worker.usage))
 
 
 def start_workers(
-    config: WorkerConfig, count: int, report: Any = None, fed: Any = None
+    config: WorkerConfig, count: int, report: Any = None, fed: Any = None, usage: Any = None
 ) -> list[SpawnProcess]:
     """Start ``count`` worker processes (spawned, not forked)."""
     context = mp.get_context("spawn")
     processes = []
     for _ in range(count):
-        process = context.Process(target=worker_main, args=(config, report, fed), daemon=True)
+        process = context.Process(
+            target=worker_main, args=(config, report, fed, usage), daemon=True
+        )
         process.start()
         processes.append(process)
     return processes

@@ -30,6 +30,8 @@ Subfields = tuple[tuple[str, ...], ...]
 
 def decode_text(raw: bytes) -> Subfields:
     """Split a field value into subfields and items."""
+    if b"\x1e" not in raw and b"\x1f" not in raw:  # the common case: one item
+        return ((raw.decode(TEXT_ENCODING, TEXT_ERRORS),),)
     return tuple(
         tuple(item.decode(TEXT_ENCODING, TEXT_ERRORS) for item in sub.split(b"\x1f"))
         for sub in raw.split(b"\x1e")

@@ -36,10 +36,20 @@ BINARY_LAYOUTS: dict[int, tuple[tuple[str, int], ...]] = {
     8: (("IDC", 1), ("SIG", 1), ("SRT", 1), ("ISR", 1), ("HLL", 2), ("VLL", 2)),
 }
 BINARY_LEN_SIZE = 4
+_POSITIONS = {
+    record_type: {name: i for i, (name, _) in enumerate(layout)}
+    for record_type, layout in BINARY_LAYOUTS.items()
+}
+
+
+_HEADER_SIZES = {
+    record_type: BINARY_LEN_SIZE + sum(size for _, size in layout)
+    for record_type, layout in BINARY_LAYOUTS.items()
+}
 
 
 def header_size(record_type: int) -> int:
-    return BINARY_LEN_SIZE + sum(size for _, size in BINARY_LAYOUTS[record_type])
+    return _HEADER_SIZES[record_type]
 
 
 _STRUCT_CODES = {1: "B", 2: "H", 4: "I"}
@@ -149,10 +159,10 @@ class BinaryRecord:
     data: bytes
 
     def value(self, name: str) -> int:
-        for (field_name, _), value in zip(BINARY_LAYOUTS[self.type], self.header, strict=True):
-            if field_name == name:
-                return value
-        raise KeyError(f"Type-{self.type} records have no {name} field")
+        position = _POSITIONS[self.type].get(name)
+        if position is None:
+            raise KeyError(f"Type-{self.type} records have no {name} field")
+        return self.header[position]
 
     @property
     def idc(self) -> int:

@@ -10,6 +10,7 @@ import datetime as dt
 import re
 from collections import Counter
 from dataclasses import dataclass
+from functools import lru_cache
 
 from scomm.domain import Ori
 from scomm.ebts.records import BINARY_LAYOUTS, BinaryRecord, TaggedRecord
@@ -113,22 +114,17 @@ class _Checker:
                     self.add(index, record.type, label, "FGP", reason)
                 seen.setdefault(position, index)
 
-    def _applicable(self, rules: list[FieldRule]) -> tuple[FieldRule | None, str | None]:
-        for rule in rules:
-            requirement = rule.requirement(self.tot)
-            if requirement is not None:
-                return rule, requirement
-        return None, None
-
     def _tagged(self, index: int, record: TaggedRecord) -> None:
         rtype = record.type
         present = {f.number: f for f in record.fields}
-        numbers = self.rules.field_numbers(rtype)
-        for number in sorted(numbers | set(present)):
+        plan = _record_plan(self.rules, self.tot, rtype)
+        # Only present fields and absent mandatory ones can break a rule; the order is the
+        # field numbers' (as an ERRT lists them).
+        for number in sorted(plan.mandatory.union(present)):
             if number in _BOOKKEEPING or (rtype == 1 and number == CNT_FIELD):
                 continue
             label = f"{rtype}.{number:03d}"
-            rule, requirement = self._applicable(self.rules.field_rules(rtype, number))
+            rule, requirement, items_plan = plan.fields.get(number, _NOT_APPLICABLE)
             field = present.get(number)
             if rule is None:
                 if (
@@ -150,11 +146,11 @@ class _Checker:
                     self.add(index, rtype, label, mnemonic, "image data is empty")
                 continue
             self._occurrences(index, rtype, label, rule, len(field.subfields))
-            item_rules = self.rules.item_rules(rtype, number)
             for position, items in enumerate(field.subfields, start=1):
                 where = label if len(field.subfields) == 1 else f"{label} (occurrence {position})"
-                if item_rules:
-                    self._items(index, rtype, where, mnemonic, items, item_rules)
+                if items_plan is not None:
+                    if items_plan:
+                        self._items(index, rtype, where, mnemonic, items, items_plan)
                 elif rule.grouped:
                     for item in items:
                         self._charset(index, rtype, where, rule, item)
@@ -182,26 +178,17 @@ class _Checker:
         where: str,
         mnemonic: str,
         items: tuple[str, ...],
-        item_rules: list[FieldRule],
+        item_rules: tuple[tuple[int, FieldRule, str], ...],
     ) -> None:
-        by_item: dict[int, FieldRule] = {}
-        requirement: dict[int, str] = {}
-        for rule in item_rules:
-            req = rule.requirement(self.tot)
-            if rule.item is not None and req is not None and rule.item not in by_item:
-                by_item[rule.item] = rule
-                requirement[rule.item] = req
-        if not by_item:
-            return
-        most = max(by_item)
+        most = item_rules[-1][0]
         if len(items) > most:
             self.add(
                 index, rtype, where, mnemonic, f"has {len(items)} items, at most {most} allowed"
             )
-        for number, rule in sorted(by_item.items()):
+        for number, rule, requirement in item_rules:
             value = items[number - 1] if number <= len(items) else ""
             if not value:
-                if requirement[number] == "M":
+                if requirement == "M":
                     self.add(
                         index,
                         rtype,
@@ -225,9 +212,9 @@ class _Checker:
             listed = ", ".join(sorted(rule.values)[:12])
             more = ", ..." if len(rule.values) > 12 else ""
             self.add(index, rtype, where, mnemonic, f"{value!r} is not one of {listed}{more}")
-        if rule.regex is not None and not re.fullmatch(rule.regex, value):
+        if rule.regex is not None and not _regex(rule.regex).fullmatch(value):
             self.add(index, rtype, where, mnemonic, f"{value!r} does not have the required form")
-        if rule.nregex is not None and re.fullmatch(rule.nregex, value):
+        if rule.nregex is not None and _regex(rule.nregex).fullmatch(value):
             self.add(index, rtype, where, mnemonic, f"{value!r} has a form that is not allowed")
         if rule.date is not None:
             self._date(index, rtype, where, rule, value)
@@ -247,9 +234,9 @@ class _Checker:
             if rule.date == "YYYYMMDDhhmmssZ":
                 if not value.endswith("Z"):
                     raise ValueError
-                day = dt.datetime.strptime(value[:-1], "%Y%m%d%H%M%S").date()
+                day = _read_date(value[:-1], "%Y%m%d%H%M%S")
             else:
-                day = dt.datetime.strptime(value, "%Y%m%d").date()
+                day = _read_date(value, "%Y%m%d")
         except ValueError:
             self.add(index, rtype, where, mnemonic, f"{value!r} is not a valid date ({rule.date})")
             return
@@ -292,22 +279,10 @@ class _Checker:
 
     # -- binary records -----------------------------------------------------------------
     def _binary(self, index: int, record: BinaryRecord) -> None:
-        rules = self.rules.binary_rules(record.type)
-        layout = BINARY_LAYOUTS[record.type]
-        names = [name for name, _ in layout]
-        for rule in rules:
-            requirement = rule.requirement(self.tot)
-            if requirement is None or rule.values is None:
-                continue
-            short = rule.short_mnemonic
-            if short == "FGP":
-                values = [record.value(f"FGP{i}") for i in range(1, 7)]
-            elif short in names:
-                values = [record.value(short)]
-            else:
-                continue
+        for rule, short, positions in _binary_plan(self.rules, self.tot, record.type):
+            values = [record.header[i] for i in positions]
             for value in values:
-                if str(value) not in rule.values:
+                if rule.values is not None and str(value) not in rule.values:
                     self.add(
                         index,
                         record.type,
@@ -319,6 +294,89 @@ class _Checker:
             self.add(index, record.type, f"{record.type}.004", "FGP", "no finger position given")
         if not record.data:
             self.add(index, record.type, f"{record.type}.009", "DAT", "image data is empty")
+
+
+_FieldPlan = tuple[FieldRule | None, str | None, tuple[tuple[int, FieldRule, str], ...] | None]
+"""The rule that applies to a field for a TOT, its requirement ("M"/"O"), and its items'
+applicable rules (number, rule, requirement) in item order (None: the field has no item rules;
+empty: it has some, none for this TOT)."""
+_NOT_APPLICABLE: _FieldPlan = (None, None, None)
+
+
+@dataclass(frozen=True, slots=True)
+class _RecordPlan:
+    """What the rules ask of one record type in one TOT, worked out once per process."""
+
+    fields: dict[int, _FieldPlan]
+    mandatory: frozenset[int]
+
+
+@lru_cache(maxsize=512)
+def _record_plan(rules: RuleTable, tot: str, rtype: int) -> _RecordPlan:
+    fields: dict[int, _FieldPlan] = {}
+    mandatory = set()
+    for number in rules.field_numbers(rtype):
+        applicable = next(
+            ((r, q) for r in rules.field_rules(rtype, number) if (q := r.requirement(tot))),
+            None,
+        )
+        if applicable is None:
+            continue
+        rule, requirement = applicable
+        if requirement == "M":
+            mandatory.add(number)
+        item_rules = rules.item_rules(rtype, number)
+        items: dict[int, tuple[FieldRule, str]] = {}
+        for item_rule in item_rules:
+            req = item_rule.requirement(tot)
+            if item_rule.item is not None and req is not None and item_rule.item not in items:
+                items[item_rule.item] = (item_rule, req)
+        plan = tuple((n, r, q) for n, (r, q) in sorted(items.items())) if item_rules else None
+        fields[number] = (rule, requirement, plan)
+    return _RecordPlan(fields, frozenset(mandatory))
+
+
+@lru_cache(maxsize=256)
+def _binary_plan(
+    rules: RuleTable, tot: str, rtype: int
+) -> tuple[tuple[FieldRule, str, tuple[int, ...]], ...]:
+    """The binary header items with allowed values for this TOT: (rule, mnemonic, header
+    positions it covers)."""
+    names = [name for name, _ in BINARY_LAYOUTS[rtype]]
+    plan = []
+    for rule in rules.binary_rules(rtype):
+        if rule.requirement(tot) is None or rule.values is None:
+            continue
+        short = rule.short_mnemonic
+        if short == "FGP":
+            positions = tuple(names.index(f"FGP{i}") for i in range(1, 7))
+        elif short in names:
+            positions = (names.index(short),)
+        else:
+            continue
+        plan.append((rule, short, positions))
+    return tuple(plan)
+
+
+@lru_cache(maxsize=1024)
+def _regex(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)
+
+
+_DIGITS = {"%Y%m%d": 8, "%Y%m%d%H%M%S": 14}
+
+
+def _read_date(value: str, form: str) -> dt.date:
+    """``strptime(value, form).date()``; all-digit values of the full width without it (the
+    same answer: each part then has its full width, and a bad one raises ValueError)."""
+    if len(value) == _DIGITS[form] and value.isascii() and value.isdigit():
+        day = dt.date(int(value[:4]), int(value[4:6]), int(value[6:8]))
+        if len(value) == 14 and not (
+            int(value[8:10]) <= 23 and int(value[10:12]) <= 59 and int(value[12:14]) <= 59
+        ):
+            raise ValueError(f"{value!r} is not a time of day")
+        return day
+    return dt.datetime.strptime(value, form).date()
 
 
 def _label_of(rules: RuleTable, mnemonic: str) -> str:

@@ -61,6 +61,15 @@ PROCESSED = cast(Table, ProcessedRecord.__table__)
 STATES = ("ready", "delayed", "leased", "dead", "done")
 """Keys of each stage's entry in :meth:`WorkChannel.depths`."""
 MAX_ERROR_LENGTH = 4000
+_FRESH = {"attempts": 0, "deliveries": 0}
+_SQLITE_PUT = (
+    "INSERT INTO work_items (stage, key, payload, enqueued_at, available_at, attempts,"
+    " deliveries) VALUES (?, ?, ?, ?, ?, 0, 0)"
+)
+_SQLITE_ACK = "DELETE FROM work_items WHERE id = ? AND deliveries = ? AND lease_owner IS NOT NULL"
+_SQLITE_PROCESSED = (
+    "INSERT INTO work_processed (stage, key, processed_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING"
+)
 T = TypeVar("T")
 
 
@@ -108,6 +117,7 @@ class WorkChannel:
         self.retry = retry or RetryPolicy()
         self.clock = clock
         self._skip_locked = engine.dialect.name == "postgresql"
+        self._sqlite = engine.dialect.name == "sqlite"
 
     # -- producing ---------------------------------------------------------------------------
 
@@ -130,19 +140,18 @@ class WorkChannel:
             _check_names(message.stage, message.key)
             if not isinstance(message.payload, bytes | bytearray | memoryview):
                 raise TypeError(f"payload must be bytes, not {type(message.payload).__name__}")
-            rows.append(
-                {
-                    "stage": message.stage,
-                    "key": message.key,
-                    "payload": bytes(message.payload),
-                    "enqueued_at": now,
-                    "available_at": _epoch(message.available_at, now),
-                    "attempts": 0,
-                    "deliveries": 0,
-                }
-            )
-        if rows:
-            self._run(session, lambda ex: ex.execute(insert(ITEMS), rows))
+            available = _epoch(message.available_at, now)
+            rows.append((message.stage, message.key, bytes(message.payload), now, available))
+        if not rows:
+            return 0
+        if self._sqlite:
+            # The driver's executemany: SQLAlchemy's per-row parameter handling costs more
+            # than the insert itself at pipeline rates.
+            self._run(session, lambda ex: ex.exec_driver_sql(_SQLITE_PUT, rows))
+        else:
+            names = ("stage", "key", "payload", "enqueued_at", "available_at")
+            values = [{**dict(zip(names, row, strict=True)), **_FRESH} for row in rows]
+            self._run(session, lambda ex: ex.execute(insert(ITEMS), values))
         return len(rows)
 
     # -- consuming ---------------------------------------------------------------------------
@@ -231,6 +240,9 @@ class WorkChannel:
             self._run(session, lambda ex: self._ack(ex, leases, record))
 
     def _ack(self, ex: Connection, leases: Sequence[Lease], record: bool) -> None:
+        if self._sqlite:
+            self._ack_sqlite(ex, leases, record)
+            return
         fences = [(lease.id, lease.delivery) for lease in leases]
         gone = ex.execute(
             delete(ITEMS)
@@ -261,6 +273,30 @@ class WorkChannel:
             fresh = {(row.stage, row.key) for row in inserted}
             repeated = [(r["stage"], r["key"]) for r in rows if (r["stage"], r["key"]) not in fresh]
             raise AlreadyProcessed(f"already processed: {repeated}")
+
+    def _ack_sqlite(self, ex: Connection, leases: Sequence[Lease], record: bool) -> None:
+        """:meth:`_ack` with the driver's executemany (one primary-key delete per lease); the
+        summed row counts say whether every lease was held and every key new."""
+        gone = ex.exec_driver_sql(_SQLITE_ACK, [(lease.id, lease.delivery) for lease in leases])
+        if gone.rowcount != len(leases):
+            # Rare (the transaction is rolled back): those still there carry another delivery
+            # or were released; the others were acked by another worker.
+            ids = [lease.id for lease in leases]
+            left = ex.execute(select(ITEMS.c.id).where(ITEMS.c.id.in_(ids))).scalars().all()
+            raise LeaseLost(
+                f"{len(leases) - gone.rowcount} of {len(leases)} leases no longer held; "
+                f"items now held by another delivery or released: {sorted(left)}"
+            )
+        if not record:
+            return
+        now = self.clock()
+        rows = [(lease.stage, lease.key, now) for lease in leases]
+        inserted = ex.exec_driver_sql(_SQLITE_PROCESSED, rows)
+        if inserted.rowcount != len(rows):
+            keys = [lease.key for lease in leases]
+            stage = leases[0].stage
+            repeated = self.processed_keys(stage, keys, ex)
+            raise AlreadyProcessed(f"already processed: {sorted(repeated) or keys}")
 
     def fail(self, lease: Lease, error: str, session: Executor | None = None) -> str:
         """Report a failed attempt; returns ``"retry"`` or ``"dead"``.  Raises LeaseLost."""

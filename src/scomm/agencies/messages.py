@@ -1,0 +1,43 @@
+"""Reading the messages the agencies exchange, once per process.
+
+A booking's CAR is read by CJIS and again by IDENT; a disposition by the LEA, the state bureau,
+CJIS and IDENT; an IAR by the field office and the agency's inbox. The bytes do not change on
+the way (every hop forwards them or builds new ones), so what was read from them is kept for
+the next stage this process handles: parsing costs more than everything else a stage does in
+``oracle`` mode. The values are immutable (``Transaction``, ``CarFacts``) or handed out as
+copies, so sharing them between stages changes nothing a stage can see. A malformed message is
+not kept: its error is raised again each time.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from scomm.domain import FingerPosition
+from scomm.ebts import CarFacts, ImageInfo, Transaction, finger_images, parse, read_car_facts
+
+KEPT = 4096
+"""Messages kept per process: more than a batch of every stage (the gap between two stages
+reading the same bytes), a few tens of MB."""
+
+
+@lru_cache(maxsize=KEPT)
+def parsed(payload: bytes) -> Transaction:
+    """``scomm.ebts.parse(payload)``, remembered."""
+    return parse(payload)
+
+
+@lru_cache(maxsize=KEPT)
+def car_facts(payload: bytes) -> CarFacts:
+    """``read_car_facts`` of the CAR (or disposition) ``payload``, remembered."""
+    return read_car_facts(parsed(payload))
+
+
+@lru_cache(maxsize=KEPT)
+def _images(payload: bytes) -> tuple[tuple[FingerPosition, ImageInfo], ...]:
+    return tuple(finger_images(parsed(payload)).items())
+
+
+def car_images(payload: bytes) -> dict[FingerPosition, ImageInfo]:
+    """``finger_images`` of the CAR ``payload`` (a fresh dict each call)."""
+    return dict(_images(payload))
