@@ -36,10 +36,14 @@ def test_keys_are_deterministic_and_depend_on_the_finger_position() -> None:
 
 
 def test_mated_impressions_share_far_more_keys_than_strangers() -> None:
-    a = cylinder_keys(impression(1, 0), 1, PARAMS)
-    mate = cylinder_keys(impression(1, 1), 1, PARAMS, spread=1)
-    strangers = [cylinder_keys(impression(i, 1), 1, PARAMS, spread=1) for i in range(2, 8)]
-    assert shared_keys(a, mate) > max(shared_keys(a, s) for s in strangers)
+    mated, stranger = [], []
+    for i in range(1, 21):
+        a = cylinder_keys(impression(i, 0), 1, PARAMS)
+        mated.append(shared_keys(a, cylinder_keys(impression(i, 1), 1, PARAMS, spread=1)))
+        stranger.append(shared_keys(a, cylinder_keys(impression(i + 20, 1), 1, PARAMS, spread=1)))
+    # DB1_B-like captures: a small contact area leaves a mate few keys now and then
+    assert sum(m > s for m, s in zip(mated, stranger, strict=True)) >= 15
+    assert np.mean(mated) > 2 * np.mean(stranger)
 
 
 def test_the_mate_is_among_the_first_candidates() -> None:
