@@ -35,7 +35,9 @@ PUBLISHED = {
     "removed": 101_741,
     "removed_non_criminal_share": 1 - 72_445 / 101_741,
     "convicted_share_to_2012_03": 0.74,
+    "ca_removed_level_1_share": 0.31,
 }
+CALIFORNIA = 6
 
 
 def activation_dates() -> dict[int, dt.date | None]:
@@ -72,6 +74,7 @@ def main() -> None:
     count: Counter[str] = Counter()
     removed_to_cutoff: Counter[CriminalLevel] = Counter()
     removed_to_gao: Counter[CriminalLevel] = Counter()
+    ca_removed: Counter[CriminalLevel] = Counter()
     detainers_by_year: Counter[int] = Counter()
     t = time.perf_counter()
     for chunk in stream.chunks(max_bookings=500_000):
@@ -93,6 +96,9 @@ def main() -> None:
             if out.removed_on is not None and out.level_at_removal is not None:
                 if out.removed_on <= CUTOFF:
                     removed_to_cutoff[out.level_at_removal] += 1
+                    county = world.geography.counties[int(world.bookings.county[row])]
+                    if county.state_fips == CALIFORNIA:
+                        ca_removed[out.level_at_removal] += 1
                 if out.removed_on <= GAO_END:
                     removed_to_gao[out.level_at_removal] += 1
         timing["ice"] += time.perf_counter() - t
@@ -111,6 +117,9 @@ def main() -> None:
         ),
         "convicted_share_to_2012_03": round(
             1 - removed_to_gao[CriminalLevel.NON_CRIMINAL] / max(gao, 1), 3
+        ),
+        "ca_removed_level_1_share": round(
+            ca_removed[CriminalLevel.LEVEL_1] / max(sum(ca_removed.values()), 1), 3
         ),
     }
     print(f"{'through 2011-03-31 (weighted)':<34} {'scomm':>12} {'published':>12}")
