@@ -206,14 +206,10 @@ def probes(
     return out
 
 
-def run_searches(
-    path: Path, todo: list[Probe], exhaustive: bool, preload: bool = False
-) -> dict[str, object]:
+def run_searches(path: Path, todo: list[Probe], exhaustive: bool) -> dict[str, object]:
     before = rss_bytes()
     gallery = Gallery.open(path)
     opened = rss_bytes() - before
-    if preload:  # exhaustive sweeps decode every template once, not once per probe
-        gallery.cache_templates()
     searcher = Searcher(gallery)
     searcher.search(todo[0][1], 1)  # compile and touch the index once, outside the timing
     cpu, wall, ranks, tops, mate_scores, compared = [], [], [], [], [], []
@@ -246,9 +242,7 @@ def exhaustive_searches(path: Path, todo: list[Probe], workers: int) -> dict[str
     """Exhaustive searches split over worker processes (each compares the whole gallery)."""
     parts = [todo[w::workers] for w in range(workers)]
     with ProcessPoolExecutor(workers) as pool:
-        results = list(
-            pool.map(run_searches, [path] * workers, parts, [True] * workers, [True] * workers)
-        )
+        results = list(pool.map(run_searches, [path] * workers, parts, [True] * workers))
     merged: dict[str, object] = dict(results[0])
     for key in ("cpu", "wall", "ranks", "tops", "mate_scores", "compared"):
         rows: list[list[float]] = [list(r[key]) for r in results]  # type: ignore[call-overload]

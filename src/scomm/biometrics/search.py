@@ -95,22 +95,28 @@ class Searcher:
             chosen = np.unique(owners[at_positions]).astype(np.int64)
         else:
             chosen = self._retrieve(probe, live, positions, owners)
-        fused: list[Candidate] = []
+        total = np.zeros(chosen.size, dtype=np.float64)
+        per_finger: dict[FingerPosition, npt.NDArray[np.float64]] = {}
         compared = 0
-        for subject in chosen:
-            scores: dict[FingerPosition, float] = {}
-            for position, template in probe.items():
-                number = g.number_at(int(subject), int(position))
-                score = 0.0
-                if number is not None:
-                    score = self.comparator.compare(template, g.template_at(number))
-                    compared += 1
-                scores[FingerPosition(position)] = score
-            name = g.subject_name(int(subject))
-            fused.append(Candidate(name, sum(scores.values()) / len(probe), scores))
+        for position, template in probe.items():
+            numbers = g.finger_numbers(chosen, int(FingerPosition(position)))
+            has = numbers >= 0
+            scores = np.zeros(chosen.size, dtype=np.float64)
+            scores[has] = g.score(self.comparator, template, numbers[has].astype(np.int64))
+            compared += int(has.sum())
+            per_finger[FingerPosition(position)] = scores
+            total += scores
+        total /= len(probe)
         self.last = SearchStats(int(chosen.size), compared, int(at_positions.sum()))
-        fused.sort(key=lambda c: (-c.score, c.subject_id))
-        return fused[:top_k]
+        keep = np.arange(chosen.size)
+        if chosen.size > top_k:  # ties at the cut are kept, to be broken by name
+            keep = np.flatnonzero(total >= np.partition(total, chosen.size - top_k)[-top_k])
+        names = {int(i): g.subject_name(int(chosen[i])) for i in keep}
+        order = sorted(names, key=lambda i: (-total[i], names[i]))[:top_k]
+        return [
+            Candidate(names[i], float(total[i]), {p: float(f[i]) for p, f in per_finger.items()})
+            for i in order
+        ]
 
     def _retrieve(
         self,
