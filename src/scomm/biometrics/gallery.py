@@ -106,6 +106,8 @@ class Gallery:
         self._indexed = 0
         self._dirty = False
         self._bulk = False
+        self.generation = 0
+        """Bumped by every enrolment, deletion and index build (searchers cache masks by it)."""
 
     # -- opening and saving ------------------------------------------------------------------
 
@@ -310,6 +312,7 @@ class Gallery:
         self._table[self._count : self._count + len(new)] = new
         self._count += len(new)
         self._dirty = True
+        self.generation += 1
         if self._bulk:
             if len(self._pending_blobs) >= BULK_SPILL:
                 self.flush(index=False)
@@ -330,6 +333,7 @@ class Gallery:
         self._live_subjects -= 1
         row[:] = -1
         self._dirty = True
+        self.generation += 1
         return True
 
     def _rebuild_index(self) -> None:
@@ -357,6 +361,7 @@ class Gallery:
         self._index = LshIndex(self.params, bases, offsets, postings_map, scale)
         self._indexed = size
         self._dirty = True
+        self.generation += 1
 
     @property
     def _records(self) -> npt.NDArray[np.void]:
@@ -448,6 +453,11 @@ class Gallery:
     def subject_numbers(self) -> npt.NDArray[np.int32]:
         """Each record's subject number (see ``subject_name``)."""
         return np.asarray(self._records["subject"])
+
+    @property
+    def subject_slots(self) -> int:
+        """Subject numbers run 0..subject_slots-1 (deleted subjects keep theirs)."""
+        return len(self._subjects)
 
     def subject_name(self, subject: int) -> str:
         return self._subjects[subject]
