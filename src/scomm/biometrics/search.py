@@ -32,9 +32,11 @@ from scomm.domain import FingerPosition
 
 Probe = Mapping[FingerPosition, Template]
 DEFAULT_FPIR = 0.01
-COMPARISONS = 300
-"""Budget of full 1:1 comparisons per search: single-finger searches re-rank 300 subjects, a
-ten-finger search the best ``MIN_SUBJECTS`` by fused index votes (which agree far more)."""
+COMPARISONS = 600
+"""Budget of full 1:1 comparisons per search: single-finger searches re-rank 600 subjects, a
+two-finger search 300, a ten-finger search the best ``MIN_SUBJECTS`` by fused index votes
+(which agree far more). At 100,000 templates the mate of a single-finger probe is among the
+best 300 by votes for 93.6% of probes, 600 for 96.2%, 2000 for 96.6%."""
 MIN_SUBJECTS = 50
 RECALIBRATE_AFTER = 0.25
 """FPIR grows with the gallery: a threshold is redone once the gallery changed size by this."""
