@@ -11,6 +11,7 @@ import pytest
 
 from scomm.biometrics import (
     Candidate,
+    Comparator,
     Gallery,
     GalleryError,
     Searcher,
@@ -169,6 +170,34 @@ def test_bad_input_is_refused_with_a_reason(tmp_path: Path, gallery: Gallery) ->
         Gallery.open(tmp_path / "gallery")
     meta_path.write_text("{broken")
     with pytest.raises(GalleryError, match="unreadable"):
+        Gallery.open(tmp_path / "gallery")
+
+
+def test_scores_read_from_the_gallery_equal_the_matchers(gallery: Gallery) -> None:
+    gallery.enrol("NEW", {F.RIGHT_INDEX: impression(700, F.RIGHT_INDEX, 0)})  # not yet written
+    probe = impression(3, F.RIGHT_INDEX, 1)
+    numbers = np.array([gallery.number_of(s, F.RIGHT_INDEX) for s in ("P003", "P004", "NEW")])
+    comparator = Comparator()
+    expected = [comparator.compare(probe, gallery.template_at(int(n))) for n in numbers]
+    scores = gallery.score(comparator, probe, numbers)
+    assert scores.tolist() == expected and scores[0] > 3 * max(scores[1:])
+
+
+def test_bulk_enrolment_indexes_once_at_the_end(tmp_path: Path) -> None:
+    g = Gallery.open(tmp_path / "bulk")
+    with g.bulk_enrolment():
+        for i in range(30):
+            g.enrol(f"B{i}", {F.RIGHT_INDEX: impression(i, F.RIGHT_INDEX, 0)})
+        assert g.indexed == 0
+    assert g.indexed == 30 and g.index is not None
+    assert g.search({F.RIGHT_INDEX: impression(7, F.RIGHT_INDEX, 1)}, 1)[0].subject_id == "B7"
+
+
+def test_a_gallery_of_another_format_version_is_refused(tmp_path: Path, gallery: Gallery) -> None:
+    gallery.close()
+    meta_path = tmp_path / "gallery" / "gallery.json"
+    meta_path.write_text(json.dumps(json.loads(meta_path.read_text()) | {"version": 1}))
+    with pytest.raises(GalleryError, match=r"version 1 scomm gallery.*re-enrol"):
         Gallery.open(tmp_path / "gallery")
 
 

@@ -17,6 +17,7 @@ from scomm.biometrics import (
     from_iso19794_2,
     to_iso19794_2,
 )
+from scomm.biometrics.mcc import cell_mask, known_from_cells
 
 WIDTH, HEIGHT = 640, 480
 
@@ -125,3 +126,10 @@ def test_iso_errors_name_the_field() -> None:
 def test_minutiae_outside_the_image_are_refused() -> None:
     with pytest.raises(TemplateError, match="outside"):
         Template.create([Minutia(700, 10, 0.0, MinutiaType.ENDING, 1.0)], WIDTH, HEIGHT)
+
+
+@settings(max_examples=20, deadline=None)
+@given(minutiae_lists)
+def test_known_cells_stored_per_spatial_cell_come_back_exactly(ms: list[Minutia]) -> None:
+    known = Template.create(ms, WIDTH, HEIGHT).cylinders.known
+    assert np.array_equal(known_from_cells(cell_mask(known)), known)

@@ -35,8 +35,10 @@ from scomm.biometrics.index import (
     cylinder_keys,
     index_scale,
 )
-from scomm.biometrics.mcc import MCC_VERSION, Cylinders, MccParams, cell_mask, known_from_cells
-from scomm.biometrics.template import MINUTIA_ROW, Template
+from scomm.biometrics.matcher import Comparator
+from scomm.biometrics.mcc import MCC_VERSION
+from scomm.biometrics.stored import blob_length, decode, encode, score_stored
+from scomm.biometrics.template import Template
 from scomm.domain import FingerPosition
 
 if TYPE_CHECKING:
@@ -64,40 +66,6 @@ PENDING_SHARE = 0.05
 MIN_PENDING = 2000
 BULK_SPILL = 20_000
 """During bulk enrolment, pending templates and keys go to disk every this many."""
-_WORDS = MccParams().words
-_MASK_BYTES = (MccParams().spatial_cells ** 2 + 7) // 8
-
-
-def blob_length(count: int) -> int:
-    """Bytes of a stored template of ``count`` minutiae: the minutiae, the usable flags, the
-    known spatial cells and the set cells of each cylinder."""
-    return count * (MINUTIA_ROW.itemsize + _MASK_BYTES + 8 * _WORDS) + (count + 7) // 8
-
-
-def _encode(template: Template) -> bytes:
-    cyl = template.cylinders
-    return b"".join(
-        (
-            template.packed_minutiae().tobytes(),
-            np.packbits(cyl.usable).tobytes(),
-            cell_mask(cyl.known).tobytes(),
-            cyl.bits.astype("<u8").tobytes(),
-        )
-    )
-
-
-def _decode(blob: bytes | npt.NDArray[np.uint8], rec: np.void) -> Template:
-    n = int(rec["count"])
-    rows = np.frombuffer(blob, MINUTIA_ROW, n, 0)
-    off = n * MINUTIA_ROW.itemsize
-    usable = np.unpackbits(np.frombuffer(blob, np.uint8, (n + 7) // 8, off), count=n).astype(bool)
-    off += (n + 7) // 8
-    mask = np.frombuffer(blob, np.uint8, n * _MASK_BYTES, off).reshape(n, _MASK_BYTES)
-    off += n * _MASK_BYTES
-    bits = np.frombuffer(blob, "<u8", n * _WORDS, off).astype(np.uint64).reshape(n, _WORDS)
-    cylinders = Cylinders(bits, known_from_cells(mask), usable)
-    size = (int(rec["width"]), int(rec["height"]), int(rec["ppi"]), int(rec["quality"]))
-    return Template.from_packed(rows, *size, cylinders)
 
 
 class GalleryError(ValueError):
@@ -138,7 +106,8 @@ class Gallery:
         self._indexed = 0
         self._dirty = False
         self._bulk = False
-        self._cache: dict[int, Template] | None = None
+        self.generation = 0
+        """Bumped by every enrolment, deletion and index build (searchers cache masks by it)."""
 
     # -- opening and saving ------------------------------------------------------------------
 
@@ -327,7 +296,7 @@ class Gallery:
             if old >= 0:
                 self._records["live"][old] = False
                 self._live_templates -= 1
-            blob = _encode(template)
+            blob = encode(template)
             number = len(self._records) + i
             size = (template.width, template.height, template.ppi, template.quality)
             new[i] = (self._blob_size, len(template), subject, pos, True, *size)
@@ -343,6 +312,7 @@ class Gallery:
         self._table[self._count : self._count + len(new)] = new
         self._count += len(new)
         self._dirty = True
+        self.generation += 1
         if self._bulk:
             if len(self._pending_blobs) >= BULK_SPILL:
                 self.flush(index=False)
@@ -363,6 +333,7 @@ class Gallery:
         self._live_subjects -= 1
         row[:] = -1
         self._dirty = True
+        self.generation += 1
         return True
 
     def _rebuild_index(self) -> None:
@@ -390,6 +361,7 @@ class Gallery:
         self._index = LshIndex(self.params, bases, offsets, postings_map, scale)
         self._indexed = size
         self._dirty = True
+        self.generation += 1
 
     @property
     def _records(self) -> npt.NDArray[np.void]:
@@ -445,29 +417,47 @@ class Gallery:
             FingerPosition(int(p)): self.template_at(int(row[p])) for p in np.flatnonzero(row >= 0)
         }
 
-    def cache_templates(self) -> None:
-        """Decode every live template once and keep it in memory (about 40 KB each): for
-        exhaustive sweeps of many probes over a gallery that fits."""
-        self._cache = {}
-        self._cache = {int(n): self.template_at(int(n)) for n in np.flatnonzero(self.live_mask())}
-
     def template_at(self, number: int) -> Template:
         """The template with record number ``number`` (read from the memory map)."""
-        if self._cache is not None and number in self._cache:
-            return self._cache[number]
         rec = self._records[number]
+        size = (int(rec["width"]), int(rec["height"]), int(rec["ppi"]), int(rec["quality"]))
         pending = self._pending_blobs.get(number)
         if pending is not None:
-            return _decode(pending, rec)
+            return decode(pending, int(rec["count"]), *size)
         start = int(rec["offset"])
         end = start + blob_length(int(rec["count"]))
         if end > self._blob.size:
             raise GalleryError(f"{self.path}: template {number} lies past the end of the file")
-        return _decode(self._blob[start:end], rec)
+        return decode(self._blob[start:end], int(rec["count"]), *size)
+
+    def score(
+        self, comparator: Comparator, probe: Template, numbers: npt.NDArray[np.int64]
+    ) -> npt.NDArray[np.float64]:
+        """``comparator.compare(probe, template_at(n))`` for each record number ``n``: templates
+        on disk in one compiled pass over the memory map, unwritten ones one by one."""
+        numbers = np.asarray(numbers, dtype=np.int64)
+        scores = np.zeros(numbers.size, dtype=np.float64)
+        written = numbers < self._first_pending()
+        rec = self._records[numbers[written]]
+        scores[written] = score_stored(
+            comparator, probe, np.asarray(self._blob), rec["offset"], rec["count"]
+        )
+        for i in np.flatnonzero(~written):
+            scores[i] = comparator.compare(probe, self.template_at(int(numbers[i])))
+        return scores
+
+    def _first_pending(self) -> int:
+        """Records from this number on are not yet in ``templates.bin``."""
+        return next(iter(self._pending_blobs), len(self._records))
 
     def subject_numbers(self) -> npt.NDArray[np.int32]:
         """Each record's subject number (see ``subject_name``)."""
         return np.asarray(self._records["subject"])
+
+    @property
+    def subject_slots(self) -> int:
+        """Subject numbers run 0..subject_slots-1 (deleted subjects keep theirs)."""
+        return len(self._subjects)
 
     def subject_name(self, subject: int) -> str:
         return self._subjects[subject]

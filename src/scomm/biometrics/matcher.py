@@ -250,6 +250,10 @@ def _score(
     )
 
 
+score_kernel = _score
+"""The compiled comparison of two templates' arrays, for compiled callers (``stored.py``)."""
+
+
 class Comparator:
     """Scores pairs of templates in [0, 1] (higher: more likely the same finger)."""
 
@@ -274,6 +278,11 @@ class Comparator:
             ],
             dtype=np.float64,
         )
+
+    @property
+    def config(self) -> npt.NDArray[np.float64]:
+        """The parameters as the compiled comparison reads them."""
+        return self._cfg
 
     def local_similarities(self, a: Template, b: Template) -> npt.NDArray[np.float64]:
         ca, cb = a.cylinders, b.cylinders

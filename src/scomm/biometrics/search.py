@@ -32,9 +32,11 @@ from scomm.domain import FingerPosition
 
 Probe = Mapping[FingerPosition, Template]
 DEFAULT_FPIR = 0.01
-COMPARISONS = 300
-"""Budget of full 1:1 comparisons per search: single-finger searches re-rank 300 subjects, a
-ten-finger search the best ``MIN_SUBJECTS`` by fused index votes (which agree far more)."""
+COMPARISONS = 600
+"""Budget of full 1:1 comparisons per search: single-finger searches re-rank 600 subjects, a
+two-finger search 300, a ten-finger search the best ``MIN_SUBJECTS`` by fused index votes
+(which agree far more). At 100,000 templates the mate of a single-finger probe is among the
+best 300 by votes for 93.6% of probes, 600 for 96.2%, 2000 for 96.6%."""
 MIN_SUBJECTS = 50
 RECALIBRATE_AFTER = 0.25
 """FPIR grows with the gallery: a threshold is redone once the gallery changed size by this."""
@@ -80,6 +82,7 @@ class Searcher:
         self.comparisons = comparisons
         self.min_subjects = min_subjects
         self.last = SearchStats(0, 0, 0)
+        self._masks: dict[int, tuple[int, npt.NDArray[np.bool_]]] = {}
 
     def search(self, probe: Probe, top_k: int = 10, exhaustive: bool = False) -> list[Candidate]:
         if not probe:
@@ -87,50 +90,58 @@ class Searcher:
         if top_k < 1:
             raise ValueError(f"top_k must be >= 1, got {top_k}")
         g = self.gallery
-        live = g.live_mask()
-        positions = g.positions()
         owners = g.subject_numbers()
-        at_positions = live & np.isin(positions, [int(FingerPosition(p)) for p in probe])
+        at = [self._allowed(int(FingerPosition(p))) for p in probe]
         if exhaustive or g.index is None:
-            chosen = np.unique(owners[at_positions]).astype(np.int64)
+            chosen = np.unique(np.concatenate([owners[a] for a in at])).astype(np.int64)
         else:
-            chosen = self._retrieve(probe, live, positions, owners)
-        fused: list[Candidate] = []
+            chosen = self._retrieve(probe, owners)
+        total = np.zeros(chosen.size, dtype=np.float64)
+        per_finger: dict[FingerPosition, npt.NDArray[np.float64]] = {}
         compared = 0
-        for subject in chosen:
-            scores: dict[FingerPosition, float] = {}
-            for position, template in probe.items():
-                number = g.number_at(int(subject), int(position))
-                score = 0.0
-                if number is not None:
-                    score = self.comparator.compare(template, g.template_at(number))
-                    compared += 1
-                scores[FingerPosition(position)] = score
-            name = g.subject_name(int(subject))
-            fused.append(Candidate(name, sum(scores.values()) / len(probe), scores))
-        self.last = SearchStats(int(chosen.size), compared, int(at_positions.sum()))
-        fused.sort(key=lambda c: (-c.score, c.subject_id))
-        return fused[:top_k]
+        for position, template in probe.items():
+            numbers = g.finger_numbers(chosen, int(FingerPosition(position)))
+            has = numbers >= 0
+            scores = np.zeros(chosen.size, dtype=np.float64)
+            scores[has] = g.score(self.comparator, template, numbers[has].astype(np.int64))
+            compared += int(has.sum())
+            per_finger[FingerPosition(position)] = scores
+            total += scores
+        total /= len(probe)
+        at_positions = sum(int(np.count_nonzero(a)) for a in at)
+        self.last = SearchStats(int(chosen.size), compared, at_positions)
+        keep = np.arange(chosen.size)
+        if chosen.size > top_k:  # ties at the cut are kept, to be broken by name
+            keep = np.flatnonzero(total >= np.partition(total, chosen.size - top_k)[-top_k])
+        names = {int(i): g.subject_name(int(chosen[i])) for i in keep}
+        order = sorted(names, key=lambda i: (-total[i], names[i]))[:top_k]
+        return [
+            Candidate(names[i], float(total[i]), {p: float(f[i]) for p, f in per_finger.items()})
+            for i in order
+        ]
 
-    def _retrieve(
-        self,
-        probe: Probe,
-        live: npt.NDArray[np.bool_],
-        positions: npt.NDArray[np.uint8],
-        owners: npt.NDArray[np.int32],
-    ) -> npt.NDArray[np.int64]:
+    def _allowed(self, position: int) -> npt.NDArray[np.bool_]:
+        """Live templates of a finger position, kept until the gallery changes."""
+        g = self.gallery
+        cached = self._masks.get(position)
+        if cached is None or cached[0] != g.generation:
+            cached = (g.generation, g.live_mask() & (g.positions() == position))
+            self._masks[position] = cached
+        return cached[1]
+
+    def _retrieve(self, probe: Probe, owners: npt.NDArray[np.int32]) -> npt.NDArray[np.int64]:
         """Subjects worth the full comparison: index votes fused across the probe's fingers
         (each finger's votes scaled to its best), the best ``comparisons / fingers`` of them
         (at least ``min_subjects``), and every subject enrolled since the index was built."""
         g = self.gallery
         index = g.index
         assert index is not None
-        fused = np.zeros(int(owners.max()) + 1 if owners.size else 0, dtype=np.float64)
+        fused = np.zeros(g.subject_slots, dtype=np.float64)
         late: list[npt.NDArray[np.int32]] = []
         for position, template in probe.items():
             pos = int(FingerPosition(position))
             # Keys carry the position, but hashed buckets are shared: mask the other fingers.
-            allowed = live & (positions == pos)
+            allowed = self._allowed(pos)
             votes = index.votes(template, pos, allowed[: index.size])
             hit = np.flatnonzero(votes)
             if hit.size:

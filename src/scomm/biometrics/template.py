@@ -27,6 +27,7 @@ MINUTIA_ROW = np.dtype(
 """A stored minutia: x*8, y*8, theta*65536/2pi, kind, reliability*255."""
 POSITION_SCALE = 8
 ANGLE_UNITS = 65536
+ANGLE_STEP = 2 * math.pi / ANGLE_UNITS
 
 
 class TemplateError(ValueError):
@@ -240,7 +241,7 @@ class Template:
 
 
 def _angle(units: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
-    return units * (2 * math.pi / ANGLE_UNITS)
+    return units * ANGLE_STEP
 
 
 def _quantise(

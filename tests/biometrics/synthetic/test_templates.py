@@ -32,10 +32,8 @@ def test_flat_templates_have_realistic_statistics() -> None:
         assert np.all((template.y >= 0) & (template.y <= 399))
         d = np.hypot(template.x[:, None] - template.x, template.y[:, None] - template.y)
         spacing.append(float(np.median(np.sort(d, axis=1)[:, 1])))
-    # the contact area follows FVC2004 DB1_B's (docs/synthetic-fingerprints.md, "Realism"):
-    # partial, off-centre flats whose extracted templates hold 38 minutiae (5-95 %: 18-59)
-    assert 25 <= np.median(counts) <= 60
-    assert np.percentile(counts, 10) >= 10 and np.percentile(counts, 90) <= 80
+    # FVC2004 DB1_B through our extractor: 38.1 minutiae a print, sd 12.5
+    assert 34 <= np.mean(counts) <= 42 and 7 <= np.std(counts) <= 15
     assert 0.4 < np.mean(endings) < 0.7
     # nearest-neighbour distance of real minutiae is a few ridge periods
     assert 15 < np.median(spacing) < 50

@@ -1,0 +1,146 @@
+"""The compact form of templates inside a gallery, and comparison straight from it.
+
+A stored template is its minutiae (``MINUTIA_ROW``), the usable flag of each cylinder, the
+known cells of each cylinder as one bit per spatial cell (a cell is known in all direction
+bins or none) and the set cells: about 230 bytes a minutia, half the ``Template.to_bytes``
+form, which stores known cells per direction bin. Re-ranking reads a search's candidates from
+the memory-mapped file and scores them in one compiled call, without building ``Template``
+objects: the values decoded are exactly those ``Template.from_packed`` would hold.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+import numpy.typing as npt
+
+from scomm.biometrics.matcher import Comparator, score_kernel
+from scomm.biometrics.mcc import Cylinders, MccParams, cell_mask, known_from_cells
+from scomm.biometrics.template import ANGLE_STEP, MINUTIA_ROW, POSITION_SCALE, Template
+
+WORDS = MccParams().words
+MASK_BYTES = (MccParams().spatial_cells ** 2 + 7) // 8
+_DIRECTIONS = MccParams().direction_cells
+
+
+def blob_length(count: int) -> int:
+    """Bytes of a stored template of ``count`` minutiae."""
+    return count * (MINUTIA_ROW.itemsize + MASK_BYTES + 8 * WORDS) + (count + 7) // 8
+
+
+def encode(template: Template) -> bytes:
+    cyl = template.cylinders
+    return b"".join(
+        (
+            template.packed_minutiae().tobytes(),
+            np.packbits(cyl.usable).tobytes(),
+            cell_mask(cyl.known).tobytes(),
+            cyl.bits.astype("<u8").tobytes(),
+        )
+    )
+
+
+def decode(
+    blob: bytes | npt.NDArray[np.uint8], count: int, width: int, height: int, ppi: int, quality: int
+) -> Template:
+    n = count
+    rows = np.frombuffer(blob, MINUTIA_ROW, n, 0)
+    off = n * MINUTIA_ROW.itemsize
+    usable = np.unpackbits(np.frombuffer(blob, np.uint8, (n + 7) // 8, off), count=n).astype(bool)
+    off += (n + 7) // 8
+    mask = np.frombuffer(blob, np.uint8, n * MASK_BYTES, off).reshape(n, MASK_BYTES)
+    off += n * MASK_BYTES
+    bits = np.frombuffer(blob, "<u8", n * WORDS, off).astype(np.uint64).reshape(n, WORDS)
+    cylinders = Cylinders(bits, known_from_cells(mask), usable)
+    return Template.from_packed(rows, width, height, ppi, quality, cylinders)
+
+
+@numba.njit(cache=True, nogil=True)
+def _score_stored(
+    xa: npt.NDArray[np.float64],
+    ya: npt.NDArray[np.float64],
+    ta: npt.NDArray[np.float64],
+    bits_a: npt.NDArray[np.uint64],
+    known_a: npt.NDArray[np.uint64],
+    usable_a: npt.NDArray[np.bool_],
+    blob: npt.NDArray[np.uint8],
+    starts: npt.NDArray[np.int64],
+    counts: npt.NDArray[np.int64],
+    cfg: npt.NDArray[np.float64],
+    words: int,
+    mask_bytes: int,
+    directions: int,
+    angle_step: float,
+    position_scale: float,
+) -> npt.NDArray[np.float64]:
+    scores = np.zeros(starts.size, dtype=np.float64)
+    run = np.uint64((1 << directions) - 1)
+    for i in range(starts.size):
+        n, s = counts[i], starts[i]
+        if n == 0 or xa.size == 0:
+            continue
+        x = np.empty(n, dtype=np.float64)
+        y = np.empty(n, dtype=np.float64)
+        t = np.empty(n, dtype=np.float64)
+        usable = np.empty(n, dtype=np.bool_)
+        known = np.zeros((n, words), dtype=np.uint64)
+        bits = np.zeros((n, words), dtype=np.uint64)
+        for m in range(n):
+            r = s + 8 * m
+            x[m] = (np.int64(blob[r]) | (np.int64(blob[r + 1]) << 8)) / position_scale
+            y[m] = (np.int64(blob[r + 2]) | (np.int64(blob[r + 3]) << 8)) / position_scale
+            t[m] = (np.int64(blob[r + 4]) | (np.int64(blob[r + 5]) << 8)) * angle_step
+        off = s + 8 * n
+        for m in range(n):  # np.packbits order: the first flag is the high bit
+            usable[m] = (blob[off + (m >> 3)] >> (7 - (m & 7))) & 1
+        off += (n + 7) // 8
+        for m in range(n):
+            for cell in range(mask_bytes * 8):
+                if (blob[off + m * mask_bytes + (cell >> 3)] >> (cell & 7)) & 1:
+                    first = cell * directions
+                    word, shift = first >> 6, first & 63
+                    known[m, word] |= run << np.uint64(shift)
+                    if shift + directions > 64:
+                        known[m, word + 1] |= run >> np.uint64(64 - shift)
+        off += n * mask_bytes
+        for m in range(n):
+            for w in range(words):
+                value = np.uint64(0)
+                b = off + (m * words + w) * 8
+                for k in range(8):
+                    value |= np.uint64(blob[b + k]) << np.uint64(8 * k)
+                bits[m, w] = value
+        score = score_kernel(
+            xa, ya, ta, bits_a, known_a, usable_a, x, y, t, bits, known, usable, cfg
+        )
+        scores[i] = min(max(score, 0.0), 1.0)
+    return scores
+
+
+def score_stored(
+    comparator: Comparator,
+    probe: Template,
+    blob: npt.NDArray[np.uint8],
+    starts: npt.NDArray[np.int64],
+    counts: npt.NDArray[np.int64],
+) -> npt.NDArray[np.float64]:
+    """``comparator.compare(probe, t)`` for each stored template ``t`` (at ``starts`` in
+    ``blob``, of ``counts`` minutiae), in one compiled call."""
+    cyl = probe.cylinders
+    return _score_stored(
+        probe.x,
+        probe.y,
+        probe.theta,
+        cyl.bits,
+        cyl.known,
+        cyl.usable,
+        blob,
+        np.ascontiguousarray(starts, dtype=np.int64),
+        np.ascontiguousarray(counts, dtype=np.int64),
+        comparator.config,
+        WORDS,
+        MASK_BYTES,
+        _DIRECTIONS,
+        ANGLE_STEP,
+        float(POSITION_SCALE),
+    )
