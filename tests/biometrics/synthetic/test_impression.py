@@ -88,3 +88,31 @@ def test_bad_arguments_are_rejected(master: MasterPrint) -> None:
         render_impression(master, -1)
     with pytest.raises(ValueError, match="size"):
         render_impression(master, 0, size=(10, 400))
+
+
+def test_the_engine_sees_db1_b_like_flats() -> None:
+    """Extracted counts in FVC2004 DB1_B's range (18-59, mean 38), mostly true minutiae, and no
+    minutiae conjured out of the background (a grey, noisy one once added ~20 a print)."""
+    from scomm.biometrics import FingerprintImage, extract
+
+    counts, near_truth = [], []
+    for identity in range(4):
+        master = generate_master(11, identity, 2)
+        for index in range(3):
+            imp = render_impression(master, index)
+            found = extract(FingerprintImage(imp.image))
+            counts.append(len(found))
+            truth = imp.minutiae
+            d = np.hypot(found.x[:, None] - truth.x, found.y[:, None] - truth.y)
+            near_truth.append(float((d.min(axis=1) < 10).mean()))
+            # every reported minutia lies where the finger printed
+            ink = imp.image < 250
+            ys = np.clip(np.round(found.y).astype(int), 0, 399)
+            xs = np.clip(np.round(found.x).astype(int), 0, 399)
+            near_ink = [
+                ink[max(y - 12, 0) : y + 13, max(x - 12, 0) : x + 13].any()
+                for x, y in zip(xs, ys, strict=True)
+            ]
+            assert all(near_ink)
+    assert 22 <= np.mean(counts) <= 50
+    assert np.mean(near_truth) > 0.55
