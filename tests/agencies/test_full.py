@@ -63,3 +63,31 @@ def test_oracle_prints_are_refused_in_full_mode(tmp_path: Path) -> None:
     data = oracle_car(booking(1), finger_token("P1"))
     with pytest.raises(EbtsError, match="oracle prints"):
         search.search(Probe("T", AT, finger_images(parse(data))))
+
+
+def test_a_second_search_of_the_same_images_reuses_their_templates(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import scomm.agencies.full as full
+
+    gallery = Gallery.open(tmp_path / "ident-full")
+    enrol_car(gallery, "F1", car(1, 0))
+    calibrate_threshold(gallery, FINGERS, 0.01, searches=100)
+    gallery.flush()
+    extracted: list[int] = []
+    real = full.extract
+    monkeypatch.setattr(full, "extract", lambda image: extracted.append(1) or real(image))
+    monkeypatch.setattr(full, "RECENT", full.RecentTemplates(size=4))
+    cjis, ident = FullSearch(gallery, fpir=0.01), FullSearch(gallery, fpir=0.01)
+    images = finger_images(parse(car(1, 1)))
+    first = cjis.search(Probe("T1", AT, images))
+    # IDENT gets the same prints in its own transaction: same bytes, so no second extraction
+    again = ident.search(Probe("T2", AT, finger_images(parse(car(1, 1)))))
+    assert len(extracted) == 2 and first == again
+    assert again.candidate is not None and again.candidate.record_id == "F1"
+    # Another person's prints are extracted; the memory keeps only the latest ``size``.
+    ident.search(Probe("T3", AT, finger_images(parse(car(2, 1)))))
+    ident.search(Probe("T4", AT, finger_images(parse(car(3, 1)))))
+    assert len(extracted) == 6
+    cjis.search(Probe("T5", AT, images))
+    assert len(extracted) == 8

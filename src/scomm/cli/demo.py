@@ -71,7 +71,7 @@ def _progress(console: Console) -> Progress:
     )  # fmt: skip
 
 
-def _fresh_database(root: Path) -> tuple[str, Engine]:
+def fresh_database(root: Path) -> tuple[str, Engine]:
     for suffix in ("", "-wal", "-shm"):
         (root / f"demo.db{suffix}").unlink(missing_ok=True)
     url = f"sqlite:///{root / 'demo.db'}"
@@ -88,14 +88,14 @@ def _answered(engine: Engine, run_id: str) -> int:
         return int(conn.execute(query).scalar_one())
 
 
-def _galleries(root: Path, console: Console) -> str:
+def _galleries(root: Path, console: Console, world: World) -> str:
     name = f"demo-{DEMO_SPEC.seed}-{DEMO_SPEC.sample_fraction}"
     target = root / "galleries" / name
     if (target / "cjis.npz").exists() and (target / "ident.npz").exists():
         console.print(f"galleries: cached in {target}")
     else:
         with console.status("enrolling the FBI and IDENT galleries"):
-            sizes = enrol(build_world(DEMO_SPEC), target)
+            sizes = enrol(world, target)
         console.print(f"galleries: {sizes[0]:,} FBI subjects, {sizes[1]:,} IDENT subjects")
     return name
 
@@ -151,15 +151,29 @@ def _report(
     return write_report(load_and_build(engine, run_id, activation), out)
 
 
-def _full_part(
-    console: Console, root: Path, url: str, engine: Engine
-) -> tuple[float, float, list[int]]:
-    """Make (or reuse) the prints and galleries, then replay the full-mode bookings."""
-    world = build_world(DEMO_SPEC)
-    rows = choose_rows(world, FULL_BOOKINGS)
+@dataclass(frozen=True)
+class FullRun:
+    """The demo's full-mode part: what it booked, where its prints and galleries are, and
+    how long making them (``made_s``, 0 when cached) and replaying the bookings took."""
+
+    rows: list[int]
+    directory: Path
+    made_s: float
+    replay_s: float
+
+
+def full_part(
+    console: Console, root: Path, url: str, engine: Engine, world: World,
+    bookings: int | None = None, subjects: int | None = None,
+) -> FullRun:  # fmt: skip
+    """Make (or reuse) the prints and galleries, then replay the full-mode bookings with
+    ``WORKERS`` worker processes (``bookings`` and ``subjects`` default to the demo's)."""
+    count = FULL_BOOKINGS if bookings is None else bookings
+    size = FULL_GALLERY_SUBJECTS if subjects is None else subjects
+    rows = choose_rows(world, count)
     name = f"demo-full-{DEMO_SPEC.seed}-{DEMO_SPEC.sample_fraction}"
     directory = root / "galleries" / name
-    key = {"rows": rows, "subjects": FULL_GALLERY_SUBJECTS, "world": DEMO_SPEC.to_json()}
+    key = {"rows": rows, "subjects": size, "world": DEMO_SPEC.to_json()}
     start = time.perf_counter()
     if prepared(directory, key):
         console.print(f"full mode: prints and galleries cached in {directory}")
@@ -167,8 +181,8 @@ def _full_part(
         with _progress(console) as progress:
             tasks = {
                 "prints": progress.add_task("full: booked people's prints", total=len(rows)),
-                "cjis": progress.add_task("full: FBI gallery", total=FULL_GALLERY_SUBJECTS),
-                "ident": progress.add_task("full: IDENT gallery", total=FULL_GALLERY_SUBJECTS),
+                "cjis": progress.add_task("full: FBI gallery", total=size),
+                "ident": progress.add_task("full: IDENT gallery", total=size),
                 "calibration": progress.add_task(
                     "full: threshold calibration", total=2 * CALIBRATION_SEARCHES
                 ),
@@ -177,9 +191,7 @@ def _full_part(
             def tick(what: str, count: int) -> None:
                 progress.update(tasks[what], advance=count)
 
-            times = prepare(
-                world, DEMO_SPEC.to_json(), rows, directory, FULL_GALLERY_SUBJECTS, tick
-            )
+            times = prepare(world, DEMO_SPEC.to_json(), rows, directory, size, tick)
             for task in tasks.values():
                 progress.update(task, completed=progress.tasks[task].total)
         console.print(
@@ -191,14 +203,14 @@ def _full_part(
     years = sorted({world.booking(r).booked_at.year for r in rows})
     console.print(
         f"full mode: {len(rows)} tenprint bookings with WSQ images ({states} states, "
-        f"{years[0]}-{years[-1]}), FBI and IDENT galleries of {FULL_GALLERY_SUBJECTS:,} "
+        f"{years[0]}-{years[-1]}), FBI and IDENT galleries of {size:,} "
         f"subjects each, {WORKERS} worker processes"
     )
     plan = RunPlan(
         FULL_RUN_ID, "full", name,
         lambda chunk: list(full_intakes(world, chunk, directory)), chunk=10, batch=2,
     )  # fmt: skip
-    return made, _replay(console, root, url, engine, plan, rows), rows
+    return FullRun(rows, directory, made, _replay(console, root, url, engine, plan, rows))
 
 
 def run_demo(console: Console, quick: bool = False) -> None:
@@ -219,12 +231,13 @@ def run_demo(console: Console, quick: bool = False) -> None:
         f"{len(DEMO_SPEC.counties)} counties of {len({c // 1000 for c in DEMO_SPEC.counties})}"
         f" states, {DEMO_SPEC.start} to {DEMO_SPEC.end}"
     )
-    gallery = _galleries(root, console)
-    url, engine = _fresh_database(root)
+    gallery = _galleries(root, console, world)
+    url, engine = fresh_database(root)
     if full:
-        made, full_elapsed, full_rows = _full_part(console, root, url, engine)
+        run = full_part(console, root, url, engine, world)
+        made, full_elapsed = run.made_s, run.replay_s
         done = _counts(engine, FULL_RUN_ID)
-        hits = _full_accuracy(engine, world, full_rows)
+        hits = _full_accuracy(engine, world, run.rows)
         full_line = (
             f"{FULL_RUN_ID}: {done['bookings']:,} bookings with images in {full_elapsed:.0f} s"
             f" ({full_elapsed / max(1, done['bookings']):.2f} s each; prints and galleries"
