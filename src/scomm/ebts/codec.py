@@ -139,8 +139,15 @@ def _read_tagged(buf: bytes, offset: int, record_type: int, index: int) -> tuple
     fields = [Field(record_type, LEN_FIELD, ((raw_len.decode("ascii"),),), None, tag)]
     seen = {LEN_FIELD}
     pos = value_end + 1 if value_end < end else end
+    find, tag_match = buf.find, _TAG.fullmatch
     while pos < end:
-        kind, number, tag, start = _read_tag(buf, pos, end, index)
+        # The tag, read inline (this loop is most of parsing); _read_tag names what is wrong.
+        colon = find(b":", pos, min(end, pos + _MAX_TAG + 1))
+        match = tag_match(buf, pos, colon) if colon >= 0 else None
+        if match is None:
+            kind, number, tag, start = _read_tag(buf, pos, end, index)
+        else:
+            kind, number, tag, start = int(match[1]), int(match[2]), match[0].decode(), colon + 1
         if kind != record_type:
             raise EbtsError(f"tag {tag!r} in a Type-{record_type} record", record=index, offset=pos)
         if number in seen:
@@ -150,11 +157,11 @@ def _read_tagged(buf: bytes, offset: int, record_type: int, index: int) -> tuple
             fields.append(Field(record_type, number, (), buf[start:end], tag))
             pos = end
             break
-        gs = buf.find(b"\x1d", start, end)
+        gs = find(b"\x1d", start, end)
         stop = end if gs < 0 else gs
-        if buf.find(b"\x1c", start, stop) >= 0:
+        if find(b"\x1c", start, stop) >= 0:
             raise EbtsError(
-                "FS inside a field", record=index, field=tag, offset=buf.find(b"\x1c", start, stop)
+                "FS inside a field", record=index, field=tag, offset=find(b"\x1c", start, stop)
             )
         fields.append(Field(record_type, number, decode_text(buf[start:stop]), None, tag))
         if gs >= 0 and gs + 1 == end:

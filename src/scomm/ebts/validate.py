@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from scomm.domain import Ori
+from scomm.ebts.dates import read_day, read_time
 from scomm.ebts.records import BINARY_LAYOUTS, BinaryRecord, TaggedRecord
 from scomm.ebts.rules import FieldRule, RecordCount, RuleTable, rule_table
 from scomm.ebts.transaction import CNT_FIELD, Transaction
@@ -234,9 +235,9 @@ class _Checker:
             if rule.date == "YYYYMMDDhhmmssZ":
                 if not value.endswith("Z"):
                     raise ValueError
-                day = _read_date(value[:-1], "%Y%m%d%H%M%S")
+                day = read_time(value[:-1]).date()
             else:
-                day = _read_date(value, "%Y%m%d")
+                day = read_day(value)
         except ValueError:
             self.add(index, rtype, where, mnemonic, f"{value!r} is not a valid date ({rule.date})")
             return
@@ -361,22 +362,6 @@ def _binary_plan(
 @lru_cache(maxsize=1024)
 def _regex(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern)
-
-
-_DIGITS = {"%Y%m%d": 8, "%Y%m%d%H%M%S": 14}
-
-
-def _read_date(value: str, form: str) -> dt.date:
-    """``strptime(value, form).date()``; all-digit values of the full width without it (the
-    same answer: each part then has its full width, and a bad one raises ValueError)."""
-    if len(value) == _DIGITS[form] and value.isascii() and value.isdigit():
-        day = dt.date(int(value[:4]), int(value[4:6]), int(value[6:8]))
-        if len(value) == 14 and not (
-            int(value[8:10]) <= 23 and int(value[10:12]) <= 59 and int(value[12:14]) <= 59
-        ):
-            raise ValueError(f"{value!r} is not a time of day")
-        return day
-    return dt.datetime.strptime(value, form).date()
 
 
 def _label_of(rules: RuleTable, mnemonic: str) -> str:
