@@ -37,13 +37,13 @@ from scomm.store.workchannel import PROCESSED
 
 SPEC = WorldSpec(sample_fraction=0.01)
 CHUNK = 1000
-BATCH = 300
+BATCH = 1000
 WARM_UP = 300
 """Bookings drained before the clock starts: the workers have started, imported and built the
 run's services (the world is rebuilt in each process), as a running service would have."""
 
 
-def oracle(bookings: int, workers: int, root: Path) -> dict[str, Any]:
+def oracle(bookings: int, workers: int, root: Path, batch: int = BATCH) -> dict[str, Any]:
     """``bookings`` oracle bookings end to end on SQLite with ``workers`` worker processes.
 
     The clock runs from the booking desk's first enqueue (booking rows and CARs, in chunks of
@@ -70,7 +70,7 @@ def oracle(bookings: int, workers: int, root: Path) -> dict[str, Any]:
     registry = Registry.shipped()
     spawn = mp.get_context("spawn")
     fed, usage = spawn.Event(), spawn.Queue()
-    config = WorkerConfig(url, str(root), batch_size=BATCH, warm_runs=("bench",))
+    config = WorkerConfig(url, str(root), batch_size=batch, warm_runs=("bench",))
     processes = start_workers(config, workers, fed=fed, usage=usage)
     _enter(engine, channel, warm_items, registry)
     _drain(channel)
@@ -251,10 +251,11 @@ def main() -> None:
         "--full-cache", type=Path, default=Path("build/pipeline-full"),
         help="where the full-mode prints and galleries are kept between runs",
     )  # fmt: skip
+    parser.add_argument("--batch", type=int, default=BATCH, help="messages a worker leases")
     parser.add_argument("--oracle-only", action="store_true", help="skip the full-mode part")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        result = oracle(args.bookings, args.workers, Path(tmp))
+        result = oracle(args.bookings, args.workers, Path(tmp), args.batch)
     figures = oracle_table(result, args.workers)
     if not args.oracle_only:
         args.full_cache.mkdir(parents=True, exist_ok=True)

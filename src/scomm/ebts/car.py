@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from scomm.domain import Booking, Charge, FingerPosition, NcicOffense, Ori, Tcn
+from scomm.ebts.dates import read_day
 from scomm.ebts.envelope import (
     FBI_CJIS_ORI,
     FINGERPRINT_RESOLUTION,
@@ -75,7 +76,7 @@ class CourtDisposition:
             if offense is None:
                 continue
             try:
-                day = dt.datetime.strptime(items[0], "%Y%m%d").date()
+                day = read_day(items[0])
             except ValueError:
                 raise EbtsError(
                     f"CDD {items[0]!r} is not a date CCYYMMDD", record=2, field="2.051"
@@ -253,7 +254,7 @@ def read_car_facts(tx: Transaction) -> CarFacts:
     envelope = Envelope.read(tx)
     doa = record.text(45)
     try:
-        arrested_on = dt.datetime.strptime(doa, "%Y%m%d").date()
+        arrested_on = read_day(doa)
     except ValueError:
         raise EbtsError(f"DOA {doa!r} is not a date CCYYMMDD", record=2, field="2.045") from None
     charges, unparsed = [], []

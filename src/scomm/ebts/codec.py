@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from scomm.ebts.errors import EbtsError
-from scomm.ebts.fields import DATA_FIELD, Field, decode_text
+from scomm.ebts.fields import DATA_FIELD, TEXT_ENCODING, TEXT_ERRORS, Field, decode_text
 from scomm.ebts.records import (
     BINARY_LEN_SIZE,
     BINARY_TYPES,
@@ -28,6 +28,8 @@ _TAG = re.compile(rb"(\d{1,3})\.(\d{1,5})")
 _MAX_TAG = 10  # "999.99999"
 _MAX_LEN_DIGITS = 12
 _FS, _GS = 0x1C, 0x1D
+_TEXT_ONLY_TYPES = frozenset({1, 2})
+"""Tagged types whose x.999 is text, not binary data: no field can hold a separator byte."""
 
 
 def parse(data: bytes | bytearray | memoryview) -> Transaction:
@@ -137,10 +139,21 @@ def _read_tagged(buf: bytes, offset: int, record_type: int, index: int) -> tuple
             offset=end,
         )
     fields = [Field(record_type, LEN_FIELD, ((raw_len.decode("ascii"),),), None, tag)]
-    seen = {LEN_FIELD}
     pos = value_end + 1 if value_end < end else end
+    if record_type in _TEXT_ONLY_TYPES:
+        quick = _quick_fields(buf[pos:end], record_type)
+        if quick is not None:
+            return TaggedRecord(record_type, (fields[0], *quick)), end + 1
+    seen = {LEN_FIELD}
+    find, tag_match = buf.find, _TAG.fullmatch
     while pos < end:
-        kind, number, tag, start = _read_tag(buf, pos, end, index)
+        # The tag, read inline (this loop is most of parsing); _read_tag names what is wrong.
+        colon = find(b":", pos, min(end, pos + _MAX_TAG + 1))
+        match = tag_match(buf, pos, colon) if colon >= 0 else None
+        if match is None:
+            kind, number, tag, start = _read_tag(buf, pos, end, index)
+        else:
+            kind, number, tag, start = int(match[1]), int(match[2]), match[0].decode(), colon + 1
         if kind != record_type:
             raise EbtsError(f"tag {tag!r} in a Type-{record_type} record", record=index, offset=pos)
         if number in seen:
@@ -150,17 +163,42 @@ def _read_tagged(buf: bytes, offset: int, record_type: int, index: int) -> tuple
             fields.append(Field(record_type, number, (), buf[start:end], tag))
             pos = end
             break
-        gs = buf.find(b"\x1d", start, end)
+        gs = find(b"\x1d", start, end)
         stop = end if gs < 0 else gs
-        if buf.find(b"\x1c", start, stop) >= 0:
+        if find(b"\x1c", start, stop) >= 0:
             raise EbtsError(
-                "FS inside a field", record=index, field=tag, offset=buf.find(b"\x1c", start, stop)
+                "FS inside a field", record=index, field=tag, offset=find(b"\x1c", start, stop)
             )
         fields.append(Field(record_type, number, decode_text(buf[start:stop]), None, tag))
         if gs >= 0 and gs + 1 == end:
             raise EbtsError("GS right before the closing FS", record=index, offset=gs)
         pos = stop + 1
     return TaggedRecord(record_type, tuple(fields)), end + 1
+
+
+def _quick_fields(body: bytes, record_type: int) -> list[Field] | None:
+    """The fields after LEN of a Type-1 or Type-2 record (no binary field), split at the
+    separators in one go; ``None`` when anything is unusual, for the field-by-field reading
+    to find and name it."""
+    if not body or b"\x1c" in body:
+        return None
+    fields = []
+    seen = {LEN_FIELD}
+    for part in body.split(b"\x1d"):
+        tag, colon, raw = part.partition(b":")
+        match = _TAG.fullmatch(tag)
+        if match is None or not colon or int(match[1]) != record_type:
+            return None
+        number = int(match[2])
+        if number in seen:
+            return None
+        seen.add(number)
+        if b"\x1e" in raw or b"\x1f" in raw:
+            subfields = decode_text(raw)
+        else:
+            subfields = ((raw.decode(TEXT_ENCODING, TEXT_ERRORS),),)
+        fields.append(Field(record_type, number, subfields, None, tag.decode()))
+    return fields
 
 
 def _read_binary(buf: bytes, offset: int, record_type: int, index: int) -> tuple[BinaryRecord, int]:

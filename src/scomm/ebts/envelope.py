@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from scomm.domain import Person, Race, Sex
+from scomm.ebts.dates import read_day, read_gmt
 from scomm.ebts.errors import EbtsError
 from scomm.ebts.records import Record, TaggedRecord
 from scomm.ebts.transaction import Transaction
@@ -40,7 +41,7 @@ def format_gmt(when: dt.datetime) -> str:
 
 def parse_gmt(value: str, field: str = "1.014") -> dt.datetime:
     try:
-        return dt.datetime.strptime(value, "%Y%m%d%H%M%SZ").replace(tzinfo=dt.UTC)
+        return read_gmt(value).replace(tzinfo=dt.UTC)
     except ValueError:
         raise EbtsError(f"{value!r} is not a GMT time YYYYMMDDhhmmssZ", field=field) from None
 
@@ -53,7 +54,7 @@ def parse_date(value: str, field: str, *, unknown_ok: bool = False) -> dt.date |
     if unknown_ok and value == "00000000":
         return None
     try:
-        return dt.datetime.strptime(value, "%Y%m%d").date()
+        return read_day(value)
     except ValueError:
         raise EbtsError(f"{value!r} is not a date CCYYMMDD", field=field) from None
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from scomm.domain import Ori
+from scomm.ebts.dates import read_day, read_time
 from scomm.ebts.records import BINARY_LAYOUTS, BinaryRecord, TaggedRecord
 from scomm.ebts.rules import FieldRule, RecordCount, RuleTable, rule_table
 from scomm.ebts.transaction import CNT_FIELD, Transaction
@@ -79,20 +80,8 @@ class _Checker:
 
     # -- records ------------------------------------------------------------------------
     def _record_counts(self, counts: tuple[RecordCount, ...]) -> None:
-        present = Counter(r.type for r in self.tx.records)
-        allowed: set[int] = set()
-        problems = []
-        for count in counts:
-            allowed.update(count.types)
-            n = sum(present[t] for t in count.types)
-            kinds = " or ".join(f"Type-{t}" for t in count.types)
-            if n < count.min:
-                problems.append(f"{self.tot} needs at least {count.min} {kinds} record(s), has {n}")
-            if count.max is not None and n > count.max:
-                problems.append(f"{self.tot} allows at most {count.max} {kinds} record(s), has {n}")
-        for record_type in sorted(set(present) - allowed):
-            problems.append(f"Type-{record_type} records are not allowed in {self.tot}")
-        for reason in problems:
+        types = tuple(r.type for r in self.tx.records)
+        for reason in _count_problems(self.tot, counts, types):
             self.add(1, 1, "1.003", "CNT", reason)
 
     def _finger_positions(self) -> None:
@@ -165,11 +154,12 @@ class _Checker:
         if rule.occurs is None:
             return
         low, high = rule.occurs
-        mnemonic = rule.short_mnemonic
         if n < max(low, 1):
-            self.add(index, rtype, label, mnemonic, f"occurs {n} times, at least {low} required")
+            reason = f"occurs {n} times, at least {low} required"
+            self.add(index, rtype, label, rule.short_mnemonic, reason)
         if high is not None and n > high:
-            self.add(index, rtype, label, mnemonic, f"occurs {n} times, at most {high} allowed")
+            reason = f"occurs {n} times, at most {high} allowed"
+            self.add(index, rtype, label, rule.short_mnemonic, reason)
 
     def _items(
         self,
@@ -201,21 +191,23 @@ class _Checker:
 
     # -- values -------------------------------------------------------------------------
     def _value(self, index: int, rtype: int, where: str, rule: FieldRule, value: str) -> None:
-        mnemonic = rule.short_mnemonic
+        def add(reason: str) -> None:
+            self.add(index, rtype, where, rule.short_mnemonic, reason)
+
         if rule.length is not None:
             low, high = rule.length
             if len(value) < low or (high is not None and len(value) > high):
                 span = f"{low}" if low == high else f"{low}-{high if high is not None else 'any'}"
-                self.add(index, rtype, where, mnemonic, f"{len(value)} characters, {span} allowed")
+                add(f"{len(value)} characters, {span} allowed")
         self._charset(index, rtype, where, rule, value)
         if rule.values is not None and value not in rule.values:
             listed = ", ".join(sorted(rule.values)[:12])
             more = ", ..." if len(rule.values) > 12 else ""
-            self.add(index, rtype, where, mnemonic, f"{value!r} is not one of {listed}{more}")
+            add(f"{value!r} is not one of {listed}{more}")
         if rule.regex is not None and not _regex(rule.regex).fullmatch(value):
-            self.add(index, rtype, where, mnemonic, f"{value!r} does not have the required form")
+            add(f"{value!r} does not have the required form")
         if rule.nregex is not None and _regex(rule.nregex).fullmatch(value):
-            self.add(index, rtype, where, mnemonic, f"{value!r} has a form that is not allowed")
+            add(f"{value!r} has a form that is not allowed")
         if rule.date is not None:
             self._date(index, rtype, where, rule, value)
 
@@ -234,9 +226,9 @@ class _Checker:
             if rule.date == "YYYYMMDDhhmmssZ":
                 if not value.endswith("Z"):
                     raise ValueError
-                day = _read_date(value[:-1], "%Y%m%d%H%M%S")
+                day = read_time(value[:-1]).date()
             else:
-                day = _read_date(value, "%Y%m%d")
+                day = read_day(value)
         except ValueError:
             self.add(index, rtype, where, mnemonic, f"{value!r} is not a valid date ({rule.date})")
             return
@@ -279,21 +271,51 @@ class _Checker:
 
     # -- binary records -----------------------------------------------------------------
     def _binary(self, index: int, record: BinaryRecord) -> None:
-        for rule, short, positions in _binary_plan(self.rules, self.tot, record.type):
-            values = [record.header[i] for i in positions]
-            for value in values:
-                if rule.values is not None and str(value) not in rule.values:
-                    self.add(
-                        index,
-                        record.type,
-                        f"{record.type}.{rule.field:03d}",
-                        short,
-                        f"{value} is not an allowed value",
-                    )
-        if record.type in (3, 4, 5, 6) and not record.finger_positions:
-            self.add(index, record.type, f"{record.type}.004", "FGP", "no finger position given")
+        rtype = record.type
+        for label, short, reason in _header_problems(self.rules, self.tot, rtype, record.header):
+            self.add(index, rtype, label, short, reason)
         if not record.data:
-            self.add(index, record.type, f"{record.type}.009", "DAT", "image data is empty")
+            self.add(index, rtype, f"{rtype}.009", "DAT", "image data is empty")
+
+
+@lru_cache(maxsize=256)
+def _count_problems(
+    tot: str, counts: tuple[RecordCount, ...], types: tuple[int, ...]
+) -> tuple[str, ...]:
+    """What is wrong with the record types a transaction of ``tot`` carries (the same few
+    lists come again and again: worked out once each)."""
+    present = Counter(types)
+    allowed: set[int] = set()
+    problems = []
+    for count in counts:
+        allowed.update(count.types)
+        n = sum(present[t] for t in count.types)
+        kinds = " or ".join(f"Type-{t}" for t in count.types)
+        if n < count.min:
+            problems.append(f"{tot} needs at least {count.min} {kinds} record(s), has {n}")
+        if count.max is not None and n > count.max:
+            problems.append(f"{tot} allows at most {count.max} {kinds} record(s), has {n}")
+    for record_type in sorted(set(present) - allowed):
+        problems.append(f"Type-{record_type} records are not allowed in {tot}")
+    return tuple(problems)
+
+
+@lru_cache(maxsize=4096)
+def _header_problems(
+    rules: RuleTable, tot: str, rtype: int, header: tuple[int, ...]
+) -> tuple[tuple[str, str, str], ...]:
+    """(field, mnemonic, reason) of each header value a binary record may not have (a
+    tenprint's ten headers differ only in the finger: worked out once each)."""
+    problems = []
+    for rule, short, positions in _binary_plan(rules, tot, rtype):
+        for value in [header[i] for i in positions]:
+            if rule.values is not None and str(value) not in rule.values:
+                problems.append(
+                    (f"{rtype}.{rule.field:03d}", short, f"{value} is not an allowed value")
+                )
+    if rtype in (3, 4, 5, 6) and all(v == 255 for v in header[2:8]):
+        problems.append((f"{rtype}.004", "FGP", "no finger position given"))
+    return tuple(problems)
 
 
 _FieldPlan = tuple[FieldRule | None, str | None, tuple[tuple[int, FieldRule, str], ...] | None]
@@ -361,22 +383,6 @@ def _binary_plan(
 @lru_cache(maxsize=1024)
 def _regex(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern)
-
-
-_DIGITS = {"%Y%m%d": 8, "%Y%m%d%H%M%S": 14}
-
-
-def _read_date(value: str, form: str) -> dt.date:
-    """``strptime(value, form).date()``; all-digit values of the full width without it (the
-    same answer: each part then has its full width, and a bad one raises ValueError)."""
-    if len(value) == _DIGITS[form] and value.isascii() and value.isdigit():
-        day = dt.date(int(value[:4]), int(value[4:6]), int(value[6:8]))
-        if len(value) == 14 and not (
-            int(value[8:10]) <= 23 and int(value[10:12]) <= 59 and int(value[12:14]) <= 59
-        ):
-            raise ValueError(f"{value!r} is not a time of day")
-        return day
-    return dt.datetime.strptime(value, form).date()
 
 
 def _label_of(rules: RuleTable, mnemonic: str) -> str:
