@@ -64,7 +64,7 @@ class RecentTemplates:
             self._kept.move_to_end(key)
         return found
 
-    def put(self, info: ImageInfo, template: Template) -> None:
+    def remember(self, info: ImageInfo, template: Template) -> None:
         self._kept[(info.data, info.ppi)] = template
         while len(self._kept) > self.size:
             self._kept.popitem(last=False)
@@ -97,7 +97,7 @@ class FullSearch:
         self.spent["decode"] += time.perf_counter() - wall
         for position, image in images.items():
             templates[position] = extract(image)
-            RECENT.put(todo[position], templates[position])
+            RECENT.remember(todo[position], templates[position])
         if not templates:
             raise EbtsError("the transaction carries no fingerprint images", record=4)
         self.spent["extract"] += time.process_time() - cpu
