@@ -11,7 +11,7 @@ import pytest
 from rich.console import Console
 
 import scomm.cli.demo as demo
-import scomm.cli.demo_full as demo_full
+import scomm.cli.demo_calibration as demo_calibration
 from scomm.domain import TEN_FINGERS
 from scomm.ebts import finger_images, parse
 
@@ -25,7 +25,8 @@ def test_the_demo_replays_full_and_oracle_bookings_and_writes_its_reports(
     monkeypatch.setattr(demo, "ORACLE_BOOKINGS", 300)
     monkeypatch.setattr(demo, "FULL_BOOKINGS", 8)
     monkeypatch.setattr(demo, "FULL_GALLERY_SUBJECTS", 60)
-    monkeypatch.setattr(demo_full, "CALIBRATION_SEARCHES", 100)
+    monkeypatch.setattr(demo_calibration, "CALIBRATION_SEARCHES", 100)
+    monkeypatch.setattr(demo_calibration, "CALIBRATION_PEOPLE", 12)
     console = Console(record=True, width=400)
     demo.run_demo(console)
     text = console.export_text()

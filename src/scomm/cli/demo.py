@@ -23,11 +23,11 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from sqlalchemy import Engine, func, select
 
+import scomm.cli.demo_calibration as calibration
 from scomm.agencies import enter_bookings, finish_run, open_run
 from scomm.agencies.intake import Intake
 from scomm.agencies.workers import WorkerConfig, start_workers
 from scomm.cli.demo_full import (
-    CALIBRATION_SEARCHES,
     choose_rows,
     full_intakes,
     on_file,
@@ -184,7 +184,7 @@ def full_part(
                 "cjis": progress.add_task("full: FBI gallery", total=size),
                 "ident": progress.add_task("full: IDENT gallery", total=size),
                 "calibration": progress.add_task(
-                    "full: threshold calibration", total=2 * CALIBRATION_SEARCHES
+                    "full: threshold calibration", total=2 * calibration.CALIBRATION_SEARCHES
                 ),
             }
 

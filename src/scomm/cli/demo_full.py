@@ -8,12 +8,17 @@ What is generated, and why it is affordable on two cores:
   master, at template level (``template_impression`` -> ``to_engine_template``), enrolled only
   where the person was in that database before the booking (a prior arrest for CJIS, an
   immigration encounter for IDENT), under the record number the LESC resolves;
-* the rest of each gallery, up to ``GALLERY_SUBJECTS``: template-level synthetic subjects
-  (``synthesize_master_template``), ten fingers at CJIS, the two index fingers at IDENT.
+* the rest of each gallery, up to ``GALLERY_SUBJECTS``: template-level synthetic people
+  (``synthesize_master_template``), the same people in both files: ten fingers at CJIS, a second
+  impression of the two index fingers at IDENT; both galleries index once, at the end
+  (``Gallery.bulk_enrolment``);
+* the thresholds, calibrated on rendered and extracted prints of strangers
+  (``scomm.cli.demo_calibration``).
 
-Everything is made in two worker processes and cached under ``<data>/demo/full/``: the CARs
-(one file per booking) and the two galleries, marked complete only once written, so the next
-run reuses them.
+Everything is made in two worker processes and cached under
+``<data>/demo/galleries/demo-full-<seed>-<fraction>/``: the CARs (one file per booking) and the
+two galleries, marked complete only once written, so the next run reuses them; ``times.json``
+there says what each phase cost.
 """
 
 from __future__ import annotations
@@ -21,18 +26,19 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Generic, TypeVar
+from typing import Any
 
 import numpy as np
 
+import scomm.cli.demo_calibration as calibration
 from scomm.agencies.intake import Intake
 from scomm.agencies.oracle import finger_token
 from scomm.agencies.services import CJIS_FULL, IDENT_FULL
-from scomm.biometrics import DEFAULT_FPIR, Gallery, Searcher, Template
-from scomm.biometrics.search import synthetic_probes, threshold_for_fpir, threshold_key
+from scomm.biometrics import Gallery, Template
 from scomm.biometrics.synthetic import (
     generate_master,
     render_impression,
@@ -40,6 +46,7 @@ from scomm.biometrics.synthetic import (
     template_impression,
     to_engine_template,
 )
+from scomm.cli.demo_calibration import Made
 from scomm.cli.phase_times import PhaseTimes
 from scomm.domain import INDEX_FINGERS, TEN_FINGERS, FingerPosition
 from scomm.ebts import build_car
@@ -53,22 +60,11 @@ GALLERY_SUBJECTS = 10_000
 PROCESSES = 2
 CHUNK = 100
 COMPLETE = "complete.json"
-CALIBRATION_SEARCHES = 200  # as ``calibrate_threshold``: resolves an FPIR of 1 % twice over
-CALIBRATION_CHUNK = 10
 
 Fingers = dict[int, Template]
 Filler = tuple[list[Fingers], list[Fingers]]
 """Synthetic people's fingers for the FBI gallery and for IDENT's."""
 Tick = Callable[[str, int], None]
-T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class Made(Generic[T]):
-    """What a pool job made, with the CPU seconds it took there (for the phase breakdown)."""
-
-    value: T
-    cpu_s: float
 
 
 def choose_rows(world: World, count: int) -> list[int]:
@@ -180,21 +176,35 @@ def prepare(
         "ident": Gallery.open(_fresh(directory / IDENT_FULL)),
     }
     with ProcessPoolExecutor(processes, initializer=_init_worker, initargs=(spec_json,)) as pool:
+        bulk = ExitStack()  # one index build per gallery, when all are enrolled
+        for gallery in galleries.values():
+            bulk.enter_context(gallery.bulk_enrolment())
         with times.phase("booked prints: enrol, write CARs (main)"):
             for made in pool.map(_prints_in_worker, rows, chunksize=4):
                 times.worker("booked prints: masters, impressions, WSQ (workers)", made.cpu_s)
                 _enrol_booked(world, galleries, cars, made.value)
                 tick("prints", 1)
-        probes = pool.submit(_calibration_probes, CALIBRATION_SEARCHES)
-        _fillers(pool, galleries, gallery_subjects, tick, times)
-        made_probes = probes.result()
-        times.worker("calibration: probe synthesis (workers)", made_probes.cpu_s)
+        strangers: list[Future[Made[list[Fingers]]]] = []
+
+        def submit_strangers() -> None:  # queued behind the fillers: they overlap index builds
+            people, chunk = calibration.CALIBRATION_PEOPLE, calibration.PEOPLE_CHUNK
+            strangers.extend(
+                pool.submit(calibration.stranger_prints, i, min(chunk, people - i))
+                for i in range(0, people, chunk)
+            )
+
+        _fillers(pool, galleries, gallery_subjects, tick, times, then=submit_strangers)
+        with times.phase("index builds and writes (main)"):
+            bulk.close()
+        prints: list[Fingers] = []
+        for job in strangers:
+            made_prints = job.result()
+            times.worker("calibration: strangers' prints, extracted (workers)", made_prints.cpu_s)
+            prints += made_prints.value
+        probes = calibration.tenprint_probes(prints, calibration.CALIBRATION_SEARCHES)
         for name, positions in (("ident", INDEX_FINGERS), ("cjis", TEN_FINGERS)):
-            gallery = galleries[name]
-            with times.phase(f"{name}: index build and write (main)"):
-                gallery.flush()
-            _calibrate(pool, gallery, positions, made_probes.value, tick, times)
-            gallery.close()
+            calibration.calibrate(pool, galleries[name], positions, probes, tick, times)
+            galleries[name].close()
     (directory / "times.json").write_text(json.dumps(times.to_json(), indent=2))
     (directory / COMPLETE).write_text(json.dumps(key))
     return times
@@ -202,15 +212,17 @@ def prepare(
 
 def _fillers(
     pool: ProcessPoolExecutor, galleries: dict[str, Gallery], subjects: int, tick: Tick,
-    times: PhaseTimes,
+    times: PhaseTimes, then: Callable[[], None],
 ) -> None:  # fmt: skip
-    """Fill both galleries up to ``subjects`` with synthetic people made in the pool."""
+    """Fill both galleries up to ``subjects`` with synthetic people made in the pool (``then``
+    runs once their jobs are queued)."""
     missing = {name: max(0, subjects - len(g)) for name, g in galleries.items()}
     tokens = {name: filler_subjects(f"{name}-full", n) for name, n in missing.items()}
     record = {"cjis": fbi_number, "ident": ident_fin}
     starts = range(0, max(missing.values()), CHUNK)
     jobs = [pool.submit(_filler_chunk, i, CHUNK, missing["cjis"], missing["ident"]) for i in starts]
-    with times.phase("fillers: enrol incl. interim index builds (main)"):
+    then()
+    with times.phase("fillers: enrol (main)"):
         for start, job in zip(starts, jobs, strict=True):
             chunk = job.result()
             times.worker("fillers: synthesis (workers)", chunk.cpu_s)
@@ -233,51 +245,6 @@ def _enrol_booked(
     if in_ident:
         index = {f: t for f, t in made.templates.items() if f in INDEX_FINGERS}
         galleries["ident"].enrol(ident_fin(token), _as_positions(index))
-
-
-def _calibration_probes(count: int) -> Made[list[dict[FingerPosition, Template]]]:
-    """Non-mated tenprint probes (IDENT's are their index fingers: the same synthetic people)."""
-    clock = time.process_time()
-    probes = synthetic_probes(count, TEN_FINGERS)
-    return Made(probes, time.process_time() - clock)
-
-
-def _calibrate(
-    pool: ProcessPoolExecutor,
-    gallery: Gallery,
-    positions: Sequence[FingerPosition],
-    tenprints: Sequence[dict[FingerPosition, Template]],
-    tick: Tick,
-    times: PhaseTimes,
-) -> None:
-    """The gallery's threshold at the default FPIR from ``CALIBRATION_SEARCHES`` non-mated
-    searches (what ``calibrate_threshold`` does), spread over the pool, before workers read it."""
-    probes = [{f: probe[f] for f in positions} for probe in tenprints]
-    name = "cjis" if len(positions) == len(TEN_FINGERS) else "ident"
-    with times.phase(f"{name}: calibration (main)"):
-        jobs = [
-            pool.submit(_nonmated_tops, gallery.path, probes[i : i + CALIBRATION_CHUNK])
-            for i in range(0, len(probes), CALIBRATION_CHUNK)
-        ]
-        tops: list[float] = []
-        for job in jobs:
-            made = job.result()
-            times.worker(f"{name}: calibration searches (workers)", made.cpu_s)
-            tops += made.value
-            tick("calibration", len(made.value))
-        key = threshold_key(len(positions), DEFAULT_FPIR)
-        gallery.thresholds[key] = (threshold_for_fpir(tops, DEFAULT_FPIR), gallery.template_count)
-        gallery.mark_changed()
-        gallery.flush()
-
-
-def _nonmated_tops(
-    path: Path, probes: Sequence[dict[FingerPosition, Template]]
-) -> Made[list[float]]:
-    clock = time.process_time()
-    searcher = Searcher(Gallery.open(path))
-    tops = [(found[0].score if (found := searcher.search(p, 1)) else 0.0) for p in probes]
-    return Made(tops, time.process_time() - clock)
 
 
 def _fresh(path: Path) -> Path:

@@ -1,0 +1,120 @@
+"""The demo galleries' decision thresholds, calibrated on what the searches will really see.
+
+A threshold at FPIR 1 % is the score that at most 1 % of non-mated searches reach. Template-level
+synthetic probes score lower against a gallery than templates extracted from images do (the
+extractor's own spurious and displaced minutiae; see ``tests/agencies/test_full.py``), so a
+threshold calibrated on them lets about a third of image strangers through. The demo's probes
+are WSQ images, so its non-mated probes are images too: ``CALIBRATION_PEOPLE`` synthetic people
+who are in neither gallery and never booked, each finger rendered and extracted as at CJIS.
+Rendering and extracting costs ~0.1 s a finger, so the ``CALIBRATION_SEARCHES`` tenprint
+probes are assembled from their fingers, each probe's ten fingers from ten different people
+drawn at random (every finger image is used in about ``searches / people`` probes, so the
+estimate rests on fewer independent prints than searches); IDENT's probes are the same probes'
+two index fingers.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Generic, TypeVar
+
+import numpy as np
+
+from scomm.biometrics import DEFAULT_FPIR, FingerprintImage, Gallery, Searcher, Template, extract
+from scomm.biometrics.search import threshold_for_fpir, threshold_key
+from scomm.biometrics.synthetic import generate_master, render_impression
+from scomm.cli.phase_times import PhaseTimes
+from scomm.domain import TEN_FINGERS, FingerPosition
+
+CALIBRATION_SEARCHES = 200  # as ``calibrate_threshold``: resolves an FPIR of 1 % twice over
+CALIBRATION_PEOPLE = 40
+CALIBRATION_SEED = 11  # booked people's prints use seed 9, template-level fillers seed 5
+PEOPLE_CHUNK = 4
+SEARCH_CHUNK = 10
+
+Probe = dict[FingerPosition, Template]
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Made(Generic[T]):
+    """What a pool job made, with the CPU seconds it took there (for the phase breakdown)."""
+
+    value: T
+    cpu_s: float
+
+
+def stranger_prints(start: int, count: int) -> Made[list[dict[int, Template]]]:
+    """Extracted templates of all ten fingers of calibration people ``start`` .. + ``count``."""
+    clock = time.process_time()
+    people = [
+        {
+            int(finger): extract(
+                FingerprintImage(
+                    render_impression(generate_master(CALIBRATION_SEED, identity, finger), 1).image,
+                    500,
+                )
+            )
+            for finger in TEN_FINGERS
+        }
+        for identity in range(start, start + count)
+    ]
+    return Made(people, time.process_time() - clock)
+
+
+def tenprint_probes(people: Sequence[dict[int, Template]], count: int) -> list[Probe]:
+    """``count`` non-mated tenprint probes, each finger from a different one of ``people``."""
+    if len(people) < len(TEN_FINGERS):
+        raise ValueError(f"need at least {len(TEN_FINGERS)} calibration people, got {len(people)}")
+    rng = np.random.default_rng(CALIBRATION_SEED)
+    probes = []
+    for _ in range(count):
+        donors = rng.choice(len(people), size=len(TEN_FINGERS), replace=False)
+        probes.append(
+            {
+                finger: people[int(d)][int(finger)]
+                for finger, d in zip(TEN_FINGERS, donors, strict=True)
+            }
+        )
+    return probes
+
+
+def calibrate(
+    pool: ProcessPoolExecutor,
+    gallery: Gallery,
+    positions: Sequence[FingerPosition],
+    tenprints: Sequence[Probe],
+    tick: Callable[[str, int], None],
+    times: PhaseTimes,
+) -> None:
+    """The gallery's threshold at the default FPIR from the non-mated searches of
+    ``tenprints`` (their ``positions``), spread over the pool, stored before workers read it."""
+    probes = [{f: probe[f] for f in positions} for probe in tenprints]
+    name = "cjis" if len(positions) == len(TEN_FINGERS) else "ident"
+    with times.phase(f"{name}: calibration (main)"):
+        jobs = [
+            pool.submit(nonmated_tops, gallery.path, probes[i : i + SEARCH_CHUNK])
+            for i in range(0, len(probes), SEARCH_CHUNK)
+        ]
+        tops: list[float] = []
+        for job in jobs:
+            made = job.result()
+            times.worker(f"{name}: calibration searches (workers)", made.cpu_s)
+            tops += made.value
+            tick("calibration", len(made.value))
+        key = threshold_key(len(positions), DEFAULT_FPIR)
+        gallery.thresholds[key] = (threshold_for_fpir(tops, DEFAULT_FPIR), gallery.template_count)
+        gallery.mark_changed()
+        gallery.flush()
+
+
+def nonmated_tops(path: Path, probes: Sequence[Probe]) -> Made[list[float]]:
+    """The best candidate's score of each probe's search (0 when none)."""
+    clock = time.process_time()
+    searcher = Searcher(Gallery.open(path))
+    tops = [(found[0].score if (found := searcher.search(p, 1)) else 0.0) for p in probes]
+    return Made(tops, time.process_time() - clock)
