@@ -150,13 +150,15 @@ def full(bookings: int, gallery_subjects: int, root: Path) -> dict[str, Any]:
     from scomm.agencies.full import FullSearch
     from scomm.agencies.identification import Probe
     from scomm.biometrics.gallery import Gallery
-    from scomm.cli.demo import DEMO_SPEC, fresh_database, full_part
+    from scomm.cli.demo import DEMO_SPEC, FULL_RUN_ID, answered_count, fresh_database, full_part
     from scomm.domain import INDEX_FINGERS
     from scomm.ebts import finger_images, parse
 
     world = build_world(DEMO_SPEC)
     url, engine = fresh_database(root)
     run = full_part(Console(quiet=True), root, url, engine, world, bookings, gallery_subjects)
+    done = answered_count(engine, FULL_RUN_ID)
+    assert done == len(run.rows), f"only {done} of {len(run.rows)} full-mode bookings answered"
     times = json.loads((run.directory / "times.json").read_text())
     searches = {
         name: FullSearch(Gallery.open(run.directory / f"{name}-full")) for name in ("cjis", "ident")

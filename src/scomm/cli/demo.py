@@ -80,7 +80,7 @@ def fresh_database(root: Path) -> tuple[str, Engine]:
     return url, engine
 
 
-def _answered(engine: Engine, run_id: str) -> int:
+def answered_count(engine: Engine, run_id: str) -> int:
     query = select(func.count()).where(
         BookingOutcome.run_id == run_id, BookingOutcome.cjis_result.is_not(None)
     )
@@ -125,12 +125,12 @@ def _replay(
             with transaction(engine) as session:
                 enter_bookings(session, channel, run.run_id, items, registry)
             progress.update(entered, advance=len(chunk))
-            progress.update(answered, completed=_answered(engine, run.run_id))
+            progress.update(answered, completed=answered_count(engine, run.run_id))
         fed.set()
         while any(w.is_alive() for w in workers):
-            progress.update(answered, completed=_answered(engine, run.run_id))
+            progress.update(answered, completed=answered_count(engine, run.run_id))
             time.sleep(0.5)
-        progress.update(answered, completed=_answered(engine, run.run_id))
+        progress.update(answered, completed=answered_count(engine, run.run_id))
     for worker in workers:
         worker.join()
     finish_run(engine, run.run_id)
