@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from scomm.ebts.errors import EbtsError
 
@@ -42,6 +43,7 @@ def encode_text(subfields: Subfields) -> bytes:
     return "\x1e".join("\x1f".join(items) for items in subfields).encode(TEXT_ENCODING, TEXT_ERRORS)
 
 
+@lru_cache(maxsize=4096)
 def field_tag(record_type: int, number: int) -> str:
     """The tag scomm writes: ``2.018``, ``14.999`` (three digits at least, as in 1-2011)."""
     return f"{record_type}.{number:03d}"

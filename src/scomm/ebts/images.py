@@ -107,7 +107,8 @@ def _info(record: Record, index: int, native: float | None) -> ImageInfo | None:
             compression = {0: "NONE", 1: "G4FAX"}.get(record.value("GCA"), "UNKNOWN")
             bits = 1
         else:
-            compression = GCA_NAMES.get(record.value("GCA"), f"GCA {record.value('GCA')}")
+            gca = record.value("GCA")
+            compression = GCA_NAMES.get(gca) or f"GCA {gca}"  # names are never empty
             bits = 8
         return ImageInfo(
             index,

@@ -10,10 +10,12 @@ import datetime as dt
 import re
 from collections import Counter
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from functools import lru_cache
 
 from scomm.domain import Ori
 from scomm.ebts.dates import read_day, read_time
+from scomm.ebts.fields import Field, Subfields
 from scomm.ebts.records import BINARY_LAYOUTS, BinaryRecord, TaggedRecord
 from scomm.ebts.rules import FieldRule, RecordCount, RuleTable, rule_table
 from scomm.ebts.transaction import CNT_FIELD, Transaction
@@ -60,6 +62,8 @@ class _Checker:
         self.found: list[Violation] = []
         self.dates: dict[str, dt.date] = {}
         self.pending_order: list[tuple[int, int, str, FieldRule, dt.date]] = []
+        self.noted: list[tuple[str, dt.date]] | None = None
+        """Dates seen while :meth:`_field_once` checks a field."""
 
     def add(self, index: int, record_type: int, field: str, mnemonic: str, reason: str) -> None:
         self.found.append(Violation(index, record_type, field, mnemonic, reason))
@@ -134,21 +138,71 @@ class _Checker:
                 if rule.length and rule.length[0] > len(field.data):
                     self.add(index, rtype, label, mnemonic, "image data is empty")
                 continue
-            self._occurrences(index, rtype, label, rule, len(field.subfields))
-            for position, items in enumerate(field.subfields, start=1):
-                where = label if len(field.subfields) == 1 else f"{label} (occurrence {position})"
-                if items_plan is not None:
-                    if items_plan:
-                        self._items(index, rtype, where, mnemonic, items, items_plan)
-                elif rule.grouped:
-                    for item in items:
-                        self._charset(index, rtype, where, rule, item)
-                elif len(items) != 1:
-                    self.add(index, rtype, where, mnemonic, f"has {len(items)} items, expected 1")
-                else:
-                    self._value(index, rtype, where, rule, items[0])
-            if (rtype, number) in _ORI_FIELDS:
-                self._ori(index, rtype, label, mnemonic, field.text)
+            key = (number, field.subfields)
+            checked = plan.seen.get(key)
+            if checked is None:
+                checked = self._field_once(index, rtype, label, rule, mnemonic, items_plan, field)
+                if len(plan.seen) >= _SEEN_LIMIT:
+                    plan.seen.clear()
+                plan.seen[key] = checked
+            else:
+                self._replay(index, rtype, checked)
+
+    def _field_once(
+        self,
+        index: int,
+        rtype: int,
+        label: str,
+        rule: FieldRule,
+        mnemonic: str,
+        items_plan: tuple[tuple[int, FieldRule, str], ...] | None,
+        field: Field,
+    ) -> _Checked:
+        """Check one present field; return what it added, for :meth:`_replay` to add again
+        when the same value comes back (a field's verdict depends on nothing else)."""
+        found, pending = len(self.found), len(self.pending_order)
+        self.noted = []
+        self._field(index, rtype, label, rule, mnemonic, items_plan, field)
+        violations = tuple((v.field, v.mnemonic, v.reason) for v in self.found[found:])
+        orders = tuple((w, r, d) for _, _, w, r, d in self.pending_order[pending:])
+        noted, self.noted = tuple(self.noted), None
+        return violations, noted, orders
+
+    def _replay(self, index: int, rtype: int, known: _Checked) -> None:
+        violations, noted, orders = known
+        for where, mnemonic, reason in violations:
+            self.add(index, rtype, where, mnemonic, reason)
+        for name, day in noted:
+            self.dates.setdefault(name, day)
+        for where, rule, day in orders:
+            self.pending_order.append((index, rtype, where, rule, day))
+
+    def _field(
+        self,
+        index: int,
+        rtype: int,
+        label: str,
+        rule: FieldRule,
+        mnemonic: str,
+        items_plan: tuple[tuple[int, FieldRule, str], ...] | None,
+        field: Field,
+    ) -> None:
+        number = field.number
+        self._occurrences(index, rtype, label, rule, len(field.subfields))
+        for position, items in enumerate(field.subfields, start=1):
+            where = label if len(field.subfields) == 1 else f"{label} (occurrence {position})"
+            if items_plan is not None:
+                if items_plan:
+                    self._items(index, rtype, where, mnemonic, items, items_plan)
+            elif rule.grouped:
+                for item in items:
+                    self._charset(index, rtype, where, rule, item)
+            elif len(items) != 1:
+                self.add(index, rtype, where, mnemonic, f"has {len(items)} items, expected 1")
+            else:
+                self._value(index, rtype, where, rule, items[0])
+        if (rtype, number) in _ORI_FIELDS:
+            self._ori(index, rtype, label, mnemonic, field.text)
 
     def _occurrences(self, index: int, rtype: int, label: str, rule: FieldRule, n: int) -> None:
         if rule.occurs is None:
@@ -233,6 +287,8 @@ class _Checker:
             self.add(index, rtype, where, mnemonic, f"{value!r} is not a valid date ({rule.date})")
             return
         self.dates.setdefault(rule.mnemonic, day)
+        if self.noted is not None:
+            self.noted.append((rule.mnemonic, day))
         if rule.not_before is not None:
             self.pending_order.append((index, rtype, where, rule, day))
 
@@ -323,6 +379,14 @@ _FieldPlan = tuple[FieldRule | None, str | None, tuple[tuple[int, FieldRule, str
 applicable rules (number, rule, requirement) in item order (None: the field has no item rules;
 empty: it has some, none for this TOT)."""
 _NOT_APPLICABLE: _FieldPlan = (None, None, None)
+_Checked = tuple[
+    tuple[tuple[str, str, str], ...],
+    tuple[tuple[str, dt.date], ...],
+    tuple[tuple[str, FieldRule, dt.date], ...],
+]
+"""What checking a field found: violations (field, mnemonic, reason), dates read (mnemonic,
+day), and dates to compare with others once all are read (where, rule, day)."""
+_SEEN_LIMIT = 20_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -331,6 +395,8 @@ class _RecordPlan:
 
     fields: dict[int, _FieldPlan]
     mandatory: frozenset[int]
+    seen: dict[tuple[int, Subfields], _Checked] = dataclass_field(default_factory=dict)
+    """Fields already checked (number, value) -> what checking them found."""
 
 
 @lru_cache(maxsize=512)

@@ -29,7 +29,7 @@ MANNER_SHARES = (0.55, 0.2, 0.25)
 ROTATION_SD = (6.0, 18.0)  # degrees: ordinary, displaced
 ROTATION_LIMIT = 40.0
 PAD_BELOW_CENTRE = 20.0  # the pad's centre lies this far below the pattern centre (pixels)
-PAD_SD = 30.0  # roll and tilt: which part of the finger touches (pixels on the finger)
+PAD_SD = 24.0  # roll and tilt: which part of the finger touches (pixels on the finger)
 PLACEMENT_SD = np.array([30.0, 35.0])  # where the contact lands in the frame (x, y pixels)
 PLACEMENT_CARELESS = 1.6
 DISTORTION_ORDINARY = (0.8, 1.6)
@@ -43,7 +43,7 @@ MOISTURE_MEAN = -0.15  # FVC2004 DB1 leans dry
 MOISTURE_SD = 0.6
 WET_BLOTCH = 0.8  # how far wet blotches lower the ink threshold (valleys fill in)
 GRAIN = 0.32  # ragged ridge edges
-DRY_BREAKS = (1.1, 1.0)  # ridge breaks where fine noise exceeds 1.1 - 1.0 * dryness
+DRY_BREAKS = (0.8, 0.6)  # ridge ink lost where fine noise exceeds 0.8 - 0.6 * dryness
 
 
 @dataclass(frozen=True)
