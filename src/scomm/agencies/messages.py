@@ -14,7 +14,16 @@ from __future__ import annotations
 from functools import lru_cache
 
 from scomm.domain import FingerPosition
-from scomm.ebts import CarFacts, ImageInfo, Transaction, finger_images, parse, read_car_facts
+from scomm.ebts import (
+    CarFacts,
+    CourtDisposition,
+    ImageInfo,
+    Transaction,
+    finger_images,
+    parse,
+    read_car_facts,
+    read_conviction,
+)
 
 KEPT = 4096
 """Messages kept per process: more than a batch of a stage (the gap between two stages reading
@@ -41,3 +50,9 @@ def _images(payload: bytes) -> tuple[tuple[FingerPosition, ImageInfo], ...]:
 def car_images(payload: bytes) -> dict[FingerPosition, ImageInfo]:
     """``finger_images`` of the CAR ``payload`` (a fresh dict each call)."""
     return dict(_images(payload))
+
+
+@lru_cache(maxsize=KEPT)
+def conviction(payload: bytes) -> CourtDisposition | None:
+    """``read_conviction`` of a disposition ``payload`` (its text records only), remembered."""
+    return read_conviction(payload)

@@ -235,3 +235,28 @@ def read_header(data: bytes | bytearray | memoryview) -> TaggedRecord:
         raise EbtsError("empty input: no Type-1 record", offset=0)
     header, _ = _read_tagged(buf, 0, 1, 1)
     return header
+
+
+def read_text_records(data: bytes | bytearray | memoryview) -> tuple[TaggedRecord, ...]:
+    """The Type-1 record and the Type-2 records CNT lists right after it, without reading the
+    rest: what a hop that only routes a message needs (its TOT, TCN, the booking's charges or
+    conviction). The records read are checked as ``parse`` checks them; the rest is not read,
+    so a file broken further on is only refused by whoever parses it whole."""
+    buf = bytes(data)
+    if not buf:
+        raise EbtsError("empty input: no Type-1 record", offset=0)
+    header, offset = _read_tagged(buf, 0, 1, 1)
+    entries = read_cnt(header)
+    if entries is None:
+        raise EbtsError("CNT (1.003) is missing or not pairs of numbers", record=1, field="1.003")
+    records = [header]
+    for index, (record_type, idc) in enumerate(entries[1:], start=2):
+        if record_type != 2 or offset >= len(buf):
+            break
+        record, offset = _read_tagged(buf, offset, 2, index)
+        if record.idc != idc:
+            raise EbtsError(
+                f"IDC {record.idc} of this Type-2 record disagrees with CNT ({idc})", record=index
+            )
+        records.append(record)
+    return tuple(records)

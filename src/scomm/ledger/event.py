@@ -20,6 +20,7 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from scomm.domain import Ori, Tcn
@@ -54,9 +55,20 @@ class EventError(ValueError):
     """A disclosure event, or its canonical bytes, that is not well formed."""
 
 
+_CHECKED: set[tuple[str, ...]] = set()
+"""Reasons and rule ids already found well formed: the gate gives the same few again and
+again, so each is checked once per process (the last few thousand kept)."""
+_CHECKED_KEPT = 4096
+
+
 def _check_texts(what: str, values: tuple[str, ...]) -> None:
     if not isinstance(values, tuple):
         raise EventError(f"{what} must be a tuple of strings, got {type(values).__name__}")
+    try:
+        if values in _CHECKED:
+            return
+    except TypeError:  # an unhashable item: not a string, named below
+        pass
     for i, v in enumerate(values):
         if not isinstance(v, str) or not v or len(v) > _TEXT_LIMIT:
             raise EventError(f"{what}[{i}] must be a non-empty string of at most {_TEXT_LIMIT}")
@@ -64,6 +76,9 @@ def _check_texts(what: str, values: tuple[str, ...]) -> None:
             v.encode("utf-8")
         except UnicodeEncodeError as e:
             raise EventError(f"{what}[{i}] is not valid Unicode text: {e.reason}") from None
+    if len(_CHECKED) >= _CHECKED_KEPT:
+        _CHECKED.clear()
+    _CHECKED.add(values)
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,8 +168,28 @@ class DisclosureEvent:
         }
 
     def canonical_bytes(self) -> bytes:
-        """The bytes the ledger stores and hashes (see the module docstring)."""
-        return canonical_json(self.to_json_object())
+        """The bytes the ledger stores and hashes (see the module docstring): the same as
+        ``canonical_json(self.to_json_object())``, put together from each value's JSON form
+        (a compact sorted object is its members' forms joined in key order), with the forms
+        of the values the gate repeats (parties, reasons, rule ids, policy) remembered."""
+        at = self.event_time
+        if at.tzinfo is not dt.UTC:
+            at = at.astimezone(dt.UTC)
+        time = at.replace(tzinfo=None).isoformat(timespec="microseconds")
+        return (
+            f'{{"allowed":{"true" if self.allowed else "false"},'
+            f'"booking_ori":{_json_text(self.booking_ori.value)},'
+            f'"policy_hash":{_json_text(self.policy_hash)},'
+            f'"reasons":{_json_list(self.reasons)},'
+            f'"recipient":{_json_text(self.recipient)},'
+            f'"records":{_CANONICAL.encode(list(self.record_digests))},'
+            f'"rule_ids":{_json_list(self.rule_ids)},'
+            f'"sender":{_json_text(self.sender)},'
+            f'"tcn":{_CANONICAL.encode(self.tcn.value)},'
+            f'"time":"{time}Z",'
+            f'"transfer":{_json_text(self.transfer)},'
+            f'"v":{FORMAT_VERSION}}}'
+        ).encode()
 
     @classmethod
     def from_json_object(cls, obj: Any) -> DisclosureEvent:
@@ -209,6 +244,16 @@ class DisclosureEvent:
 _CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 _MICROSECOND = dt.timedelta(microseconds=1)
+
+
+@lru_cache(maxsize=4096)
+def _json_text(value: str) -> str:
+    return _CANONICAL.encode(value)
+
+
+@lru_cache(maxsize=4096)
+def _json_list(values: tuple[str, ...]) -> str:
+    return _CANONICAL.encode(list(values))
 
 
 def record_digest(data: bytes) -> str:
