@@ -8,6 +8,7 @@ huge allocation or a read past the end.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from scomm.ebts.errors import EbtsError
 from scomm.ebts.fields import DATA_FIELD, TEXT_ENCODING, TEXT_ERRORS, Field, decode_text
@@ -194,11 +195,16 @@ def _quick_fields(body: bytes, record_type: int) -> list[Field] | None:
             return None
         seen.add(number)
         if b"\x1e" in raw or b"\x1f" in raw:
-            subfields = decode_text(raw)
+            subfields = _decode_items(raw)
         else:
             subfields = ((raw.decode(TEXT_ENCODING, TEXT_ERRORS),),)
         fields.append(Field(record_type, number, subfields, None, tag.decode()))
     return fields
+
+
+_decode_items = lru_cache(maxsize=4096)(decode_text)
+"""``decode_text`` of values with several items, remembered: they repeat from message to
+message (a tenprint CAR's CNT); the result is immutable."""
 
 
 def _read_binary(buf: bytes, offset: int, record_type: int, index: int) -> tuple[BinaryRecord, int]:

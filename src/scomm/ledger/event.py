@@ -59,6 +59,8 @@ _CHECKED: set[tuple[str, ...]] = set()
 """Reasons and rule ids already found well formed: the gate gives the same few again and
 again, so each is checked once per process (the last few thousand kept)."""
 _CHECKED_KEPT = 4096
+_CHECKED_NAMES: set[tuple[str, str, str]] = set()
+"""(sender, recipient, transfer) already found well formed, likewise."""
 
 
 def _check_texts(what: str, values: tuple[str, ...]) -> None:
@@ -109,18 +111,16 @@ class DisclosureEvent:
             raise EventError(f"tcn must be a Tcn, got {type(self.tcn).__name__}")
         if not isinstance(self.booking_ori, Ori):
             raise EventError(f"booking_ori must be an Ori, got {type(self.booking_ori).__name__}")
-        for what in ("sender", "recipient"):
-            value = getattr(self, what)
-            if not isinstance(value, str) or not _PARTY.fullmatch(value):
-                raise EventError(
-                    f"{what} {value!r} must be an ORI or agency code: 1-64 letters, digits,"
-                    " '.', '_', ':', '/' or '-'"
-                )
-        if not isinstance(self.transfer, str) or not _TRANSFER.fullmatch(self.transfer):
-            raise EventError(
-                f"transfer {self.transfer!r} must be a kind such as CAR or IAQ: 1-32 letters,"
-                " digits, '.', '_' or '-'"
-            )
+        names = (self.sender, self.recipient, self.transfer)
+        try:
+            known = names in _CHECKED_NAMES
+        except TypeError:  # an unhashable value: not a string, named below
+            known = False
+        if not known:
+            self._check_names()
+            if len(_CHECKED_NAMES) >= _CHECKED_KEPT:
+                _CHECKED_NAMES.clear()
+            _CHECKED_NAMES.add(names)
         at = self.event_time
         if not isinstance(at, dt.datetime) or at.utcoffset() is None:
             raise EventError(f"event_time {at!r} must be a timezone-aware datetime")
@@ -140,6 +140,20 @@ class DisclosureEvent:
                     f"record_digests[{i}] {d!r} must be 'sha256:' followed by 64 lower-case"
                     " hex digits (a digest, never the record itself)"
                 )
+
+    def _check_names(self) -> None:
+        for what in ("sender", "recipient"):
+            value = getattr(self, what)
+            if not isinstance(value, str) or not _PARTY.fullmatch(value):
+                raise EventError(
+                    f"{what} {value!r} must be an ORI or agency code: 1-64 letters, digits,"
+                    " '.', '_', ':', '/' or '-'"
+                )
+        if not isinstance(self.transfer, str) or not _TRANSFER.fullmatch(self.transfer):
+            raise EventError(
+                f"transfer {self.transfer!r} must be a kind such as CAR or IAQ: 1-32 letters,"
+                " digits, '.', '_' or '-'"
+            )
 
     @property
     def utc_time(self) -> dt.datetime:
