@@ -186,25 +186,28 @@ def _quick_fields(body: bytes, record_type: int) -> list[Field] | None:
     fields = []
     seen = {LEN_FIELD}
     for part in body.split(b"\x1d"):
-        tag, colon, raw = part.partition(b":")
-        match = _TAG.fullmatch(tag)
-        if match is None or not colon or int(match[1]) != record_type:
+        field = _quick_field(part, record_type)
+        if field is None or field.number in seen:
             return None
-        number = int(match[2])
-        if number in seen:
-            return None
-        seen.add(number)
-        if b"\x1e" in raw or b"\x1f" in raw:
-            subfields = _decode_items(raw)
-        else:
-            subfields = ((raw.decode(TEXT_ENCODING, TEXT_ERRORS),),)
-        fields.append(Field(record_type, number, subfields, None, tag.decode()))
+        seen.add(field.number)
+        fields.append(field)
     return fields
 
 
-_decode_items = lru_cache(maxsize=4096)(decode_text)
-"""``decode_text`` of values with several items, remembered: they repeat from message to
-message (a tenprint CAR's CNT); the result is immutable."""
+@lru_cache(maxsize=8192)
+def _quick_field(part: bytes, record_type: int) -> Field | None:
+    """One ``tag:value`` of :func:`_quick_fields`, remembered: most values come back message
+    after message (the version, the CNT of a tenprint, an agency's ORI, ``XXX``), and a
+    ``Field`` is immutable."""
+    tag, colon, raw = part.partition(b":")
+    match = _TAG.fullmatch(tag)
+    if match is None or not colon or int(match[1]) != record_type:
+        return None
+    if b"\x1e" in raw or b"\x1f" in raw:
+        subfields = decode_text(raw)
+    else:
+        subfields = ((raw.decode(TEXT_ENCODING, TEXT_ERRORS),),)
+    return Field(record_type, int(match[2]), subfields, None, tag.decode())
 
 
 def _read_binary(buf: bytes, offset: int, record_type: int, index: int) -> tuple[BinaryRecord, int]:
