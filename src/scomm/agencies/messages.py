@@ -1,7 +1,8 @@
 """Reading the messages the agencies exchange, once per process.
 
-A booking's CAR is read by CJIS and again by IDENT; a disposition by the LEA, the state bureau,
-CJIS and IDENT; an IAR by the field office and the agency's inbox. The bytes do not change on
+A booking's CAR is read by CJIS and again by IDENT; a disposition by CJIS and IDENT (the LEA
+and the state bureau read only its conviction, from its text records); an IAR by the field
+office and the agency's inbox. The bytes do not change on
 the way (every hop forwards them or builds new ones), so what was read from them is kept for
 the next stage this process handles: parsing costs more than everything else a stage does in
 ``oracle`` mode. The values are immutable (``Transaction``, ``CarFacts``) or handed out as
