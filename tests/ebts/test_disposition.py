@@ -29,6 +29,7 @@ from scomm.ebts import (
     encode_wsq,
     parse,
     read_car_facts,
+    read_conviction,
     read_detainer,
     read_iaq,
     read_iar,
@@ -68,6 +69,23 @@ def test_the_disposition_is_a_valid_car_that_refers_to_the_booking() -> None:
     assert (cdd, cpl) == ("20100601", CONVICTED) and col.startswith("2299 ")
     plain = read_car_facts(build_car(b, {1: WSQ}))
     assert plain.disposition is None and plain.envelope.tcr == ""
+
+
+def test_the_conviction_is_read_from_the_text_records_alone() -> None:
+    """What the hops that forward a disposition read: the same conviction as the whole
+    parse, without the images (a broken image record further on is left to CJIS)."""
+    b = booking()
+    data = build_car(b, {1: WSQ}, disposition=disposition(), disposition_at=CONVICTED_AT).to_bytes()
+    assert read_conviction(data) == read_car_facts(parse(data)).disposition == disposition()
+    assert read_conviction(build_car(b, {1: WSQ}).to_bytes()) is None
+    cut = data[: len(data) - 40]  # the Type-4 record's bytes end early
+    with pytest.raises(EbtsError):
+        parse(cut)
+    assert read_conviction(cut) == disposition()
+    with pytest.raises(EbtsError, match="expected a CAR or CNA"):
+        read_conviction(data.replace(b"1.004:CAR", b"1.004:SRE", 1))
+    with pytest.raises(EbtsError, match="LEN"):
+        read_conviction(data[:30])
 
 
 def test_a_disposition_needs_its_time_after_the_booking() -> None:

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from scomm.domain import Ori, Tcn
 from scomm.ledger import DisclosureEvent, EventError, record_digest
+from scomm.ledger.event import canonical_json
 
 GOLDEN = (
     b'{"allowed":true,"booking_ori":"CA0190000","policy_hash":"' + b"9f" * 32 + b'",'
@@ -97,6 +98,8 @@ def test_round_trip_is_exact(
         event_time=at,
     )
     data = event.canonical_bytes()
+    # Put together value by value, the bytes are the sorted compact dump of the whole object.
+    assert data == canonical_json(event.to_json_object())
     back = DisclosureEvent.from_canonical(data)
     assert back == event
     assert back.canonical_bytes() == data

@@ -28,7 +28,7 @@ from scomm.agencies import routing
 from scomm.agencies.decisions import DetainerRule, StatusCheck
 from scomm.agencies.gate import Handover
 from scomm.agencies.identification import IdentificationService, Probe
-from scomm.agencies.messages import car_facts, car_images
+from scomm.agencies.messages import car_facts, car_images, conviction
 from scomm.agencies.messages import parsed as parse  # each message read once per process
 from scomm.domain import INDEX_FINGERS, Tcn
 from scomm.ebts import (
@@ -46,6 +46,7 @@ from scomm.ebts import (
     build_iaq,
     build_iar,
     build_sre,
+    read_header,
     read_iaq,
     read_iar,
     rejection_messages,
@@ -163,11 +164,13 @@ class Agencies:
 
     def lea_inbox(self, tot: str, payload: bytes, booking: BookingRecord) -> Step:
         """Take delivery of an answer: the outcome records what reached the agency."""
-        tx = parse(payload)
-        if tx.tot != tot:
-            raise EbtsError(f"message filed as {tot} is a {tx.tot}", field="1.004")
+        # Only an IAR is read whole; of the others the Type-1 says what they are.
+        tx = parse(payload) if tot == "IAR" else None
+        kind = tx.tot if tx is not None else read_header(payload).text(4)
+        if kind != tot:
+            raise EbtsError(f"message filed as {tot} is a {kind}", field="1.004")
         updates: dict[str, Any] = {}
-        if tot == "IAR":
+        if tx is not None:
             read_iar(tx)
             updates = {"iar_to_lea": True, "ident_result_to_lea": True}
         elif tot == "DTNR":
@@ -418,7 +421,7 @@ def _conviction_of(tot: str, payload: bytes) -> CourtDisposition | None:
     """The conviction a disposition carries (only ``DISP`` messages are read for it)."""
     if tot != DISP:
         return None
-    disposition = car_facts(payload).disposition
+    disposition = conviction(payload)  # its text records only: the images are CJIS's to read
     if disposition is None:
         raise EbtsError("disposition carries no conviction", record=2, field="2.051")
     return disposition

@@ -1,7 +1,8 @@
 """Reading the messages the agencies exchange, once per process.
 
-A booking's CAR is read by CJIS and again by IDENT; a disposition by the LEA, the state bureau,
-CJIS and IDENT; an IAR by the field office and the agency's inbox. The bytes do not change on
+A booking's CAR is read by CJIS and again by IDENT; a disposition by CJIS and IDENT (the LEA
+and the state bureau read only its conviction, from its text records); an IAR by the field
+office and the agency's inbox. The bytes do not change on
 the way (every hop forwards them or builds new ones), so what was read from them is kept for
 the next stage this process handles: parsing costs more than everything else a stage does in
 ``oracle`` mode. The values are immutable (``Transaction``, ``CarFacts``) or handed out as
@@ -14,7 +15,16 @@ from __future__ import annotations
 from functools import lru_cache
 
 from scomm.domain import FingerPosition
-from scomm.ebts import CarFacts, ImageInfo, Transaction, finger_images, parse, read_car_facts
+from scomm.ebts import (
+    CarFacts,
+    CourtDisposition,
+    ImageInfo,
+    Transaction,
+    finger_images,
+    parse,
+    read_car_facts,
+    read_conviction,
+)
 
 KEPT = 4096
 """Messages kept per process: more than a batch of a stage (the gap between two stages reading
@@ -41,3 +51,9 @@ def _images(payload: bytes) -> tuple[tuple[FingerPosition, ImageInfo], ...]:
 def car_images(payload: bytes) -> dict[FingerPosition, ImageInfo]:
     """``finger_images`` of the CAR ``payload`` (a fresh dict each call)."""
     return dict(_images(payload))
+
+
+@lru_cache(maxsize=KEPT)
+def conviction(payload: bytes) -> CourtDisposition | None:
+    """``read_conviction`` of a disposition ``payload`` (its text records only), remembered."""
+    return read_conviction(payload)

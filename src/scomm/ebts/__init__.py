@@ -14,8 +14,9 @@ from scomm.ebts.car import (
     finger_images,
     read_car,
     read_car_facts,
+    read_conviction,
 )
-from scomm.ebts.codec import parse, read_header
+from scomm.ebts.codec import parse, read_header, read_text_records
 from scomm.ebts.envelope import FBI_CJIS_ORI, LESC_ORI, Envelope, Subject
 from scomm.ebts.errors import EbtsError
 from scomm.ebts.fields import Field
@@ -84,12 +85,14 @@ __all__ = [
     "parse",
     "read_car",
     "read_car_facts",
+    "read_conviction",
     "read_detainer",
     "read_errt",
     "read_header",
     "read_iaq",
     "read_iar",
     "read_sre",
+    "read_text_records",
     "reject",
     "reject_unreadable",
     "rejection_messages",

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from scomm.domain import Booking, Charge, FingerPosition, NcicOffense, Ori, Tcn
+from scomm.ebts.codec import read_text_records
 from scomm.ebts.dates import read_day
 from scomm.ebts.envelope import (
     FBI_CJIS_ORI,
@@ -280,6 +281,18 @@ def read_car_facts(tx: Transaction) -> CarFacts:
         unparsed_charges=tuple(unparsed),
         disposition=CourtDisposition.read(record),
     )
+
+
+def read_conviction(data: bytes) -> CourtDisposition | None:
+    """The conviction (2.051 CSL) of a CAR/CNA file, read from its Type-1 and Type-2 records
+    only: the hops that forward a court's disposition need its date, not its images."""
+    records = read_text_records(data)
+    tot = records[0].text(4)
+    if tot not in CAR_TOTS:
+        raise EbtsError(f"expected a CAR or CNA transaction, got {tot!r}", field="1.004")
+    if len(records) < 2:
+        raise EbtsError(f"{tot} transaction has no Type-2 record")
+    return CourtDisposition.read(records[1])
 
 
 def finger_images(tx: Transaction) -> dict[FingerPosition, ImageInfo]:

@@ -8,6 +8,7 @@ huge allocation or a read past the end.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from scomm.ebts.errors import EbtsError
 from scomm.ebts.fields import DATA_FIELD, TEXT_ENCODING, TEXT_ERRORS, Field, decode_text
@@ -185,20 +186,28 @@ def _quick_fields(body: bytes, record_type: int) -> list[Field] | None:
     fields = []
     seen = {LEN_FIELD}
     for part in body.split(b"\x1d"):
-        tag, colon, raw = part.partition(b":")
-        match = _TAG.fullmatch(tag)
-        if match is None or not colon or int(match[1]) != record_type:
+        field = _quick_field(part, record_type)
+        if field is None or field.number in seen:
             return None
-        number = int(match[2])
-        if number in seen:
-            return None
-        seen.add(number)
-        if b"\x1e" in raw or b"\x1f" in raw:
-            subfields = decode_text(raw)
-        else:
-            subfields = ((raw.decode(TEXT_ENCODING, TEXT_ERRORS),),)
-        fields.append(Field(record_type, number, subfields, None, tag.decode()))
+        seen.add(field.number)
+        fields.append(field)
     return fields
+
+
+@lru_cache(maxsize=8192)
+def _quick_field(part: bytes, record_type: int) -> Field | None:
+    """One ``tag:value`` of :func:`_quick_fields`, remembered: most values come back message
+    after message (the version, the CNT of a tenprint, an agency's ORI, ``XXX``), and a
+    ``Field`` is immutable."""
+    tag, colon, raw = part.partition(b":")
+    match = _TAG.fullmatch(tag)
+    if match is None or not colon or int(match[1]) != record_type:
+        return None
+    if b"\x1e" in raw or b"\x1f" in raw:
+        subfields = decode_text(raw)
+    else:
+        subfields = ((raw.decode(TEXT_ENCODING, TEXT_ERRORS),),)
+    return Field(record_type, int(match[2]), subfields, None, tag.decode())
 
 
 def _read_binary(buf: bytes, offset: int, record_type: int, index: int) -> tuple[BinaryRecord, int]:
@@ -235,3 +244,28 @@ def read_header(data: bytes | bytearray | memoryview) -> TaggedRecord:
         raise EbtsError("empty input: no Type-1 record", offset=0)
     header, _ = _read_tagged(buf, 0, 1, 1)
     return header
+
+
+def read_text_records(data: bytes | bytearray | memoryview) -> tuple[TaggedRecord, ...]:
+    """The Type-1 record and the Type-2 records CNT lists right after it, without reading the
+    rest: what a hop that only routes a message needs (its TOT, TCN, the booking's charges or
+    conviction). The records read are checked as ``parse`` checks them; the rest is not read,
+    so a file broken further on is only refused by whoever parses it whole."""
+    buf = bytes(data)
+    if not buf:
+        raise EbtsError("empty input: no Type-1 record", offset=0)
+    header, offset = _read_tagged(buf, 0, 1, 1)
+    entries = read_cnt(header)
+    if entries is None:
+        raise EbtsError("CNT (1.003) is missing or not pairs of numbers", record=1, field="1.003")
+    records = [header]
+    for index, (record_type, idc) in enumerate(entries[1:], start=2):
+        if record_type != 2 or offset >= len(buf):
+            break
+        record, offset = _read_tagged(buf, offset, 2, index)
+        if record.idc != idc:
+            raise EbtsError(
+                f"IDC {record.idc} of this Type-2 record disagrees with CNT ({idc})", record=index
+            )
+        records.append(record)
+    return tuple(records)

@@ -12,6 +12,7 @@ import importlib
 import io
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -96,32 +97,43 @@ def _info(record: Record, index: int, native: float | None) -> ImageInfo | None:
     if isinstance(record, BinaryRecord):
         if record.type == 7:
             return None
-        isr = record.value("ISR")
-        low = record.type in (3, 5)
-        ppi = native if isr == 1 else (LOW_RESOLUTION_PPI if low else MINIMUM_PPI)
-        if record.type == 8:
-            srt = record.value("SRT")
-            compression = {0: "NONE", 1: "FAX", 2: "VECTOR"}.get(srt, f"SRT {srt}")
-            bits = 8
-        elif record.type in (5, 6):
-            compression = {0: "NONE", 1: "G4FAX"}.get(record.value("GCA"), "UNKNOWN")
-            bits = 1
-        else:
-            gca = record.value("GCA")
-            compression = GCA_NAMES.get(gca) or f"GCA {gca}"  # names are never empty
-            bits = 8
-        return ImageInfo(
-            index,
-            record.type,
-            record.idc,
-            record.finger_positions,
-            record.value("HLL"),
-            record.value("VLL"),
-            ppi,
-            compression,
-            bits,
-            record.data,
-        )
+        described = _binary_description(record.type, record.header, native)
+        return ImageInfo(index, record.type, record.idc, *described, record.data)
+    return _tagged_info(record, index)
+
+
+@lru_cache(maxsize=1024)
+def _binary_description(
+    kind: int, header: tuple[int, ...], native: float | None
+) -> tuple[tuple[int, ...], int, int, float | None, str, int]:
+    """(positions, width, height, ppi, compression, bits) of a binary image record's header:
+    remembered, as the headers of a kind of message repeat (a tenprint's ten)."""
+    record = BinaryRecord(kind, header, b"")
+    isr = record.value("ISR")
+    low = record.type in (3, 5)
+    ppi = native if isr == 1 else (LOW_RESOLUTION_PPI if low else MINIMUM_PPI)
+    if record.type == 8:
+        srt = record.value("SRT")
+        compression = {0: "NONE", 1: "FAX", 2: "VECTOR"}.get(srt, f"SRT {srt}")
+        bits = 8
+    elif record.type in (5, 6):
+        compression = {0: "NONE", 1: "G4FAX"}.get(record.value("GCA"), "UNKNOWN")
+        bits = 1
+    else:
+        gca = record.value("GCA")
+        compression = GCA_NAMES.get(gca) or f"GCA {gca}"  # names are never empty
+        bits = 8
+    return (
+        record.finger_positions,
+        record.value("HLL"),
+        record.value("VLL"),
+        ppi,
+        compression,
+        bits,
+    )
+
+
+def _tagged_info(record: TaggedRecord, index: int) -> ImageInfo | None:
     data = record.data
     if data is None:
         return None

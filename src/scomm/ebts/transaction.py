@@ -11,8 +11,10 @@ from __future__ import annotations
 import struct
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from scomm.ebts.errors import EbtsError
+from scomm.ebts.fields import Subfields
 from scomm.ebts.records import (
     BINARY_LAYOUTS,
     BINARY_LEN_SIZE,
@@ -150,12 +152,26 @@ class Transaction:
 
 def read_cnt(header: TaggedRecord) -> list[tuple[int, int]] | None:
     """The CNT entries as numbers, or ``None`` when the field is missing or malformed."""
+    subfields = header.subfields(CNT_FIELD)
+    try:
+        entries = _cnt_entries(subfields)
+    except TypeError:  # a record built with lists: read it without remembering
+        entries = _cnt_entries.__wrapped__(subfields)
+    return list(entries) if entries is not None else None
+
+
+@lru_cache(maxsize=1024)
+def _cnt_entries(subfields: Subfields) -> tuple[tuple[int, int], ...] | None:
+    """Remembered: messages of one kind list the same records (a tenprint CAR's CNT)."""
     entries = []
-    for items in header.subfields(CNT_FIELD):
-        if len(items) != 2 or not all(i.isascii() and i.isdigit() for i in items):
+    for items in subfields:
+        if len(items) != 2:
             return None
-        entries.append((int(items[0]), int(items[1])))
-    return entries or None
+        kind, idc = items
+        if not (kind.isascii() and kind.isdigit() and idc.isascii() and idc.isdigit()):
+            return None
+        entries.append((int(kind), int(idc)))
+    return tuple(entries) or None
 
 
 def encode_record(record: Record, index: int = 0) -> bytes:

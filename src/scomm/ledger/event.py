@@ -20,6 +20,7 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from scomm.domain import Ori, Tcn
@@ -54,9 +55,22 @@ class EventError(ValueError):
     """A disclosure event, or its canonical bytes, that is not well formed."""
 
 
+_CHECKED: set[tuple[str, ...]] = set()
+"""Reasons and rule ids already found well formed: the gate gives the same few again and
+again, so each is checked once per process (the last few thousand kept)."""
+_CHECKED_KEPT = 4096
+_CHECKED_NAMES: set[tuple[str, str, str]] = set()
+"""(sender, recipient, transfer) already found well formed, likewise."""
+
+
 def _check_texts(what: str, values: tuple[str, ...]) -> None:
     if not isinstance(values, tuple):
         raise EventError(f"{what} must be a tuple of strings, got {type(values).__name__}")
+    try:
+        if values in _CHECKED:
+            return
+    except TypeError:  # an unhashable item: not a string, named below
+        pass
     for i, v in enumerate(values):
         if not isinstance(v, str) or not v or len(v) > _TEXT_LIMIT:
             raise EventError(f"{what}[{i}] must be a non-empty string of at most {_TEXT_LIMIT}")
@@ -64,6 +78,9 @@ def _check_texts(what: str, values: tuple[str, ...]) -> None:
             v.encode("utf-8")
         except UnicodeEncodeError as e:
             raise EventError(f"{what}[{i}] is not valid Unicode text: {e.reason}") from None
+    if len(_CHECKED) >= _CHECKED_KEPT:
+        _CHECKED.clear()
+    _CHECKED.add(values)
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,18 +111,16 @@ class DisclosureEvent:
             raise EventError(f"tcn must be a Tcn, got {type(self.tcn).__name__}")
         if not isinstance(self.booking_ori, Ori):
             raise EventError(f"booking_ori must be an Ori, got {type(self.booking_ori).__name__}")
-        for what in ("sender", "recipient"):
-            value = getattr(self, what)
-            if not isinstance(value, str) or not _PARTY.fullmatch(value):
-                raise EventError(
-                    f"{what} {value!r} must be an ORI or agency code: 1-64 letters, digits,"
-                    " '.', '_', ':', '/' or '-'"
-                )
-        if not isinstance(self.transfer, str) or not _TRANSFER.fullmatch(self.transfer):
-            raise EventError(
-                f"transfer {self.transfer!r} must be a kind such as CAR or IAQ: 1-32 letters,"
-                " digits, '.', '_' or '-'"
-            )
+        names = (self.sender, self.recipient, self.transfer)
+        try:
+            known = names in _CHECKED_NAMES
+        except TypeError:  # an unhashable value: not a string, named below
+            known = False
+        if not known:
+            self._check_names()
+            if len(_CHECKED_NAMES) >= _CHECKED_KEPT:
+                _CHECKED_NAMES.clear()
+            _CHECKED_NAMES.add(names)
         at = self.event_time
         if not isinstance(at, dt.datetime) or at.utcoffset() is None:
             raise EventError(f"event_time {at!r} must be a timezone-aware datetime")
@@ -125,6 +140,20 @@ class DisclosureEvent:
                     f"record_digests[{i}] {d!r} must be 'sha256:' followed by 64 lower-case"
                     " hex digits (a digest, never the record itself)"
                 )
+
+    def _check_names(self) -> None:
+        for what in ("sender", "recipient"):
+            value = getattr(self, what)
+            if not isinstance(value, str) or not _PARTY.fullmatch(value):
+                raise EventError(
+                    f"{what} {value!r} must be an ORI or agency code: 1-64 letters, digits,"
+                    " '.', '_', ':', '/' or '-'"
+                )
+        if not isinstance(self.transfer, str) or not _TRANSFER.fullmatch(self.transfer):
+            raise EventError(
+                f"transfer {self.transfer!r} must be a kind such as CAR or IAQ: 1-32 letters,"
+                " digits, '.', '_' or '-'"
+            )
 
     @property
     def utc_time(self) -> dt.datetime:
@@ -153,8 +182,28 @@ class DisclosureEvent:
         }
 
     def canonical_bytes(self) -> bytes:
-        """The bytes the ledger stores and hashes (see the module docstring)."""
-        return canonical_json(self.to_json_object())
+        """The bytes the ledger stores and hashes (see the module docstring): the same as
+        ``canonical_json(self.to_json_object())``, put together from each value's JSON form
+        (a compact sorted object is its members' forms joined in key order), with the forms
+        of the values the gate repeats (parties, reasons, rule ids, policy) remembered."""
+        at = self.event_time
+        if at.tzinfo is not dt.UTC:
+            at = at.astimezone(dt.UTC)
+        time = at.replace(tzinfo=None).isoformat(timespec="microseconds")
+        return (
+            f'{{"allowed":{"true" if self.allowed else "false"},'
+            f'"booking_ori":{_json_text(self.booking_ori.value)},'
+            f'"policy_hash":{_json_text(self.policy_hash)},'
+            f'"reasons":{_json_list(self.reasons)},'
+            f'"recipient":{_json_text(self.recipient)},'
+            f'"records":{_CANONICAL.encode(list(self.record_digests))},'
+            f'"rule_ids":{_json_list(self.rule_ids)},'
+            f'"sender":{_json_text(self.sender)},'
+            f'"tcn":{_CANONICAL.encode(self.tcn.value)},'
+            f'"time":"{time}Z",'
+            f'"transfer":{_json_text(self.transfer)},'
+            f'"v":{FORMAT_VERSION}}}'
+        ).encode()
 
     @classmethod
     def from_json_object(cls, obj: Any) -> DisclosureEvent:
@@ -209,6 +258,16 @@ class DisclosureEvent:
 _CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 _MICROSECOND = dt.timedelta(microseconds=1)
+
+
+@lru_cache(maxsize=4096)
+def _json_text(value: str) -> str:
+    return _CANONICAL.encode(value)
+
+
+@lru_cache(maxsize=4096)
+def _json_list(values: tuple[str, ...]) -> str:
+    return _CANONICAL.encode(list(values))
 
 
 def record_digest(data: bytes) -> str:
