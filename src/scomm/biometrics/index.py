@@ -22,6 +22,7 @@ degrees still meet.
 from __future__ import annotations
 
 import functools
+import math
 from dataclasses import dataclass
 
 import numba
@@ -131,13 +132,14 @@ _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 
 POSTINGS_PER_BUCKET = 8
 """Hashed buckets hold a few keys: a key's own postings outnumber strangers' at scale (hundreds
-at a million templates), and fewer buckets keep the offsets small (0.5 bytes per posting)."""
+at a million templates), and fewer buckets keep the offsets small (about 0.5 bytes per
+posting)."""
 
 
 def bucket_bits(postings_per_table: int) -> int:
-    """log2 of the buckets per table: about ``POSTINGS_PER_BUCKET`` postings a bucket, at least
-    2**10."""
-    return max(10, int(np.ceil(np.log2(max(postings_per_table, 1) / POSTINGS_PER_BUCKET))))
+    """log2 of the buckets per table: the power of two nearest to ``POSTINGS_PER_BUCKET``
+    postings a bucket (5.7 to 11.3; rounding up could double the offsets), at least 2**10."""
+    return max(10, round(math.log2(max(postings_per_table, 1) / POSTINGS_PER_BUCKET)))
 
 
 @numba.njit(cache=True)
