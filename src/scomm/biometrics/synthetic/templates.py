@@ -4,9 +4,10 @@ A 1:N search benchmark needs millions of enrolled fingers; rendering each would 
 These templates are drawn from the same models as the images (pattern class priors per finger,
 singular points, zero-pole orientation, fingertip outline, minutia density, spacing and type mix)
 so their statistics match: minutiae run along the ridge flow, avoid the singular points, and
-number as many as our extractor finds in FVC2004 DB1_B's flats (38 on average). An impression of a template applies the same placement
-and skin distortion as an image impression, keeps what the contact area covers, and then adds
-what a feature extractor does to truth: misses, spurious minutiae, jitter, type confusions.
+number as many as our extractor finds in FVC2004 DB1_B's flats (38 on average). An impression
+of a template applies the same placement and skin distortion as an image impression, keeps
+what the contact area covers, and then adds what a feature extractor does to truth: misses,
+spurious minutiae, jitter, type confusions.
 """
 
 from __future__ import annotations
