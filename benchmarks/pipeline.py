@@ -82,10 +82,13 @@ def oracle(bookings: int, workers: int, root: Path, batch: int = BATCH) -> dict[
     wall = time.perf_counter() - start
     desk_cpu = time.process_time() - cpu0  # the enqueue and the polling for the end
     stages: dict[str, StageUsage] = {}
+    waited = held = held_cpu = ran = 0.0
     for _ in processes:
-        _, used = usage.get(timeout=60)
+        _, used, writer, seconds = usage.get(timeout=60)
         for stage, u in used.items():
             stages[stage] = stages.get(stage, StageUsage()).add(u.messages, u.cpu_s)
+        waited, held, ran = waited + writer.waited_s, held + writer.held_s, ran + seconds
+        held_cpu += writer.held_cpu_s
     for process in processes:
         process.join()
     dead = sum(d["dead"] for d in channel.depths().values())
@@ -110,6 +113,10 @@ def oracle(bookings: int, workers: int, root: Path, batch: int = BATCH) -> dict[
         "ledger_entries": ledger.size(),
         "ledger_ok": report.ok,
         "dead_letters": dead,
+        "writer_wait_share": waited / ran,
+        "writer_held_share": held / ran,
+        "writer_held_ms_per_booking": 1000 * held / handled,
+        "writer_held_cpu_ms_per_booking": 1000 * held_cpu / handled,
     }
 
 
@@ -221,6 +228,11 @@ def oracle_table(result: dict[str, Any], workers: int) -> dict[str, Any]:
     entries, verified = result["ledger_entries"], result["ledger_ok"]
     print(f"{'ledger entries / verifies':<40}{entries:>12,}  {verified}")
     print(f"{'dead letters':<40}{result['dead_letters']:>12,}")
+    waiting, holding = result["writer_wait_share"], result["writer_held_share"]
+    print(f"{'workers waiting for / holding the writer':<40}{waiting:>11.0%} {holding:>6.0%}")
+    print(f"{'writer held, ms per booking (wall)':<40}{result['writer_held_ms_per_booking']:>12.3f}")
+    held_cpu = result["writer_held_cpu_ms_per_booking"]
+    print(f"{'writer held, CPU-ms per booking':<40}{held_cpu:>12.3f}  (the serial part)")
     print(f"{'CPU ms per booking, by stage':<40}{'ms':>12}{'messages':>10}")
     print(f"{'  booking desk: make the CARs (untimed)':<40}{result['car_ms_per_booking']:>12.3f}")
     print(f"{'  booking desk: enqueue':<40}{result['enqueue_ms_per_booking']:>12.3f}")
@@ -244,6 +256,9 @@ def oracle_table(result: dict[str, Any], workers: int) -> dict[str, Any]:
         "oracle_cpu_bookings_per_s": round(result["cpu_bookings_per_s"], 1),
         "oracle_stage_cpu_ms": {k: round(v, 3) for k, v in result["stage_ms_per_booking"].items()},
         "oracle_car_ms_per_booking": round(result["car_ms_per_booking"], 3),
+        "oracle_writer_wait_share": round(result["writer_wait_share"], 3),
+        "oracle_writer_held_ms_per_booking": round(result["writer_held_ms_per_booking"], 3),
+        "oracle_writer_held_cpu_ms_per_booking": round(held_cpu, 3),
         "workers": workers,
     }
 

@@ -1,10 +1,12 @@
 """The disclosure gate: the one way a booking's data moves from one agency to another.
 
 For every hand-over a stage asks for, the gate asks the policy for a decision as of the
-hand-over's event time, appends the decision (allowed or refused) and the transfer to the
-ledger, and only then enqueues the message for the receiving agency — all inside the caller's
-transaction, which also acks the stage's incoming message and records it as processed. So a
-disclosure is logged if and only if it happens, and a crash anywhere leaves neither.
+hand-over's event time (:meth:`DisclosureGate.clear`, before any transaction: decisions depend
+on rules, facts and time only), then appends the decision (allowed or refused) and the
+transfer to the ledger, and only then enqueues the message for the receiving agency
+(:meth:`DisclosureGate.pass_all`) — both inside the caller's transaction, which also acks the
+stage's incoming message and records it as processed. So a disclosure is logged if and only if
+it happens, and a crash anywhere leaves neither.
 
 Stages never hold the work channel: they return :class:`Handover` requests and the runner passes
 them here. ``tests/agencies/test_gate.py`` checks that no other code in ``scomm.agencies``
@@ -19,10 +21,11 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from scomm.domain import Ori, Tcn
-from scomm.ledger import DisclosureEvent, Ledger
+from scomm.ledger import DisclosureEvent, EncodedEvent, Ledger, encode_events
 from scomm.policy import BookingFacts, Decision, PolicySet, Transfer
 from scomm.store import Message, WorkChannel
 
@@ -44,6 +47,27 @@ class Handover:
     repeat_of: dt.datetime | None = None
     """The event time at which the booking's arrest already asked for this transfer: the gate
     refuses a repeat (see :meth:`DisclosureGate.decide`)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Clearance:
+    """Hand-overs decided, their ledger entries encoded, the allowed ones' messages made:
+    what :meth:`DisclosureGate.pass_all` logs and sends."""
+
+    handovers: tuple[Handover, ...]
+    decisions: tuple[Decision, ...]
+    entries: tuple[EncodedEvent, ...]
+    messages: tuple[Message, ...]
+
+    @staticmethod
+    def join(parts: Sequence[Clearance]) -> Clearance:
+        """Several clearances as one, in order (a batch's messages, one append for all)."""
+        return Clearance(
+            tuple(h for part in parts for h in part.handovers),
+            tuple(d for part in parts for d in part.decisions),
+            tuple(e for part in parts for e in part.entries),
+            tuple(m for part in parts for m in part.messages),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,17 +130,13 @@ class DisclosureGate:
             return _repeat(without, f"allowed on {at:%Y-%m-%d} whatever the conviction")
         return decision
 
-    def pass_all(
-        self,
-        session: Session,
-        run_id: str,
-        requests: Sequence[tuple[BookingFacts, str, Handover]],
-    ) -> list[Passage]:
-        """Decide, log and (where allowed) enqueue each ``(facts, tcn, handover)``; one ledger
-        append and one enqueue statement for the whole batch."""
-        if not requests:
-            return []
-        decisions = [self.decide(handover, facts) for facts, _, handover in requests]
+    def clear(
+        self, run_id: str, requests: Sequence[tuple[BookingFacts, str, Handover]]
+    ) -> Clearance:
+        """Decide each ``(facts, tcn, handover)`` and encode its ledger entry and, where
+        allowed, its message: all that needs no database, done before the transaction (so
+        that worker processes do it in parallel even on SQLite, whose writes take turns)."""
+        decisions = tuple(self.decide(handover, facts) for facts, _, handover in requests)
         events = [
             DisclosureEvent(
                 tcn=Tcn(tcn),
@@ -133,14 +153,24 @@ class DisclosureGate:
             )
             for (facts, tcn, handover), decision in zip(requests, decisions, strict=True)
         ]
-        indices = self.ledger.append(events, within=session)
-        messages = [
+        messages = tuple(
             Message(handover.stage, f"{run_id}|{tcn}|{handover.tot}", handover.payload)
             for (_, tcn, handover), decision in zip(requests, decisions, strict=True)
             if decision.allowed
-        ]
-        self.channel.put_many(messages, session)
+        )
+        handovers = tuple(handover for _, _, handover in requests)
+        return Clearance(handovers, decisions, tuple(encode_events(events)), messages)
+
+    def pass_all(self, session: Session | Connection, clearance: Clearance) -> list[Passage]:
+        """Log every decision of ``clearance`` (one ledger append) and enqueue the allowed
+        messages (one statement), in the caller's transaction."""
+        if not clearance.handovers:
+            return []
+        indices = self.ledger.append_encoded(clearance.entries, within=session)
+        self.channel.put_many(clearance.messages, session)
         return [
             Passage(handover, decision, index)
-            for (_, _, handover), decision, index in zip(requests, decisions, indices, strict=True)
+            for handover, decision, index in zip(
+                clearance.handovers, clearance.decisions, indices, strict=True
+            )
         ]

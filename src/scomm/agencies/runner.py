@@ -3,9 +3,11 @@ the gate — exactly once in effect.
 
 Per batch of one stage: the stage functions run first, outside any transaction (parsing,
 searching and building EBTS is the CPU work, done in parallel by several workers even on
-SQLite). Then one transaction skips redelivered duplicates, passes every hand-over through the
-gate (one policy decision each, one ledger append and one enqueue for the batch), writes the
-outcome columns, acks the leases and records (stage, key) as processed. If that transaction
+SQLite), and so do the gate's policy decisions and the encoding of their ledger entries
+(:meth:`DisclosureGate.clear`). Then one transaction, as short as it can be (on SQLite the
+workers' writes take turns), skips redelivered duplicates, logs and enqueues every hand-over
+through the gate (one ledger append and one enqueue for the batch), writes the outcome columns,
+acks the leases and records (stage, key) as processed. If that transaction
 fails, the batch is redone one message per transaction, so one bad message fails alone; it is
 retried with backoff and dead-lettered after the channel's ``max_attempts``.
 """
@@ -19,12 +21,12 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, Table, and_, bindparam, select, update
+from sqlalchemy import Connection, Engine, Table, and_, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from scomm.agencies import routing
 from scomm.agencies.actors import Agencies, BookingRecord, Step
-from scomm.agencies.gate import DisclosureGate
+from scomm.agencies.gate import Clearance, DisclosureGate
 from scomm.policy import BookingFacts, Registry
 from scomm.store import (
     AlreadyProcessed,
@@ -32,8 +34,8 @@ from scomm.store import (
     Lease,
     LeaseLost,
     WorkChannel,
+    begin,
     read_only,
-    transaction,
 )
 from scomm.store.outcome_tables import BookingOutcome
 from scomm.store.workchannel import default_worker_id
@@ -117,8 +119,11 @@ class FactsMaker:
 class _Prepared:
     lease: Lease
     key: routing.MessageKey
-    record: BookingRecord
     step: Step
+    clearance: Clearance
+    """The step's hand-overs decided and encoded by the gate (before the transaction)."""
+    on_allowed: dict[str, Any]
+    """Outcome columns the allowed hand-overs set (after the step's own updates)."""
 
 
 class StageRunner:
@@ -165,12 +170,7 @@ class StageRunner:
             records = self.bookings(run_id, (key.tcn for _, key in items))
             for lease, key in items:
                 try:
-                    record = records.get(key.tcn)
-                    if record is None:
-                        raise LookupError(f"no booking {key.tcn} in run {run_id}")
-                    agencies = self.contexts(run_id).agencies
-                    step = agencies.handler(lease.stage)(key.tot, lease.payload, record)
-                    ready.append(_Prepared(lease, key, record, step))
+                    ready.append(self._prepare(lease, key, records.get(key.tcn)))
                 except Exception as error:
                     result += self._fail(lease, error)
         try:
@@ -180,6 +180,24 @@ class StageRunner:
         for item in ready:
             result += self._alone(item)
         return result
+
+    def _prepare(
+        self, lease: Lease, key: routing.MessageKey, record: BookingRecord | None
+    ) -> _Prepared:
+        """Everything but the writes: the stage's step, the gate's decisions and ledger
+        entries, the outcome columns those decisions set."""
+        if record is None:
+            raise LookupError(f"no booking {key.tcn} in run {key.run_id}")
+        context = self.contexts(key.run_id)
+        step = context.agencies.handler(lease.stage)(key.tot, lease.payload, record)
+        facts = self.facts(record)
+        requests = [(facts, key.tcn, handover) for handover, _ in step.handovers]
+        clearance = context.gate.clear(key.run_id, requests)
+        on_allowed: dict[str, Any] = {}
+        for (_, columns), decision in zip(step.handovers, clearance.decisions, strict=True):
+            if decision.allowed:
+                on_allowed.update(columns)
+        return _Prepared(lease, key, step, clearance, on_allowed)
 
     def _alone(self, item: _Prepared) -> BatchResult:
         try:
@@ -203,9 +221,9 @@ class StageRunner:
         if not items:
             return BatchResult()
         stage = items[0].lease.stage
-        with transaction(self.engine) as session:
+        with begin(self.engine) as conn:
             keys = (i.lease.key for i in items)
-            seen = self.channel.processed_keys(stage, keys, session) if look_first else set()
+            seen = self.channel.processed_keys(stage, keys, conn) if look_first else set()
             fresh: list[_Prepared] = []
             repeats: list[Lease] = []
             for item in items:
@@ -214,33 +232,26 @@ class StageRunner:
                 else:
                     seen.add(item.lease.key)
                     fresh.append(item)
-            self._apply(session, fresh)
-            self.channel.ack_many([i.lease for i in fresh], session)
-            self.channel.ack_many(repeats, session, record=False)
+            self._apply(conn, fresh)
+            self.channel.ack_many([i.lease for i in fresh], conn)
+            self.channel.ack_many(repeats, conn, record=False)
         return BatchResult(done=len(fresh), skipped=len(repeats))
 
-    def _apply(self, session: Session, items: Sequence[_Prepared]) -> None:
+    def _apply(self, conn: Connection, items: Sequence[_Prepared]) -> None:
+        """The writes of prepared items: through the gate (ledger, messages), then the
+        outcome columns."""
         by_run: dict[str, list[_Prepared]] = defaultdict(list)
         for item in items:
             by_run[item.key.run_id].append(item)
         for run_id, group in by_run.items():
-            context = self.contexts(run_id)
-            requests = []
-            owners = []
-            for item in group:
-                facts = self.facts(item.record)
-                for handover, _ in item.step.handovers:
-                    requests.append((facts, item.key.tcn, handover))
-                    owners.append(item)
-            passages = context.gate.pass_all(session, run_id, requests)
+            gate = self.contexts(run_id).gate
+            gate.pass_all(conn, Clearance.join([item.clearance for item in group]))
             updates: dict[str, dict[str, Any]] = defaultdict(dict)
             for item in group:  # one booking may have several messages in one batch
                 updates[item.key.tcn].update(item.step.updates)
-            flat = [(item, cols) for item in group for _, cols in item.step.handovers]
-            for (item, on_allowed), passage in zip(flat, passages, strict=True):
-                if passage.allowed:
-                    updates[item.key.tcn].update(on_allowed)
-            write_outcomes(session, run_id, updates)
+            for item in group:
+                updates[item.key.tcn].update(item.on_allowed)
+            write_outcomes(conn, run_id, updates)
 
     def _fail(self, lease: Lease, error: BaseException) -> BatchResult:
         try:
@@ -250,7 +261,9 @@ class StageRunner:
         return BatchResult(dead=1) if outcome == "dead" else BatchResult(retried=1)
 
 
-def write_outcomes(session: Session, run_id: str, updates: dict[str, dict[str, Any]]) -> None:
+def write_outcomes(
+    conn: Connection | Session, run_id: str, updates: dict[str, dict[str, Any]]
+) -> None:
     """Set outcome columns, one executemany per distinct set of columns."""
     groups: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
     for tcn, columns in updates.items():
@@ -265,7 +278,8 @@ def write_outcomes(session: Session, run_id: str, updates: dict[str, dict[str, A
             )
             .values({name: bindparam(name) for name in names})
         )
-        session.connection().execute(statement, rows)
+        target = conn.connection() if isinstance(conn, Session) else conn
+        target.execute(statement, rows)
 
 
 @dataclass(frozen=True)

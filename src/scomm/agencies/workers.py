@@ -10,6 +10,7 @@ from __future__ import annotations
 import gc
 import multiprocessing as mp
 import os
+import time
 from dataclasses import dataclass, field
 from multiprocessing.context import SpawnProcess
 from pathlib import Path
@@ -19,6 +20,7 @@ from scomm.agencies.context import RunContexts
 from scomm.agencies.runner import PipelineWorker, StageRunner
 from scomm.policy import Registry
 from scomm.store import RetryPolicy, WorkChannel, make_engine
+from scomm.store.database import writer_times
 
 
 @dataclass(frozen=True)
@@ -51,7 +53,7 @@ def worker_main(
 ) -> None:
     """Entry point of a worker process: puts ``(pid, done)`` on ``report`` after each batch;
     with ``fed`` (an Event), idle is only the end once the feeder has set it; at the end puts
-    ``(pid, {stage: StageUsage})`` on ``usage``."""
+    ``(pid, {stage: StageUsage}, WriterTimes, seconds run)`` on ``usage``."""
     worker = make_worker(config)
     for run_id in config.warm_runs:
         worker.runner.contexts(run_id)
@@ -66,9 +68,11 @@ def worker_main(
             report.put_nowait((os.getpid(), result.done))
 
     may_stop = None if fed is None else fed.is_set
+    started = time.perf_counter()
     worker.run(until_idle=config.until_idle, on_batch=tell, may_stop=may_stop)
     if usage is not None:
-        usage.put_nowait((os.getpid(), worker.usage))
+        ran = time.perf_counter() - started
+        usage.put_nowait((os.getpid(), worker.usage, writer_times(), ran))
 
 
 def start_workers(

@@ -4,7 +4,14 @@ inclusion and consistency proofs, and full verification."""
 
 from scomm.ledger.event import DisclosureEvent, EventError, record_digest
 from scomm.ledger.keys import DEFAULT_KEY_NAME, KeyFileError, load_or_create_signer, load_verifier
-from scomm.ledger.log import ConsistencyProof, InclusionProof, Ledger, LedgerRecord
+from scomm.ledger.log import (
+    ConsistencyProof,
+    EncodedEvent,
+    InclusionProof,
+    Ledger,
+    LedgerRecord,
+    encode_events,
+)
 from scomm.ledger.merkle import ProofError, verify_consistency, verify_inclusion
 from scomm.ledger.note import Checkpoint, NoteError, NoteSigner, NoteVerifier, SignedCheckpoint
 from scomm.ledger.proofs import (
@@ -24,6 +31,7 @@ __all__ = [
     "ConsistencyProof",
     "DisclosureEvent",
     "DisclosureReport",
+    "EncodedEvent",
     "EventError",
     "InclusionProof",
     "KeyFileError",
@@ -40,6 +48,7 @@ __all__ = [
     "check_document",
     "consistency_document",
     "disclosure_report",
+    "encode_events",
     "inclusion_document",
     "load_or_create_signer",
     "load_verifier",

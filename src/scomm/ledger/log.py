@@ -86,6 +86,30 @@ def _bulk_insert(conn: Connection, table: Table, rows: list[tuple[Any, ...]]) ->
     conn.exec_driver_sql(f"INSERT INTO {table.name} ({columns}) VALUES ({marks})", rows)
 
 
+@dataclass(frozen=True, slots=True)
+class EncodedEvent:
+    """An event ready to append: its entry row but the index (canonical bytes first) and the
+    entry's leaf hash — everything that does not depend on where it lands in the log."""
+
+    row: tuple[Any, ...]
+    leaf: bytes
+
+
+def encode_events(events: Iterable[DisclosureEvent]) -> list[EncodedEvent]:
+    """Encode ``events`` for :meth:`Ledger.append_encoded` (no database needed)."""
+    encoded = []
+    for i, event in enumerate(events):
+        if not isinstance(event, DisclosureEvent):
+            raise TypeError(f"events[{i}] is a {type(event).__name__}, not a DisclosureEvent")
+        payload = event.canonical_bytes()
+        row = (
+            payload, event.tcn.value, event.booking_ori.value, event.epoch_us, event.sender,
+            event.recipient, event.transfer, event.allowed,
+        )  # fmt: skip
+        encoded.append(EncodedEvent(row, leaf_hash(payload)))
+    return encoded
+
+
 class Ledger:
     """The transparency log: append, checkpoint, prove, verify, query.
 
@@ -177,36 +201,26 @@ class Ledger:
     ) -> list[int]:
         """Log ``events`` in order; return their indices. Commits only when bound to an Engine
         and not given ``within``; then the whole batch is one transaction."""
-        batch = list(events)
-        for i, event in enumerate(batch):
-            if not isinstance(event, DisclosureEvent):
-                raise TypeError(f"events[{i}] is a {type(event).__name__}, not a DisclosureEvent")
-        if not batch:
+        return self.append_encoded(encode_events(events), within)
+
+    def append_encoded(
+        self, entries: Sequence[EncodedEvent], within: Connection | Session | None = None
+    ) -> list[int]:
+        """:meth:`append` of events already encoded (:func:`encode_events`) (before taking a transaction's
+        write lock, so that only the position-dependent work — the tree's inner nodes and the
+        inserts — is done while holding it)."""
+        if not entries:
             return []
-        payloads = [event.canonical_bytes() for event in batch]
         with self._connection(within) as conn:
-            frontier = self._reserve(conn, len(batch))
+            frontier = self._reserve(conn, len(entries))
             first = frontier.size
             nodes: list[StoredNode] = []
-            for payload in payloads:
-                frontier.append(leaf_hash(payload), nodes)
+            for entry in entries:
+                frontier.append(entry.leaf, nodes)
             _bulk_insert(
                 conn,
                 ENTRY_TABLE,
-                [
-                    (
-                        first + i,
-                        payload,
-                        event.tcn.value,
-                        event.booking_ori.value,
-                        event.epoch_us,
-                        event.sender,
-                        event.recipient,
-                        event.transfer,
-                        event.allowed,
-                    )
-                    for i, (event, payload) in enumerate(zip(batch, payloads, strict=True))
-                ],
+                [(first + i, *entry.row) for i, entry in enumerate(entries)],
             )
             _bulk_insert(conn, NODE_TABLE, nodes)
             conn.execute(
@@ -214,7 +228,7 @@ class Ledger:
                 .where(STATE_TABLE.c.id == STATE_ID)
                 .values(frontier=frontier.to_bytes())
             )
-        return list(range(first, first + len(batch)))
+        return list(range(first, first + len(entries)))
 
     def append_and_commit(self, events: Iterable[DisclosureEvent]) -> list[int]:
         """:meth:`append`, then commit the bound Session or Connection (convenience)."""

@@ -14,8 +14,10 @@ from __future__ import annotations
 import fcntl
 import os
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -110,6 +112,8 @@ class _WriterTurn:
         self.threads = threading.RLock()  # re-entrant: a nested write waits on SQLite instead
         self.depth = 0
         self.fd: int | None = None
+        self.since = 0.0
+        self.since_cpu = 0.0
 
     @contextmanager
     def held(self) -> Iterator[None]:
@@ -117,7 +121,12 @@ class _WriterTurn:
             if self.fd is None:
                 self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
             if self.depth == 0:
+                asked = time.perf_counter()
                 fcntl.flock(self.fd, fcntl.LOCK_EX)
+                self.since = time.perf_counter()
+                self.since_cpu = time.process_time()
+                _times.turns += 1
+                _times.waited_s += self.since - asked
             self.depth += 1
             try:
                 yield
@@ -125,6 +134,28 @@ class _WriterTurn:
                 self.depth -= 1
                 if self.depth == 0:
                     fcntl.flock(self.fd, fcntl.LOCK_UN)
+                    _times.held_s += time.perf_counter() - self.since
+                    _times.held_cpu_s += time.process_time() - self.since_cpu
+
+
+@dataclass
+class WriterTimes:
+    """This process's turns at writing SQLite files: how many, how long it waited for them
+    (other processes writing) and how long it held them, in wall clock and in this process's
+    CPU time.  What a benchmark reads to tell the single writer's queue from CPU work."""
+
+    turns: int = 0
+    waited_s: float = 0.0
+    held_s: float = 0.0
+    held_cpu_s: float = 0.0
+
+
+_times = WriterTimes()
+
+
+def writer_times() -> WriterTimes:
+    """A copy of this process's writer-turn totals so far."""
+    return replace(_times)
 
 
 _turns: dict[tuple[int, Path], _WriterTurn] = {}
