@@ -18,6 +18,7 @@ import datetime as dt
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
+from itertools import groupby
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,6 +44,19 @@ from scomm.store.worker import describe
 
 OUTCOME: Table = BookingOutcome.__table__  # type: ignore[assignment]
 RECORDS_KEPT = 16_384
+LEASE_USAGE = "store: lease"
+"""What a worker's usage calls leasing and reading the booking records."""
+COMMIT_USAGE = "store: commit"
+"""What a worker's usage calls the batch's transaction (the gate's log and sends included)."""
+
+
+@dataclass(frozen=True)
+class StageUsage:
+    messages: int = 0
+    cpu_s: float = 0.0
+
+    def add(self, messages: int, cpu_s: float) -> StageUsage:
+        return StageUsage(self.messages + messages, self.cpu_s + cpu_s)
 
 
 @dataclass(frozen=True)
@@ -135,6 +149,10 @@ class StageRunner:
         self.contexts = contexts
         self.facts = FactsMaker(registry)
         self._records: dict[tuple[str, str], BookingRecord] = {}
+        self.usage: dict[str, StageUsage] = {}
+        """Per stage, the messages handled and the CPU time the stage's work took (the
+        gate's decisions included); ``LEASE_USAGE`` and ``COMMIT_USAGE``: the store's part,
+        shared by the stages of a batch."""
 
     def bookings(self, run_id: str, tcns: Iterable[str]) -> dict[str, BookingRecord]:
         """The booking records of ``tcns``: what the booking desk recorded never changes, so
@@ -155,11 +173,14 @@ class StageRunner:
         return found
 
     def process(self, leases: Sequence[Lease]) -> BatchResult:
+        """Handle leased messages of any stages and runs (stage by stage, as leased): the
+        stages' work first, then one transaction for all of them."""
         if not leases:
             return BatchResult()
         result = BatchResult()
         ready: list[_Prepared] = []
         by_run: dict[str, list[tuple[Lease, routing.MessageKey]]] = defaultdict(list)
+        clock = time.process_time()
         for lease in leases:
             try:
                 key = routing.MessageKey.parse(lease.key)
@@ -168,18 +189,32 @@ class StageRunner:
                 result += self._fail(lease, error)
         for run_id, items in by_run.items():
             records = self.bookings(run_id, (key.tcn for _, key in items))
+            clock = self._spent(LEASE_USAGE, 0, clock)
+            stage, count = items[0][0].stage, 0
             for lease, key in items:
+                if lease.stage != stage:
+                    clock = self._spent(stage, count, clock)
+                    stage, count = lease.stage, 0
+                count += 1
                 try:
                     ready.append(self._prepare(lease, key, records.get(key.tcn)))
                 except Exception as error:
                     result += self._fail(lease, error)
+            clock = self._spent(stage, count, clock)
         try:
-            return result + self._commit(ready, look_first=False)
+            result += self._commit(ready, look_first=False)
         except Exception:
-            pass  # the transaction changed nothing: redo one by one
-        for item in ready:
-            result += self._alone(item)
+            # the transaction changed nothing: redo one by one
+            for item in ready:
+                result += self._alone(item)
+        self._spent(COMMIT_USAGE, len(ready), clock)
         return result
+
+    def _spent(self, what: str, messages: int, since: float) -> float:
+        """Add the CPU time since ``since`` to ``what``'s usage; return the time now."""
+        now = time.process_time()
+        self.usage[what] = self.usage.get(what, StageUsage()).add(messages, now - since)
+        return now
 
     def _prepare(
         self, lease: Lease, key: routing.MessageKey, record: BookingRecord | None
@@ -220,17 +255,22 @@ class StageRunner:
         message at a time, looking first."""
         if not items:
             return BatchResult()
-        stage = items[0].lease.stage
         with begin(self.engine) as conn:
-            keys = (i.lease.key for i in items)
-            seen = self.channel.processed_keys(stage, keys, conn) if look_first else set()
+            seen: set[tuple[str, str]] = set()
+            if look_first:
+                keys: dict[str, list[str]] = defaultdict(list)
+                for item in items:
+                    keys[item.lease.stage].append(item.lease.key)
+                for stage, wanted in keys.items():
+                    done = self.channel.processed_keys(stage, wanted, conn)
+                    seen.update((stage, key) for key in done)
             fresh: list[_Prepared] = []
             repeats: list[Lease] = []
             for item in items:
-                if item.lease.key in seen:
+                if (item.lease.stage, item.lease.key) in seen:
                     repeats.append(item.lease)
                 else:
-                    seen.add(item.lease.key)
+                    seen.add((item.lease.stage, item.lease.key))
                     fresh.append(item)
             self._apply(conn, fresh)
             self.channel.ack_many([i.lease for i in fresh], conn)
@@ -247,10 +287,14 @@ class StageRunner:
             gate = self.contexts(run_id).gate
             gate.pass_all(conn, Clearance.join([item.clearance for item in group]))
             updates: dict[str, dict[str, Any]] = defaultdict(dict)
-            for item in group:  # one booking may have several messages in one batch
-                updates[item.key.tcn].update(item.step.updates)
-            for item in group:
-                updates[item.key.tcn].update(item.on_allowed)
+            # Stage by stage, as if each stage's batch were committed in turn: one booking
+            # may have several messages in one batch.
+            for _, same_stage in groupby(group, key=lambda item: item.lease.stage):
+                part = list(same_stage)
+                for item in part:
+                    updates[item.key.tcn].update(item.step.updates)
+                for item in part:
+                    updates[item.key.tcn].update(item.on_allowed)
             write_outcomes(conn, run_id, updates)
 
     def _fail(self, lease: Lease, error: BaseException) -> BatchResult:
@@ -282,15 +326,6 @@ def write_outcomes(
         target.execute(statement, rows)
 
 
-@dataclass(frozen=True)
-class StageUsage:
-    messages: int = 0
-    cpu_s: float = 0.0
-
-    def add(self, messages: int, cpu_s: float) -> StageUsage:
-        return StageUsage(self.messages + messages, self.cpu_s + cpu_s)
-
-
 class PipelineWorker:
     """Drains the stages: a batch of each in turn until nothing is left (or told to stop)."""
 
@@ -308,20 +343,24 @@ class PipelineWorker:
         self.worker_id = worker_id or default_worker_id()
         self.batch_size = batch_size
         self.lease_seconds = lease_seconds
-        self.usage: dict[str, StageUsage] = {}
-        """Per stage, the messages this worker handled and the CPU time it took (leasing,
-        the stage, the commit): what a benchmark reports per stage."""
 
     def step(self) -> BatchResult:
-        result = BatchResult()
-        for stage in self.stages:
-            started = time.process_time()
-            leases = self.channel.lease(stage, self.worker_id, self.lease_seconds, self.batch_size)
-            result += self.runner.process(leases)
-            if leases:
-                used = self.usage.get(stage, StageUsage())
-                self.usage[stage] = used.add(len(leases), time.process_time() - started)
-        return result
+        """Lease a batch of every stage (one transaction), handle them, commit (one more)."""
+        started = time.process_time()
+        leases = self.channel.lease_stages(
+            self.stages, self.worker_id, self.lease_seconds, self.batch_size
+        )
+        runner = self.runner
+        runner.usage[LEASE_USAGE] = runner.usage.get(LEASE_USAGE, StageUsage()).add(
+            len(leases), time.process_time() - started
+        )
+        return runner.process(leases)
+
+    @property
+    def usage(self) -> dict[str, StageUsage]:
+        """Per stage, the messages this worker handled and the CPU time it took; the store's
+        part (leasing, the transaction) apart: what a benchmark reports per stage."""
+        return self.runner.usage
 
     def run(
         self,

@@ -22,13 +22,15 @@ import socket
 import time
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
-from typing import TypeVar, cast
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import (
     ColumnElement,
     Connection,
     Engine,
+    Row,
     Table,
+    Update,
     and_,
     case,
     delete,
@@ -164,10 +166,45 @@ class WorkChannel:
         Messages come oldest-available first.  Messages that crashed workers held more than
         ``max_deliveries`` times are dead-lettered here instead of handed out again.
         """
+        return self.lease_stages([stage], worker_id, lease_seconds, limit)
+
+    def lease_stages(
+        self, stages: Sequence[str], worker_id: str, lease_seconds: float = 30.0, limit: int = 1
+    ) -> list[Lease]:
+        """:meth:`lease` of up to ``limit`` messages of each of ``stages``, in one transaction
+        (one turn at SQLite's write lock for all of them); leases come stage by stage."""
         if limit < 1 or lease_seconds <= 0:
             raise ValueError("limit must be >= 1 and lease_seconds > 0")
         now = self.clock()
         expires = now + lease_seconds
+        due = self._due(stages, now)
+        if not due:
+            return []
+        taken: list[tuple[str, list[Row[Any]]]] = []
+        with begin(self.engine) as conn:
+            for stage in due:
+                statement = self._lease_statement(stage, worker_id, now, expires, limit)
+                rows = conn.execute(statement).all()
+                kept = []
+                for row in rows:
+                    if row.deliveries > self.retry.max_deliveries:
+                        reason = (
+                            f"leased {row.deliveries - 1} times without ack or fail "
+                            f"(workers crashed or hung); last error: {row.last_error}"
+                        )
+                        self._bury(conn, self._lease_of(stage, row, worker_id, expires), reason, now)
+                    else:
+                        kept.append(row)
+                taken.append((stage, kept))
+        return [
+            self._lease_of(stage, row, worker_id, expires)
+            for stage, rows in taken
+            for row in sorted(rows, key=lambda r: int(r.id))
+        ]
+
+    def _lease_statement(
+        self, stage: str, worker_id: str, now: float, expires: float, limit: int
+    ) -> Update:
         candidates = (
             select(ITEMS.c.id)
             .where(ITEMS.c.stage == stage, ITEMS.c.available_at <= now)
@@ -177,7 +214,7 @@ class WorkChannel:
         if self._skip_locked:
             candidates = candidates.with_for_update(skip_locked=True)
         chosen = candidates.cte("chosen")
-        statement = (
+        return (
             update(ITEMS)
             .where(ITEMS.c.id.in_(select(chosen.c.id)))
             .values(deliveries=ITEMS.c.deliveries + 1, lease_owner=worker_id, available_at=expires)
@@ -191,38 +228,33 @@ class WorkChannel:
                 ITEMS.c.last_error,
             )
         )
-        leases: list[Lease] = []
-        if not self._anything_due(stage, now):
-            return leases
-        with begin(self.engine) as conn:
-            rows = conn.execute(statement).all()
-            for row in sorted(rows, key=lambda r: int(r.id)):
-                lease = Lease(
-                    id=int(row.id),
-                    stage=stage,
-                    key=row.key,
-                    payload=bytes(row.payload),
-                    attempts=int(row.attempts),
-                    delivery=int(row.deliveries),
-                    worker_id=worker_id,
-                    expires_at=expires,
-                    enqueued_at=float(row.enqueued_at),
-                )
-                if lease.delivery > self.retry.max_deliveries:
-                    reason = (
-                        f"leased {lease.delivery - 1} times without ack or fail "
-                        f"(workers crashed or hung); last error: {row.last_error}"
-                    )
-                    self._bury(conn, lease, reason, now)
-                else:
-                    leases.append(lease)
-        return leases
 
-    def _anything_due(self, stage: str, now: float) -> bool:
-        """A cheap read first: an idle poll must not take SQLite's write lock (or a turn)."""
-        probe = select(ITEMS.c.id).where(ITEMS.c.stage == stage, ITEMS.c.available_at <= now)
+    @staticmethod
+    def _lease_of(stage: str, row: Row[Any], worker_id: str, expires: float) -> Lease:
+        return Lease(
+            id=int(row.id),
+            stage=stage,
+            key=row.key,
+            payload=bytes(row.payload),
+            attempts=int(row.attempts),
+            delivery=int(row.deliveries),
+            worker_id=worker_id,
+            expires_at=expires,
+            enqueued_at=float(row.enqueued_at),
+        )
+
+    def _due(self, stages: Sequence[str], now: float) -> list[str]:
+        """Those of ``stages`` with a message due: a cheap read first, so that an idle poll
+        does not take SQLite's write lock (or a turn)."""
+        found = []
         with read_only(self.engine).connect() as conn:
-            return conn.execute(probe.limit(1)).first() is not None
+            for stage in stages:
+                probe = select(ITEMS.c.id).where(
+                    ITEMS.c.stage == stage, ITEMS.c.available_at <= now
+                )
+                if conn.execute(probe.limit(1)).first() is not None:
+                    found.append(stage)
+        return found
 
     def ack(self, lease: Lease, session: Executor | None = None, record: bool = True) -> None:
         """The message is done: remove it and (``record``) mark (stage, key) processed."""
@@ -293,10 +325,15 @@ class WorkChannel:
         rows = [(lease.stage, lease.key, now) for lease in leases]
         inserted = ex.exec_driver_sql(_SQLITE_PROCESSED, rows)
         if inserted.rowcount != len(rows):
-            keys = [lease.key for lease in leases]
-            stage = leases[0].stage
-            repeated = self.processed_keys(stage, keys, ex)
-            raise AlreadyProcessed(f"already processed: {sorted(repeated) or keys}")
+            by_stage: dict[str, list[str]] = {}
+            for lease in leases:
+                by_stage.setdefault(lease.stage, []).append(lease.key)
+            repeated = [
+                (stage, key)
+                for stage, keys in by_stage.items()
+                for key in sorted(self.processed_keys(stage, keys, ex))
+            ]
+            raise AlreadyProcessed(f"already processed: {repeated}")
 
     def fail(self, lease: Lease, error: str, session: Executor | None = None) -> str:
         """Report a failed attempt; returns ``"retry"`` or ``"dead"``.  Raises LeaseLost."""
