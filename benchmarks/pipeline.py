@@ -230,7 +230,9 @@ def oracle_table(result: dict[str, Any], workers: int) -> dict[str, Any]:
     print(f"{'dead letters':<40}{result['dead_letters']:>12,}")
     waiting, holding = result["writer_wait_share"], result["writer_held_share"]
     print(f"{'workers waiting for / holding the writer':<40}{waiting:>11.0%} {holding:>6.0%}")
-    print(f"{'writer held, ms per booking (wall)':<40}{result['writer_held_ms_per_booking']:>12.3f}")
+    print(
+        f"{'writer held, ms per booking (wall)':<40}{result['writer_held_ms_per_booking']:>12.3f}"
+    )
     held_cpu = result["writer_held_cpu_ms_per_booking"]
     print(f"{'writer held, CPU-ms per booking':<40}{held_cpu:>12.3f}  (the serial part)")
     print(f"{'CPU ms per booking, by stage':<40}{'ms':>12}{'messages':>10}")

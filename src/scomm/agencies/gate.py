@@ -54,19 +54,22 @@ class Clearance:
     """Hand-overs decided, their ledger entries encoded, the allowed ones' messages made:
     what :meth:`DisclosureGate.pass_all` logs and sends."""
 
-    handovers: tuple[Handover, ...]
-    decisions: tuple[Decision, ...]
-    entries: tuple[EncodedEvent, ...]
-    messages: tuple[Message, ...]
+    handovers: list[Handover]
+    decisions: list[Decision]
+    entries: list[EncodedEvent]
+    messages: list[Message | None]
+    """Each hand-over's message, None where refused."""
 
     @staticmethod
-    def join(parts: Sequence[Clearance]) -> Clearance:
-        """Several clearances as one, in order (a batch's messages, one append for all)."""
+    def join(pieces: Sequence[tuple[Clearance, int, int]]) -> Clearance:
+        """The hand-overs of each ``(clearance, first, count)``, in order: the part of a
+        batch's clearance still to be committed when some of the batch was not."""
+        picked = [(c, i) for c, first, count in pieces for i in range(first, first + count)]
         return Clearance(
-            tuple(h for part in parts for h in part.handovers),
-            tuple(d for part in parts for d in part.decisions),
-            tuple(e for part in parts for e in part.entries),
-            tuple(m for part in parts for m in part.messages),
+            [c.handovers[i] for c, i in picked],
+            [c.decisions[i] for c, i in picked],
+            [c.entries[i] for c, i in picked],
+            [c.messages[i] for c, i in picked],
         )
 
 
@@ -136,7 +139,7 @@ class DisclosureGate:
         """Decide each ``(facts, tcn, handover)`` and encode its ledger entry and, where
         allowed, its message: all that needs no database, done before the transaction (so
         that worker processes do it in parallel even on SQLite, whose writes take turns)."""
-        decisions = tuple(self.decide(handover, facts) for facts, _, handover in requests)
+        decisions = [self.decide(handover, facts) for facts, _, handover in requests]
         events = [
             DisclosureEvent(
                 tcn=Tcn(tcn),
@@ -153,13 +156,14 @@ class DisclosureGate:
             )
             for (facts, tcn, handover), decision in zip(requests, decisions, strict=True)
         ]
-        messages = tuple(
+        messages = [
             Message(handover.stage, f"{run_id}|{tcn}|{handover.tot}", handover.payload)
-            for (_, tcn, handover), decision in zip(requests, decisions, strict=True)
             if decision.allowed
-        )
-        handovers = tuple(handover for _, _, handover in requests)
-        return Clearance(handovers, decisions, tuple(encode_events(events)), messages)
+            else None
+            for (_, tcn, handover), decision in zip(requests, decisions, strict=True)
+        ]
+        handovers = [handover for _, _, handover in requests]
+        return Clearance(handovers, decisions, encode_events(events), messages)
 
     def pass_all(self, session: Session | Connection, clearance: Clearance) -> list[Passage]:
         """Log every decision of ``clearance`` (one ledger append) and enqueue the allowed
@@ -167,7 +171,7 @@ class DisclosureGate:
         if not clearance.handovers:
             return []
         indices = self.ledger.append_encoded(clearance.entries, within=session)
-        self.channel.put_many(clearance.messages, session)
+        self.channel.put_many([m for m in clearance.messages if m is not None], session)
         return [
             Passage(handover, decision, index)
             for handover, decision, index in zip(

@@ -18,8 +18,8 @@ import datetime as dt
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from itertools import groupby
 from dataclasses import dataclass
+from itertools import groupby
 from typing import Any
 
 from sqlalchemy import Connection, Engine, Table, and_, bindparam, select, update
@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from scomm.agencies import routing
 from scomm.agencies.actors import Agencies, BookingRecord, Step
-from scomm.agencies.gate import Clearance, DisclosureGate
+from scomm.agencies.gate import Clearance, DisclosureGate, Handover
 from scomm.policy import BookingFacts, Registry
 from scomm.store import (
     AlreadyProcessed,
@@ -46,6 +46,8 @@ OUTCOME: Table = BookingOutcome.__table__  # type: ignore[assignment]
 RECORDS_KEPT = 16_384
 LEASE_USAGE = "store: lease"
 """What a worker's usage calls leasing and reading the booking records."""
+GATE_USAGE = "gate: decide"
+"""What a worker's usage calls the gate's decisions and ledger entries (before the commit)."""
 COMMIT_USAGE = "store: commit"
 """What a worker's usage calls the batch's transaction (the gate's log and sends included)."""
 
@@ -134,8 +136,11 @@ class _Prepared:
     lease: Lease
     key: routing.MessageKey
     step: Step
-    clearance: Clearance
-    """The step's hand-overs decided and encoded by the gate (before the transaction)."""
+    cleared: Clearance
+    """The gate's decisions and ledger entries of the whole batch (made before the
+    transaction); this message's hand-overs are ``count`` of them from ``first``."""
+    first: int
+    count: int
     on_allowed: dict[str, Any]
     """Outcome columns the allowed hand-overs set (after the step's own updates)."""
 
@@ -190,6 +195,7 @@ class StageRunner:
         for run_id, items in by_run.items():
             records = self.bookings(run_id, (key.tcn for _, key in items))
             clock = self._spent(LEASE_USAGE, 0, clock)
+            stepped: list[tuple[Lease, routing.MessageKey, BookingRecord, Step]] = []
             stage, count = items[0][0].stage, 0
             for lease, key in items:
                 if lease.stage != stage:
@@ -197,10 +203,12 @@ class StageRunner:
                     stage, count = lease.stage, 0
                 count += 1
                 try:
-                    ready.append(self._prepare(lease, key, records.get(key.tcn)))
+                    stepped.append((lease, key, *self._step(lease, key, records.get(key.tcn))))
                 except Exception as error:
                     result += self._fail(lease, error)
             clock = self._spent(stage, count, clock)
+            ready += self._clear(run_id, stepped)
+            clock = self._spent(GATE_USAGE, 0, clock)
         try:
             result += self._commit(ready, look_first=False)
         except Exception:
@@ -210,29 +218,42 @@ class StageRunner:
         self._spent(COMMIT_USAGE, len(ready), clock)
         return result
 
+    def _step(
+        self, lease: Lease, key: routing.MessageKey, record: BookingRecord | None
+    ) -> tuple[BookingRecord, Step]:
+        """The stage's work on one message."""
+        if record is None:
+            raise LookupError(f"no booking {key.tcn} in run {key.run_id}")
+        handler = self.contexts(key.run_id).agencies.handler(lease.stage)
+        return record, handler(key.tot, lease.payload, record)
+
+    def _clear(
+        self, run_id: str, stepped: list[tuple[Lease, routing.MessageKey, BookingRecord, Step]]
+    ) -> list[_Prepared]:
+        """The gate's decisions and ledger entries of a run's hand-overs, all at once, and the
+        outcome columns the allowed ones set."""
+        requests: list[tuple[BookingFacts, str, Handover]] = []
+        for _, key, record, step in stepped:
+            facts = self.facts(record)
+            requests.extend((facts, key.tcn, handover) for handover, _ in step.handovers)
+        cleared = self.contexts(run_id).gate.clear(run_id, requests)
+        prepared = []
+        first = 0
+        for lease, key, _, step in stepped:
+            count = len(step.handovers)
+            on_allowed: dict[str, Any] = {}
+            for i, (_, columns) in enumerate(step.handovers, first):
+                if cleared.decisions[i].allowed:
+                    on_allowed.update(columns)
+            prepared.append(_Prepared(lease, key, step, cleared, first, count, on_allowed))
+            first += count
+        return prepared
+
     def _spent(self, what: str, messages: int, since: float) -> float:
         """Add the CPU time since ``since`` to ``what``'s usage; return the time now."""
         now = time.process_time()
         self.usage[what] = self.usage.get(what, StageUsage()).add(messages, now - since)
         return now
-
-    def _prepare(
-        self, lease: Lease, key: routing.MessageKey, record: BookingRecord | None
-    ) -> _Prepared:
-        """Everything but the writes: the stage's step, the gate's decisions and ledger
-        entries, the outcome columns those decisions set."""
-        if record is None:
-            raise LookupError(f"no booking {key.tcn} in run {key.run_id}")
-        context = self.contexts(key.run_id)
-        step = context.agencies.handler(lease.stage)(key.tot, lease.payload, record)
-        facts = self.facts(record)
-        requests = [(facts, key.tcn, handover) for handover, _ in step.handovers]
-        clearance = context.gate.clear(key.run_id, requests)
-        on_allowed: dict[str, Any] = {}
-        for (_, columns), decision in zip(step.handovers, clearance.decisions, strict=True):
-            if decision.allowed:
-                on_allowed.update(columns)
-        return _Prepared(lease, key, step, clearance, on_allowed)
 
     def _alone(self, item: _Prepared) -> BatchResult:
         try:
@@ -285,7 +306,14 @@ class StageRunner:
             by_run[item.key.run_id].append(item)
         for run_id, group in by_run.items():
             gate = self.contexts(run_id).gate
-            gate.pass_all(conn, Clearance.join([item.clearance for item in group]))
+            cleared = group[0].cleared
+            whole = all(item.cleared is cleared for item in group) and sum(
+                item.count for item in group
+            ) == len(cleared.handovers)
+            if not whole:  # some of the batch failed or was a duplicate
+                pieces = [(item.cleared, item.first, item.count) for item in group]
+                cleared = Clearance.join(pieces)
+            gate.pass_all(conn, cleared)
             updates: dict[str, dict[str, Any]] = defaultdict(dict)
             # Stage by stage, as if each stage's batch were committed in turn: one booking
             # may have several messages in one batch.

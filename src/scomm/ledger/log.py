@@ -206,9 +206,9 @@ class Ledger:
     def append_encoded(
         self, entries: Sequence[EncodedEvent], within: Connection | Session | None = None
     ) -> list[int]:
-        """:meth:`append` of events already encoded (:func:`encode_events`) (before taking a transaction's
-        write lock, so that only the position-dependent work — the tree's inner nodes and the
-        inserts — is done while holding it)."""
+        """:meth:`append` of events already encoded by :func:`encode_events` (before taking a
+        transaction's write lock, so that only the position-dependent work — the tree's inner
+        nodes and the inserts — is done while holding it)."""
         if not entries:
             return []
         with self._connection(within) as conn:

@@ -192,7 +192,9 @@ class WorkChannel:
                             f"leased {row.deliveries - 1} times without ack or fail "
                             f"(workers crashed or hung); last error: {row.last_error}"
                         )
-                        self._bury(conn, self._lease_of(stage, row, worker_id, expires), reason, now)
+                        self._bury(
+                            conn, self._lease_of(stage, row, worker_id, expires), reason, now
+                        )
                     else:
                         kept.append(row)
                 taken.append((stage, kept))
