@@ -86,6 +86,10 @@ class Passage:
         return self.decision.allowed
 
 
+_KEPT = 8192
+"""Per-booking values a gate keeps (a booking's hand-overs follow each other closely)."""
+
+
 def digest(payload: bytes) -> str:
     return "sha256:" + hashlib.sha256(payload).hexdigest()
 
@@ -105,6 +109,8 @@ class DisclosureGate:
         self.policy = policy
         self.ledger = ledger
         self.channel = channel
+        self._variants: dict[int, tuple[BookingFacts, BookingFacts]] = {}
+        self._checked: dict[tuple[str, str], tuple[Tcn, Ori]] = {}
 
     def decide(self, handover: Handover, facts: BookingFacts) -> Decision:
         """The policy's decision as of the hand-over's event time.
@@ -118,12 +124,14 @@ class DisclosureGate:
         functions of (rules, facts, time), so no stored state and no race decide them.
         """
         transfer, at = handover.transfer, handover.event_time
+        plain = facts
         if handover.conviction_known:
-            facts = replace(facts, conviction_known=True)
+            plain, facts = self._convicted(facts)
         decision = self.policy.decide(transfer, facts, at)
         if handover.repeat_of is None or not decision.allowed:
             return decision
-        plain = replace(facts, conviction_known=False)
+        if plain.conviction_known:
+            plain = replace(plain, conviction_known=False)
         earlier = self.policy.decide(transfer, plain, handover.repeat_of)
         if earlier.allowed:
             why = f"already allowed at the arrest ({handover.repeat_of:%Y-%m-%d %H:%M} UTC)"
@@ -133,6 +141,25 @@ class DisclosureGate:
             return _repeat(without, f"allowed on {at:%Y-%m-%d} whatever the conviction")
         return decision
 
+    def _convicted(self, facts: BookingFacts) -> tuple[BookingFacts, BookingFacts]:
+        """``facts`` and the same with a conviction known: made once per facts object (a
+        booking's facts come back for each of its hand-overs; ``replace`` checks them again)."""
+        kept = self._variants.get(id(facts))
+        if kept is None or kept[0] is not facts:  # kept[0] holds the id: never reused
+            if len(self._variants) >= _KEPT:
+                self._variants.clear()
+            kept = self._variants[id(facts)] = (facts, replace(facts, conviction_known=True))
+        return kept
+
+    def _names(self, tcn: str, ori: str) -> tuple[Tcn, Ori]:
+        """The checked TCN and ORI values (one booking's recur for each of its hand-overs)."""
+        names = self._checked.get((tcn, ori))
+        if names is None:
+            if len(self._checked) >= _KEPT:
+                self._checked.clear()
+            names = self._checked[(tcn, ori)] = (Tcn(tcn), Ori(ori))
+        return names
+
     def clear(
         self, run_id: str, requests: Sequence[tuple[BookingFacts, str, Handover]]
     ) -> Clearance:
@@ -140,10 +167,11 @@ class DisclosureGate:
         allowed, its message: all that needs no database, done before the transaction (so
         that worker processes do it in parallel even on SQLite, whose writes take turns)."""
         decisions = [self.decide(handover, facts) for facts, _, handover in requests]
+        names = [self._names(tcn, facts.ori) for facts, tcn, _ in requests]
         events = [
             DisclosureEvent(
-                tcn=Tcn(tcn),
-                booking_ori=Ori(facts.ori),
+                tcn=tcn,
+                booking_ori=ori,
                 sender=handover.sender,
                 recipient=handover.recipient,
                 transfer=handover.tot,
@@ -154,7 +182,9 @@ class DisclosureGate:
                 policy_hash=decision.policy_hash,
                 record_digests=(digest(handover.payload),) if decision.allowed else (),
             )
-            for (facts, tcn, handover), decision in zip(requests, decisions, strict=True)
+            for (tcn, ori), (_, _, handover), decision in zip(
+                names, requests, decisions, strict=True
+            )
         ]
         messages = [
             Message(handover.stage, f"{run_id}|{tcn}|{handover.tot}", handover.payload)

@@ -185,7 +185,9 @@ class DisclosureEvent:
         """The bytes the ledger stores and hashes (see the module docstring): the same as
         ``canonical_json(self.to_json_object())``, put together from each value's JSON form
         (a compact sorted object is its members' forms joined in key order), with the forms
-        of the values the gate repeats (parties, reasons, rule ids, policy) remembered."""
+        of the values the gate repeats (parties, reasons, rule ids, policy) remembered. A
+        TCN (letters, digits, ``-_.``) and a digest (``sha256:`` and hex), as checked, need
+        no escaping: their JSON form is the text in quotes."""
         at = self.event_time
         if at.tzinfo is not dt.UTC:
             at = at.astimezone(dt.UTC)
@@ -196,10 +198,10 @@ class DisclosureEvent:
             f'"policy_hash":{_json_text(self.policy_hash)},'
             f'"reasons":{_json_list(self.reasons)},'
             f'"recipient":{_json_text(self.recipient)},'
-            f'"records":{_CANONICAL.encode(list(self.record_digests))},'
+            f'"records":{_digest_list(self.record_digests)},'
             f'"rule_ids":{_json_list(self.rule_ids)},'
             f'"sender":{_json_text(self.sender)},'
-            f'"tcn":{_CANONICAL.encode(self.tcn.value)},'
+            f'"tcn":"{self.tcn.value}",'
             f'"time":"{time}Z",'
             f'"transfer":{_json_text(self.transfer)},'
             f'"v":{FORMAT_VERSION}}}'
@@ -268,6 +270,11 @@ def _json_text(value: str) -> str:
 @lru_cache(maxsize=4096)
 def _json_list(values: tuple[str, ...]) -> str:
     return _CANONICAL.encode(list(values))
+
+
+def _digest_list(digests: tuple[str, ...]) -> str:
+    """The JSON list of checked digests (nothing in them needs escaping)."""
+    return '["' + '","'.join(digests) + '"]' if digests else "[]"
 
 
 def record_digest(data: bytes) -> str:
