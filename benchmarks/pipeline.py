@@ -83,12 +83,14 @@ def oracle(bookings: int, workers: int, root: Path, batch: int = BATCH) -> dict[
     desk_cpu = time.process_time() - cpu0  # the enqueue and the polling for the end
     stages: dict[str, StageUsage] = {}
     waited = held = held_cpu = ran = 0.0
+    turns = 0
     for _ in processes:
         _, used, writer, seconds = usage.get(timeout=60)
         for stage, u in used.items():
             stages[stage] = stages.get(stage, StageUsage()).add(u.messages, u.cpu_s)
         waited, held, ran = waited + writer.waited_s, held + writer.held_s, ran + seconds
         held_cpu += writer.held_cpu_s
+        turns += writer.turns
     for process in processes:
         process.join()
     dead = sum(d["dead"] for d in channel.depths().values())
@@ -117,6 +119,7 @@ def oracle(bookings: int, workers: int, root: Path, batch: int = BATCH) -> dict[
         "writer_held_share": held / ran,
         "writer_held_ms_per_booking": 1000 * held / handled,
         "writer_held_cpu_ms_per_booking": 1000 * held_cpu / handled,
+        "writer_turns_per_1000": 1000 * turns / handled,
     }
 
 
@@ -235,6 +238,7 @@ def oracle_table(result: dict[str, Any], workers: int) -> dict[str, Any]:
     )
     held_cpu = result["writer_held_cpu_ms_per_booking"]
     print(f"{'writer held, CPU-ms per booking':<40}{held_cpu:>12.3f}  (the serial part)")
+    print(f"{'writer turns per 1,000 bookings':<40}{result['writer_turns_per_1000']:>12.1f}")
     print(f"{'CPU ms per booking, by stage':<40}{'ms':>12}{'messages':>10}")
     print(f"{'  booking desk: make the CARs (untimed)':<40}{result['car_ms_per_booking']:>12.3f}")
     print(f"{'  booking desk: enqueue':<40}{result['enqueue_ms_per_booking']:>12.3f}")
