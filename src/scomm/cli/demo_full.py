@@ -9,8 +9,8 @@ What is generated, and why it is affordable on two cores:
   where the person was in that database before the booking (a prior arrest for CJIS, an
   immigration encounter for IDENT), under the record number the LESC resolves;
 * the rest of each gallery, up to ``GALLERY_SUBJECTS``: template-level synthetic people
-  (``synthesize_master_template``), the same people in both files: ten fingers at CJIS, a second
-  impression of the two index fingers at IDENT; both galleries index once, at the end
+  (``synthesize_master_template``), the same people in both files: ten fingers at CJIS, the
+  same captures of the two index fingers at IDENT; both galleries index once, at the end
   (``Gallery.bulk_enrolment``);
 * the thresholds, calibrated on rendered and extracted prints of strangers
   (``scomm.cli.demo_calibration``).
@@ -133,19 +133,24 @@ def _prints_in_worker(row: int) -> Made[BookedPrints]:
 
 def _filler_chunk(start: int, count: int, cjis: int, ident: int) -> Made[Filler]:
     """Synthetic people ``start`` .. ``start + count`` who are never booked, at template level:
-    ten fingers for the FBI (those numbered below ``cjis``) and a second impression of the two
-    index fingers for IDENT (below ``ident``): the same people in both files, as many are."""
+    ten fingers for the FBI (those numbered below ``cjis``) and the two index fingers for
+    IDENT (below ``ident``): the same people in both files, as many are, and the same capture
+    in both (DHS holds the prints the FBI shared with it), so each template is made once."""
     clock = time.process_time()
     made: Filler = ([], [])
     for number in range(start, start + count):
         identity = 10_000_000 + number  # never a world person's number
-        masters = {f: synthesize_master_template(FILLER_SEED, identity, f) for f in TEN_FINGERS}
+        fingers = TEN_FINGERS if number < cjis else INDEX_FINGERS if number < ident else ()
+        templates = {
+            int(f): to_engine_template(
+                template_impression(synthesize_master_template(FILLER_SEED, identity, f), 0)
+            )
+            for f in fingers
+        }
         if number < cjis:
-            made[0].append({int(f): to_engine_template(template_impression(m, 0))
-                            for f, m in masters.items()})  # fmt: skip
+            made[0].append(templates)
         if number < ident:
-            made[1].append({int(f): to_engine_template(template_impression(masters[f], 1))
-                            for f in INDEX_FINGERS})  # fmt: skip
+            made[1].append({int(f): templates[int(f)] for f in INDEX_FINGERS})
     return Made(made, time.process_time() - clock)
 
 
