@@ -38,7 +38,7 @@ import scomm.cli.demo_calibration as calibration
 from scomm.agencies.intake import Intake
 from scomm.agencies.oracle import finger_token
 from scomm.agencies.services import CJIS_FULL, IDENT_FULL
-from scomm.biometrics import Gallery, Template
+from scomm.biometrics import Gallery, Searcher, Template
 from scomm.biometrics.synthetic import (
     generate_master,
     render_impression,
@@ -184,10 +184,12 @@ def prepare(
         bulk = ExitStack()  # one index build per gallery, when all are enrolled
         for gallery in galleries.values():
             bulk.enter_context(gallery.bulk_enrolment())
+        warm_up: Fingers = {}
         with times.phase("booked prints: enrol, write CARs (main)"):
             for made in pool.map(_prints_in_worker, rows, chunksize=4):
                 times.worker("booked prints: masters, impressions, WSQ (workers)", made.cpu_s)
                 _enrol_booked(world, galleries, cars, made.value)
+                warm_up = warm_up or made.value.templates
                 tick("prints", 1)
         strangers: list[Future[Made[list[Fingers]]]] = []
 
@@ -201,6 +203,12 @@ def prepare(
         _fillers(pool, galleries, gallery_subjects, tick, times, then=submit_strangers)
         with times.phase("index builds and writes (main)"):
             bulk.close()
+        if warm_up:
+            with times.phase("search code compiled, for the workers too (main)"):
+                # one search here, while the workers render the strangers, leaves the search
+                # code compiled in the cache, so that the workers load it instead of each
+                # compiling it again (several seconds each on a first run)
+                Searcher(galleries["cjis"]).search(_as_positions(warm_up), 1)
         prints: list[Fingers] = []
         for job in strangers:
             made_prints = job.result()

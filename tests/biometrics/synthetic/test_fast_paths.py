@@ -11,7 +11,7 @@ import pytest
 
 from scomm.biometrics.synthetic import generate_master
 from scomm.biometrics.synthetic.impression import draw_capture, draw_warp
-from scomm.biometrics.synthetic.master import Fingertip, finger_rng
+from scomm.biometrics.synthetic.master import MIN_SPACING, Fingertip, finger_rng
 from scomm.biometrics.synthetic.pattern import MASTER_HEIGHT, MASTER_WIDTH, PatternClass
 from scomm.biometrics.synthetic.phase import _squared_norm, solve_continuous_phase
 from scomm.biometrics.synthetic.ridges import (
@@ -24,6 +24,7 @@ from scomm.biometrics.synthetic.ridges import (
 )
 from scomm.biometrics.synthetic.templates import (
     _minutiae_to_image,
+    _spaced,
     synthesize_master_template,
     template_impression,
     to_engine_template,
@@ -107,3 +108,12 @@ def test_engine_template_from_arrays_equals_one_from_minutia_objects() -> None:
             width=400, height=400, ppi=500, quality=60,
         )  # fmt: skip
         assert fast.to_bytes() == plain.to_bytes()
+
+
+def test_spacing_rule_is_the_upper_triangle_of_close_pairs() -> None:
+    rng = np.random.default_rng(7)
+    for n in (0, 1, 2, 40, 150):
+        xs, ys = rng.uniform(0, 120, n), rng.uniform(0, 120, n)
+        close = np.hypot(xs[:, None] - xs[None, :], ys[:, None] - ys[None, :]) < MIN_SPACING
+        plain = ~np.triu(close, 1).any(axis=0)
+        assert np.array_equal(_spaced(xs, ys, MIN_SPACING), plain)

@@ -103,9 +103,8 @@ def synthesize_master_template(
     for point in pattern.singular_points:
         keep &= np.hypot(xs - point.x, ys - point.y) > 20
     xs, ys = xs[keep], ys[keep]
-    close = np.hypot(xs[:, None] - xs[None, :], ys[:, None] - ys[None, :]) < MIN_SPACING
-    first_of_pair = np.triu(close, 1).any(axis=0)  # drop the later point of each close pair
-    xs, ys = xs[~first_of_pair][:count], ys[~first_of_pair][:count]
+    spaced = _spaced(xs, ys, MIN_SPACING)  # drop the later point of each close pair
+    xs, ys = xs[spaced][:count], ys[spaced][:count]
     along_ridge = pattern.normal_angle(xs, ys) - np.pi / 2
     theta = along_ridge + np.pi * rng.integers(0, 2, len(xs))
     kind = np.where(rng.uniform(0, 1, len(xs)) < ENDING_SHARE, ENDING, BIFURCATION)
@@ -121,6 +120,20 @@ def synthesize_master_template(
             kind.astype(np.uint8),
         ),
     )
+
+
+@njit(cache=True)
+def _spaced(xs: Array, ys: Array, spacing: float) -> npt.NDArray[np.bool_]:  # pragma: no cover
+    """Per point, whether no earlier point lies closer than ``spacing`` (earlier points that
+    are dropped themselves count too: one pass, no chains)."""
+    n = xs.shape[0]
+    keep = np.ones(n, dtype=np.bool_)
+    for j in range(n):
+        for i in range(j):
+            if np.hypot(xs[i] - xs[j], ys[i] - ys[j]) < spacing:
+                keep[j] = False
+                break
+    return keep
 
 
 def template_impression(
