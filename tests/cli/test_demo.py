@@ -82,3 +82,18 @@ def test_the_quick_demo_is_oracle_only_and_says_so(
     assert "demo-full" not in text.split(" summary ", 1)[1]
     assert (tmp_path / "demo" / "report" / "report.html").is_file()
     assert not (tmp_path / "demo" / "report-full").exists()
+
+
+def test_filler_people_are_in_both_files_with_the_same_index_finger_captures() -> None:
+    from scomm.cli.demo_full import _filler_chunk
+    from scomm.domain import INDEX_FINGERS
+
+    made = _filler_chunk(0, 4, cjis=2, ident=3)
+    cjis, ident = made.value
+    assert len(cjis) == 2 and len(ident) == 3 and made.cpu_s > 0
+    assert all(sorted(person) == sorted(int(f) for f in TEN_FINGERS) for person in cjis)
+    assert all(sorted(person) == sorted(int(f) for f in INDEX_FINGERS) for person in ident)
+    for fbi, dhs in zip(cjis, ident, strict=False):
+        assert all(dhs[f].to_bytes() == fbi[f].to_bytes() for f in dhs)
+    # different people have different fingers
+    assert ident[2][int(INDEX_FINGERS[0])].to_bytes() != ident[1][int(INDEX_FINGERS[0])].to_bytes()

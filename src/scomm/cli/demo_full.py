@@ -9,8 +9,8 @@ What is generated, and why it is affordable on two cores:
   where the person was in that database before the booking (a prior arrest for CJIS, an
   immigration encounter for IDENT), under the record number the LESC resolves;
 * the rest of each gallery, up to ``GALLERY_SUBJECTS``: template-level synthetic people
-  (``synthesize_master_template``), the same people in both files: ten fingers at CJIS, a second
-  impression of the two index fingers at IDENT; both galleries index once, at the end
+  (``synthesize_master_template``), the same people in both files: ten fingers at CJIS, the
+  same captures of the two index fingers at IDENT; both galleries index once, at the end
   (``Gallery.bulk_enrolment``);
 * the thresholds, calibrated on rendered and extracted prints of strangers
   (``scomm.cli.demo_calibration``).
@@ -38,7 +38,7 @@ import scomm.cli.demo_calibration as calibration
 from scomm.agencies.intake import Intake
 from scomm.agencies.oracle import finger_token
 from scomm.agencies.services import CJIS_FULL, IDENT_FULL
-from scomm.biometrics import Gallery, Template
+from scomm.biometrics import Gallery, Searcher, Template
 from scomm.biometrics.synthetic import (
     generate_master,
     render_impression,
@@ -133,19 +133,24 @@ def _prints_in_worker(row: int) -> Made[BookedPrints]:
 
 def _filler_chunk(start: int, count: int, cjis: int, ident: int) -> Made[Filler]:
     """Synthetic people ``start`` .. ``start + count`` who are never booked, at template level:
-    ten fingers for the FBI (those numbered below ``cjis``) and a second impression of the two
-    index fingers for IDENT (below ``ident``): the same people in both files, as many are."""
+    ten fingers for the FBI (those numbered below ``cjis``) and the two index fingers for
+    IDENT (below ``ident``): the same people in both files, as many are, and the same capture
+    in both (DHS holds the prints the FBI shared with it), so each template is made once."""
     clock = time.process_time()
     made: Filler = ([], [])
     for number in range(start, start + count):
         identity = 10_000_000 + number  # never a world person's number
-        masters = {f: synthesize_master_template(FILLER_SEED, identity, f) for f in TEN_FINGERS}
+        fingers = TEN_FINGERS if number < cjis else INDEX_FINGERS if number < ident else ()
+        templates = {
+            int(f): to_engine_template(
+                template_impression(synthesize_master_template(FILLER_SEED, identity, f), 0)
+            )
+            for f in fingers
+        }
         if number < cjis:
-            made[0].append({int(f): to_engine_template(template_impression(m, 0))
-                            for f, m in masters.items()})  # fmt: skip
+            made[0].append(templates)
         if number < ident:
-            made[1].append({int(f): to_engine_template(template_impression(masters[f], 1))
-                            for f in INDEX_FINGERS})  # fmt: skip
+            made[1].append({int(f): templates[int(f)] for f in INDEX_FINGERS})
     return Made(made, time.process_time() - clock)
 
 
@@ -179,10 +184,12 @@ def prepare(
         bulk = ExitStack()  # one index build per gallery, when all are enrolled
         for gallery in galleries.values():
             bulk.enter_context(gallery.bulk_enrolment())
+        warm_up: Fingers = {}
         with times.phase("booked prints: enrol, write CARs (main)"):
             for made in pool.map(_prints_in_worker, rows, chunksize=4):
                 times.worker("booked prints: masters, impressions, WSQ (workers)", made.cpu_s)
                 _enrol_booked(world, galleries, cars, made.value)
+                warm_up = warm_up or made.value.templates
                 tick("prints", 1)
         strangers: list[Future[Made[list[Fingers]]]] = []
 
@@ -196,6 +203,12 @@ def prepare(
         _fillers(pool, galleries, gallery_subjects, tick, times, then=submit_strangers)
         with times.phase("index builds and writes (main)"):
             bulk.close()
+        if warm_up:
+            with times.phase("search code compiled, for the workers too (main)"):
+                # one search here, while the workers render the strangers, leaves the search
+                # code compiled in the cache, so that the workers load it instead of each
+                # compiling it again (several seconds each on a first run)
+                Searcher(galleries["cjis"]).search(_as_positions(warm_up), 1)
         prints: list[Fingers] = []
         for job in strangers:
             made_prints = job.result()

@@ -151,7 +151,10 @@ class Fingertip:
         return np.asarray(np.clip((1.0 - radius) * 25.0, 0.0, 1.0), dtype=np.float64)
 
     def image(self) -> npt.NDArray[np.float32]:
-        ys, xs = np.mgrid[0:MASTER_HEIGHT, 0:MASTER_WIDTH].astype(np.float32)
+        # u depends on the column only and v on the row only: their powers are taken once per
+        # column and row, and only the sum's root per pixel
+        xs = np.arange(MASTER_WIDTH, dtype=np.float32)
+        ys = np.arange(MASTER_HEIGHT, dtype=np.float32)[:, None]
         u = np.abs(xs - np.float32(self.centre_x)) / np.float32(self.half_width)
         v = np.abs(ys - np.float32(self.centre_y)) / np.float32(self.half_height)
         v = np.where(ys > self.centre_y, v * np.float32(0.6), v)

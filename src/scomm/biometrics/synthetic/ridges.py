@@ -234,20 +234,24 @@ def render_ridges(
     smooth_img = np.zeros((height, width), dtype=np.float32)
     smooth_img[ys, xs] = _smooth_at(phase, pin, xs.astype(np.float64), ys.astype(np.float64))
     half_h, half_w = height // 2, width // 2
-    hy, hx = np.mgrid[0:half_h, 0:half_w]
-    cos_s, sin_s = spiral_unit(
-        (2.0 * hx + 0.5).ravel(),
-        (2.0 * hy + 0.5).ravel(),
-        np.full(half_h * half_w, -1, dtype=np.int64),
+    # only the coarse nodes that the interpolation reads for some skin pixel (those within two
+    # nodes of a node over skin); the others stay (1, 0) and are never read
+    needed = skin[: 2 * half_h, : 2 * half_w].reshape(half_h, 2, half_w, 2).any(axis=(1, 3))
+    needed = cv2.dilate(needed.astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
+    hy, hx = np.nonzero(needed)
+    cos_n, sin_n = spiral_unit(
+        2.0 * hx + 0.5,
+        2.0 * hy + 0.5,
+        np.full(hx.size, -1, dtype=np.int64),
         *_spiral_arrays(spirals),
     )
+    cos_s = np.ones((half_h, half_w), dtype=np.float32)
+    sin_s = np.zeros((half_h, half_w), dtype=np.float32)
+    cos_s[hy, hx] = cos_n
+    sin_s[hy, hx] = sin_n
     size = (width, height)
-    up_c = cv2.resize(
-        cos_s.reshape(half_h, half_w).astype(np.float32), size, interpolation=cv2.INTER_LINEAR
-    )
-    up_s = cv2.resize(
-        sin_s.reshape(half_h, half_w).astype(np.float32), size, interpolation=cv2.INTER_LINEAR
-    )
+    up_c = cv2.resize(cos_s, size, interpolation=cv2.INTER_LINEAR)
+    up_s = cv2.resize(sin_s, size, interpolation=cv2.INTER_LINEAR)
     norm = np.sqrt(up_c * up_c + up_s * up_s) + np.float32(1e-6)
     ridges = (np.cos(smooth_img) * up_c - np.sin(smooth_img) * up_s) / norm
     return np.asarray(np.where(skin, ridges, np.float32(0.0)), dtype=np.float32)

@@ -17,9 +17,11 @@ from typing import Protocol
 
 import numpy as np
 import numpy.typing as npt
+from numba import njit
 
 from scomm.biometrics.synthetic.impression import (
     DEFAULT_SIZE,
+    SkinWarp,
     contact_axes,
     draw_capture,
     draw_warp,
@@ -38,7 +40,7 @@ from scomm.biometrics.synthetic.pattern import (
     FingerPattern,
     sample_pattern,
 )
-from scomm.biometrics.template import Minutia, MinutiaType, Template
+from scomm.biometrics.template import MinutiaType, Template
 from scomm.domain import FingerPosition
 
 Array = npt.NDArray[np.float64]
@@ -101,9 +103,8 @@ def synthesize_master_template(
     for point in pattern.singular_points:
         keep &= np.hypot(xs - point.x, ys - point.y) > 20
     xs, ys = xs[keep], ys[keep]
-    close = np.hypot(xs[:, None] - xs[None, :], ys[:, None] - ys[None, :]) < MIN_SPACING
-    first_of_pair = np.triu(close, 1).any(axis=0)  # drop the later point of each close pair
-    xs, ys = xs[~first_of_pair][:count], ys[~first_of_pair][:count]
+    spaced = _spaced(xs, ys, MIN_SPACING)  # drop the later point of each close pair
+    xs, ys = xs[spaced][:count], ys[spaced][:count]
     along_ridge = pattern.normal_angle(xs, ys) - np.pi / 2
     theta = along_ridge + np.pi * rng.integers(0, 2, len(xs))
     kind = np.where(rng.uniform(0, 1, len(xs)) < ENDING_SHARE, ENDING, BIFURCATION)
@@ -119,6 +120,20 @@ def synthesize_master_template(
             kind.astype(np.uint8),
         ),
     )
+
+
+@njit(cache=True)
+def _spaced(xs: Array, ys: Array, spacing: float) -> npt.NDArray[np.bool_]:  # pragma: no cover
+    """Per point, whether no earlier point lies closer than ``spacing`` (earlier points that
+    are dropped themselves count too: one pass, no chains)."""
+    n = xs.shape[0]
+    keep = np.ones(n, dtype=np.bool_)
+    for j in range(n):
+        for i in range(j):
+            if np.hypot(xs[i] - xs[j], ys[i] - ys[j]) < spacing:
+                keep[j] = False
+                break
+    return keep
 
 
 def template_impression(
@@ -138,7 +153,7 @@ def template_impression(
     warp = draw_warp(rng, pattern.centre_x, pattern.centre_y, capture, height, width)
     half_w, half_h = contact_axes(rng, capture, height, width)
     truth = source.minutiae
-    qx, qy, theta = warp.minutiae_to_image(truth)
+    qx, qy, theta = _minutiae_to_image(warp, truth)
     in_contact = np.hypot((qx - warp.contact[0]) / half_w, (qy - warp.contact[1]) / half_h) < 1
     keep = in_contact & (qx >= 0) & (qx <= width - 1) & (qy >= 0) & (qy <= height - 1)
 
@@ -170,6 +185,68 @@ def template_impression(
     )
 
 
+def _minutiae_to_image(warp: SkinWarp, truth: GroundTruthMinutiae) -> tuple[Array, Array, Array]:
+    """``warp.minutiae_to_image(truth)`` with the fixed-point inversion of the skin warp
+    compiled, point by point, instead of eight rounds of small numpy operations."""
+    n = len(truth)
+    mx = truth.x.astype(np.float64)
+    my = truth.y.astype(np.float64)
+    packed = np.array(
+        [
+            *warp.centre_image, *warp.centre_master, warp.cos_r, warp.sin_r,
+            *warp.contact, warp.inner, warp.outer, warp.skin_cos, warp.skin_sin,
+            *warp.skin_shift, warp.bump_scale,
+        ],
+        dtype=np.float64,
+    )  # fmt: skip
+    both_x, both_y = _warp_to_image(
+        np.concatenate([mx, mx + 3 * np.cos(truth.theta)]),
+        np.concatenate([my, my + 3 * np.sin(truth.theta)]),
+        packed,
+        np.ascontiguousarray(warp.bump_centres, dtype=np.float64),
+        np.ascontiguousarray(warp.bump_vectors, dtype=np.float64),
+    )
+    qx, qy = both_x[:n], both_y[:n]
+    return qx, qy, np.arctan2(both_y[n:] - qy, both_x[n:] - qx)
+
+
+@njit(cache=True)
+def _warp_to_image(
+    mx: Array, my: Array, w: Array, centres: Array, vectors: Array
+) -> tuple[Array, Array]:  # pragma: no cover - compiled
+    """``SkinWarp.to_image`` (``w`` packed as in ``_minutiae_to_image``): master points to
+    impression points by fixed-point iteration of the skin distortion."""
+    n = mx.shape[0]
+    out_x = np.empty(n)
+    out_y = np.empty(n)
+    scale = -0.5 / w[14] ** 2
+    for p in range(n):
+        vx = mx[p] - w[2]
+        vy = my[p] - w[3]
+        tx = w[0] + w[4] * vx + w[5] * vy
+        ty = w[1] - w[5] * vx + w[4] * vy
+        qx, qy = tx, ty
+        for _ in range(8):  # the distortion's slope is well under 0.3: converges fast
+            rx = qx - w[6]
+            ry = qy - w[7]
+            ring = min(max((np.hypot(rx, ry) - w[8]) / (w[9] - w[8]), 0.0), 1.0)
+            brick = ring * ring * (3 - 2 * ring)
+            dx = brick * ((w[10] - 1) * rx - w[11] * ry + w[12])
+            dy = brick * (w[11] * rx + (w[10] - 1) * ry + w[13])
+            bump_x = 0.0
+            bump_y = 0.0
+            for b in range(centres.shape[0]):
+                ex = qx - centres[b, 0]
+                ey = qy - centres[b, 1]
+                g = np.exp((ex * ex + ey * ey) * scale)
+                bump_x += g * vectors[b, 0]
+                bump_y += g * vectors[b, 1]
+            qx, qy = tx - (dx + bump_x), ty - (dy + bump_y)
+        out_x[p] = qx
+        out_y[p] = qy
+    return out_x, out_y
+
+
 def to_engine_template(
     minutiae: GroundTruthMinutiae,
     size: tuple[int, int] = DEFAULT_SIZE,
@@ -181,18 +258,12 @@ def to_engine_template(
     ones. Minutiae outside the image are dropped."""
     height, width = size
     keep = (minutiae.x >= 0) & (minutiae.x < width) & (minutiae.y >= 0) & (minutiae.y < height)
-    kinds = (MinutiaType.ENDING, MinutiaType.BIFURCATION)
-    return Template.create(
-        [
-            Minutia(float(x), float(y), float(t), kinds[int(k)], 1.0)
-            for x, y, t, k in zip(
-                minutiae.x[keep],
-                minutiae.y[keep],
-                minutiae.theta[keep],
-                minutiae.kind[keep],
-                strict=True,
-            )
-        ],
+    return Template.from_arrays(
+        minutiae.x[keep].astype(np.float64),
+        minutiae.y[keep].astype(np.float64),
+        minutiae.theta[keep].astype(np.float64),
+        minutiae.kind[keep].astype(np.int64) + int(MinutiaType.ENDING),  # ours + 1
+        np.ones(int(keep.sum())),
         width=width,
         height=height,
         ppi=ppi,
