@@ -228,7 +228,8 @@ def _lssr(
     for q in range(min(n_pairs, n)):
         total += cur[best[q]]
     agreeing = _consensus(xa, ya, ta, xb, yb, tb, pa, pb, best, consensus)
-    return total / n_pairs * min(1.0, agreeing / consensus[0])
+    share: float = min(1.0, agreeing / consensus[0])
+    return total / n_pairs * share
 
 
 @numba.njit(cache=True, nogil=True)
