@@ -6,7 +6,13 @@ import numpy as np
 import pytest
 
 from scomm.biometrics import Template
-from scomm.biometrics.index import IndexParams, LshIndex, cylinder_keys
+from scomm.biometrics.index import (
+    DIRECTION_BINS,
+    IndexParams,
+    LshIndex,
+    _permutations,
+    cylinder_keys,
+)
 from scomm.biometrics.search import minutiae_template
 from scomm.biometrics.synthetic.templates import synthesize_master_template, template_impression
 from scomm.domain import FingerPosition as F
@@ -33,6 +39,28 @@ def test_keys_are_deterministic_and_depend_on_the_finger_position() -> None:
     assert len(spread) == 3 * len(k1)
     with pytest.raises(ValueError, match="position 16"):
         cylinder_keys(t, 16, PARAMS)
+
+
+def test_a_key_hashes_the_least_ranked_set_cells_of_its_cylinder() -> None:
+    """The keys against MinHash written out from its definition: per table, the least rank
+    (under each of the table's permutations) of the cylinder's set cells."""
+    t = impression(3, 0)
+    bits, position = t.cylinders.bits, 4
+    ranks = _permutations(PARAMS, bits.shape[1] * 64)
+    expected = []
+    for m in range(len(t)):
+        cells = np.flatnonzero(np.unpackbits(bits[m].view(np.uint8), bitorder="little"))
+        if not t.cylinders.usable[m] or cells.size < PARAMS.min_set_cells:
+            continue
+        d = int(t.theta[m] * DIRECTION_BINS / (2 * np.pi)) % DIRECTION_BINS
+        row = []
+        for table in range(PARAMS.tables):
+            h = ((position * DIRECTION_BINS + d) * 1315423911 + table) % 2**64
+            for j in range(PARAMS.hashes):
+                h = ((h ^ int(ranks[table, j, cells].min())) * 0x100000001B3) % 2**64
+            row.append((h ^ (h >> 29)) & 0xFFFFFFFF)
+        expected.append(row)
+    assert np.array_equal(cylinder_keys(t, position, PARAMS), np.array(expected))
 
 
 def test_mated_impressions_share_far_more_keys_than_strangers() -> None:

@@ -19,6 +19,10 @@ from scomm.biometrics import (
     from_iso19794_2,
     to_iso19794_2,
 )
+from scomm.biometrics.matcher import Comparator, MatcherParams
+from scomm.biometrics.search import minutiae_template
+from scomm.biometrics.synthetic.templates import synthesize_master_template, template_impression
+from scomm.domain import FingerPosition
 
 Templates = dict[tuple[int, int], Template]
 
@@ -125,3 +129,31 @@ def test_any_templates_compare_within_bounds(
     b = Template.create([Minutia(x, y, t, MinutiaType.ENDING, 0.5) for x, y, t in others], 640, 480)
     assert 0.0 <= compare(a, b) <= 1.0
     assert 0.0 <= compare(a, a) <= 1.0
+
+
+def test_the_consensus_check_lowers_impostors_far_more_than_mates() -> None:
+    """Impostors' best scores rest on a few locally compatible pairs that no single alignment
+    of the whole print explains; mates' and a print's own do not."""
+    fingers = [
+        [
+            minutiae_template(
+                template_impression(synthesize_master_template(77, i, FingerPosition.LEFT_INDEX), k)
+            )
+            for k in range(2)
+        ]
+        for i in range(30)
+    ]
+    checked, unchecked = Comparator(), Comparator(MatcherParams(consensus_full=1.0))
+
+    def scores(c: Comparator) -> tuple[float, float]:
+        mated = np.mean([c.compare(a, b) for a, b in fingers])
+        impostor = [
+            c.compare(fingers[i][0], fingers[j][1]) for i, j in itertools.permutations(range(30), 2)
+        ]
+        return float(mated), float(np.mean(np.sort(impostor)[-30:]))
+
+    (mated_on, impostor_on), (mated_off, impostor_off) = scores(checked), scores(unchecked)
+    assert mated_on > 0.95 * mated_off
+    assert impostor_on < 0.85 * impostor_off
+    own = fingers[0][0]
+    assert checked.compare(own, own) == unchecked.compare(own, own)

@@ -212,3 +212,30 @@ def test_synthetic_probes_are_deterministic_and_distinct() -> None:
     assert a[0][F.RIGHT_INDEX].to_bytes() == b[0][F.RIGHT_INDEX].to_bytes()
     assert a[0][F.RIGHT_INDEX].to_bytes() != a[1][F.RIGHT_INDEX].to_bytes()
     assert a[0][F.RIGHT_INDEX].to_bytes() != c[0][F.RIGHT_INDEX].to_bytes()
+
+
+def _resident_bytes_of(path: Path) -> int:
+    """Resident bytes of this process's mappings of ``path`` (Linux /proc)."""
+    total, inside = 0, False
+    for line in Path("/proc/self/smaps").read_text().splitlines():
+        fields = line.split()
+        if "-" in fields[0] and len(fields) >= 5:  # a mapping's header line
+            inside = len(fields) >= 6 and fields[-1] == str(path)
+        elif inside and fields[0] == "Rss:":
+            total += int(fields[1]) * 1024
+    return total
+
+
+@pytest.mark.skipif(not Path("/proc/self/smaps").exists(), reason="needs Linux /proc")
+def test_searching_lets_go_of_the_template_pages_it_read(
+    tmp_path: Path, gallery: Gallery, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    gallery.close()
+    reopened = Gallery.open(tmp_path / "gallery")
+    probe = {F.RIGHT_INDEX: impression(9, F.RIGHT_INDEX, 1)}
+    templates = (tmp_path / "gallery" / "templates.bin").resolve()
+    kept = Searcher(reopened).search(probe, 5, exhaustive=True)
+    assert _resident_bytes_of(templates) > 0  # under the budget: the pages stay mapped
+    monkeypatch.setattr("scomm.biometrics.gallery.MAPPED_READ_BUDGET", 0)
+    assert Searcher(reopened).search(probe, 5, exhaustive=True) == kept
+    assert _resident_bytes_of(templates) == 0

@@ -15,6 +15,7 @@ files at the next ``compact``.
 from __future__ import annotations
 
 import json
+import mmap
 import os
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -66,6 +67,8 @@ PENDING_SHARE = 0.05
 MIN_PENDING = 2000
 BULK_SPILL = 20_000
 """During bulk enrolment, pending templates and keys go to disk every this many."""
+MAPPED_READ_BUDGET = 64 << 20
+"""Template bytes a process reads through the map before it lets the pages go again."""
 
 
 class GalleryError(ValueError):
@@ -93,7 +96,10 @@ class Gallery:
         """Live templates: [subject number, finger position] -> record number, -1 for none."""
         self._live_subjects = 0
         self._live_templates = 0
-        self._blob: np.memmap | npt.NDArray[np.uint8] = np.zeros(0, dtype=np.uint8)
+        self._blob: npt.NDArray[np.uint8] = np.zeros(0, dtype=np.uint8)
+        self._blob_map: mmap.mmap | None = None
+        self._mapped_reads = 0
+        """Template bytes read through ``_blob_map`` since its pages were last let go."""
         self._stored_bytes = 0
         """Bytes of ``templates.bin`` that belong to records (later ones are left-overs)."""
         self._key_rows = 0
@@ -175,14 +181,27 @@ class Gallery:
                 self.params,
                 np.load(folder / "index.bases.npy"),
                 np.load(folder / "index.offsets.npy"),
-                _map(folder / "index.postings", np.uint32),
+                _map(folder / "index.postings", np.uint32, random_access=True),
                 np.load(folder / "index.scale.npy"),
             )
             if self._index.size != self._indexed:
                 self._rebuild_index()  # the index files outran the metadata (interrupted)
 
     def _map_templates(self) -> None:
-        self._blob = _map(self.path / "templates.bin", np.uint8)
+        self._blob = _map(self.path / "templates.bin", np.uint8, random_access=True)
+        self._blob_map = _mapping(self._blob)
+        self._mapped_reads = 0
+
+    def _release_pages(self, read: int) -> None:
+        """Count ``read`` bytes read from the template map; past ``MAPPED_READ_BUDGET``, drop
+        the map's pages from this process (the kernel keeps them cached; a later read maps
+        them again). Otherwise every template a long-running searcher ever read would stay
+        in its resident set: 600 candidates a search, ~9 KB each."""
+        self._mapped_reads += read
+        if self._mapped_reads > MAPPED_READ_BUDGET and self._blob_map is not None:
+            if hasattr(mmap, "MADV_DONTNEED"):
+                self._blob_map.madvise(mmap.MADV_DONTNEED)
+            self._mapped_reads = 0
 
     def flush(self, index: bool = True) -> None:
         """Write pending enrolments and deletions; rebuild the index if it lags behind (unless
@@ -244,6 +263,7 @@ class Gallery:
     def close(self) -> None:
         self.flush()
         self._blob = np.zeros(0, dtype=np.uint8)
+        self._blob_map = None
         self._index = None
 
     def __enter__(self) -> Gallery:
@@ -357,7 +377,7 @@ class Gallery:
         _save(folder / "index.bases.npy", bases)
         _save(folder / "index.scale.npy", scale)
         os.replace(tmp, folder / "index.postings")
-        postings_map = _map(folder / "index.postings", np.uint32)
+        postings_map = _map(folder / "index.postings", np.uint32, random_access=True)
         self._index = LshIndex(self.params, bases, offsets, postings_map, scale)
         self._indexed = size
         self._dirty = True
@@ -442,6 +462,7 @@ class Gallery:
         scores[written] = score_stored(
             comparator, probe, np.asarray(self._blob), rec["offset"], rec["count"]
         )
+        self._release_pages(blob_length(1) * int(rec["count"].sum()))
         for i in np.flatnonzero(~written):
             scores[i] = comparator.compare(probe, self.template_at(int(numbers[i])))
         return scores
@@ -497,11 +518,24 @@ class Gallery:
         return self._indexed
 
 
-def _map(path: Path, dtype: type[np.generic]) -> npt.NDArray[Any]:
-    """A raw file as a read-only array (empty when the file is)."""
+def _map(path: Path, dtype: type[np.generic], random_access: bool = False) -> npt.NDArray[Any]:
+    """A raw file as a read-only memory-mapped array (empty when the file is). With
+    ``random_access`` the kernel is told not to read ahead: a search reads scattered 9 KB
+    templates and 32-byte buckets, and read-ahead around them (128 KB by default) would fill
+    the process's resident set with pages nobody asked for."""
     if not path.exists() or path.stat().st_size == 0:
         return np.zeros(0, dtype=dtype)
-    return np.memmap(path, dtype=dtype, mode="r")
+    with open(path, "rb") as f:
+        view = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+    if random_access and hasattr(mmap, "MADV_RANDOM"):
+        view.madvise(mmap.MADV_RANDOM)
+    return np.frombuffer(view, dtype=dtype)
+
+
+def _mapping(array: npt.NDArray[Any]) -> mmap.mmap | None:
+    """The mmap under an array made by ``_map`` (None for an empty file's array)."""
+    base = array.base.obj if isinstance(array.base, memoryview) else array.base
+    return base if isinstance(base, mmap.mmap) else None
 
 
 def _append(path: Path, at: int, values: npt.NDArray[np.generic]) -> None:

@@ -29,6 +29,7 @@ import numba
 import numpy as np
 import numpy.typing as npt
 
+from scomm.biometrics.popcount import popcount64
 from scomm.biometrics.template import Template
 
 POSITIONS = 16
@@ -61,6 +62,13 @@ def _permutations(params: IndexParams, cells: int) -> npt.NDArray[np.int32]:
     return ranks
 
 
+@functools.lru_cache(maxsize=8)
+def _rank_orders(params: IndexParams, cells: int) -> npt.NDArray[np.int32]:
+    """``(tables, hashes, cells)``: the cells in the order of their ranks (the inverse
+    permutations), so a MinHash is the first position whose cell is set."""
+    return np.argsort(_permutations(params, cells), axis=2).astype(np.int32)
+
+
 @numba.njit(cache=True)
 def _minhash_keys(
     bits: npt.NDArray[np.uint64],
@@ -68,24 +76,22 @@ def _minhash_keys(
     theta: npt.NDArray[np.float64],
     position: int,
     turn: int,
-    ranks: npt.NDArray[np.int32],
+    orders: npt.NDArray[np.int32],
     min_set: int,
 ) -> npt.NDArray[np.int64]:
-    """``(n, tables)`` keys, ``NO_KEY`` for cylinders not indexed."""
+    """``(n, tables)`` keys, ``NO_KEY`` for cylinders not indexed. Each MinHash walks the
+    cells in rank order to the first set one: with a few hundred of ~1,500 cells set that is a
+    handful of steps, not a pass over every set cell."""
     n, words = bits.shape
-    tables, hashes, cells = ranks.shape
+    tables, hashes, cells = orders.shape
     keys = np.full((n, tables), -1, dtype=np.int64)
-    idx = np.empty(words * 64, dtype=np.int64)
+    one = np.uint64(1)
     for m in range(n):
         if not usable[m]:
             continue
         count = 0
         for w in range(words):
-            word = bits[m, w]
-            for b in range(64):
-                if (word >> np.uint64(b)) & np.uint64(1):
-                    idx[count] = w * 64 + b
-                    count += 1
+            count += popcount64(bits[m, w])
         if count < min_set:
             continue
         d = int(theta[m] * DIRECTION_BINS / (2.0 * np.pi)) + turn
@@ -93,11 +99,12 @@ def _minhash_keys(
         for t in range(tables):
             h = np.uint64((position * DIRECTION_BINS + d) * 1315423911 + t)
             for j in range(hashes):
-                low = cells
-                for q in range(count):
-                    r = ranks[t, j, idx[q]]
-                    if r < low:
-                        low = r
+                low = 0
+                while low < cells:
+                    cell = orders[t, j, low]
+                    if (bits[m, cell >> 6] >> np.uint64(cell & 63)) & one:
+                        break
+                    low += 1
                 h = (h ^ np.uint64(low)) * np.uint64(0x100000001B3)
             h ^= h >> np.uint64(29)
             keys[m, t] = np.int64(h & np.uint64(0xFFFFFFFF))
@@ -115,10 +122,10 @@ def cylinder_keys(
     cyl = template.cylinders
     if len(template) == 0:
         return np.zeros((0, params.tables), dtype=np.int64)
-    ranks = _permutations(params, int(cyl.bits.shape[1]) * 64)
+    orders = _rank_orders(params, int(cyl.bits.shape[1]) * 64)
     parts = [
         _minhash_keys(
-            cyl.bits, cyl.usable, template.theta, position, turn, ranks, params.min_set_cells
+            cyl.bits, cyl.usable, template.theta, position, turn, orders, params.min_set_cells
         )
         for turn in range(-spread, spread + 1)
     ]

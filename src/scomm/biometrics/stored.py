@@ -10,10 +10,16 @@ objects: the values decoded are exactly those ``Template.from_packed`` would hol
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
 import numba
 import numpy as np
 import numpy.typing as npt
 
+from scomm.biometrics import matcher, popcount
 from scomm.biometrics.matcher import Comparator, score_kernel
 from scomm.biometrics.mcc import Cylinders, MccParams, cell_mask, known_from_cells
 from scomm.biometrics.template import ANGLE_STEP, MINUTIA_ROW, POSITION_SCALE, Template
@@ -55,66 +61,83 @@ def decode(
     return Template.from_packed(rows, width, height, ppi, quality, cylinders)
 
 
-@numba.njit(cache=True, nogil=True)
-def _score_stored(
-    xa: npt.NDArray[np.float64],
-    ya: npt.NDArray[np.float64],
-    ta: npt.NDArray[np.float64],
-    bits_a: npt.NDArray[np.uint64],
-    known_a: npt.NDArray[np.uint64],
-    usable_a: npt.NDArray[np.bool_],
-    blob: npt.NDArray[np.uint8],
-    starts: npt.NDArray[np.int64],
-    counts: npt.NDArray[np.int64],
-    cfg: npt.NDArray[np.float64],
-    words: int,
-    mask_bytes: int,
-    directions: int,
-    angle_step: float,
-    position_scale: float,
-) -> npt.NDArray[np.float64]:
-    scores = np.zeros(starts.size, dtype=np.float64)
-    run = np.uint64((1 << directions) - 1)
-    for i in range(starts.size):
-        n, s = counts[i], starts[i]
-        if n == 0 or xa.size == 0:
-            continue
-        x = np.empty(n, dtype=np.float64)
-        y = np.empty(n, dtype=np.float64)
-        t = np.empty(n, dtype=np.float64)
-        usable = np.empty(n, dtype=np.bool_)
-        known = np.zeros((n, words), dtype=np.uint64)
-        bits = np.zeros((n, words), dtype=np.uint64)
-        for m in range(n):
-            r = s + 8 * m
-            x[m] = (np.int64(blob[r]) | (np.int64(blob[r + 1]) << 8)) / position_scale
-            y[m] = (np.int64(blob[r + 2]) | (np.int64(blob[r + 3]) << 8)) / position_scale
-            t[m] = (np.int64(blob[r + 4]) | (np.int64(blob[r + 5]) << 8)) * angle_step
-        off = s + 8 * n
-        for m in range(n):  # np.packbits order: the first flag is the high bit
-            usable[m] = (blob[off + (m >> 3)] >> (7 - (m & 7))) & 1
-        off += (n + 7) // 8
-        for m in range(n):
-            for cell in range(mask_bytes * 8):
-                if (blob[off + m * mask_bytes + (cell >> 3)] >> (cell & 7)) & 1:
-                    first = cell * directions
-                    word, shift = first >> 6, first & 63
-                    known[m, word] |= run << np.uint64(shift)
-                    if shift + directions > 64:
-                        known[m, word + 1] |= run >> np.uint64(64 - shift)
-        off += n * mask_bytes
-        for m in range(n):
-            for w in range(words):
-                value = np.uint64(0)
-                b = off + (m * words + w) * 8
-                for k in range(8):
-                    value |= np.uint64(blob[b + k]) << np.uint64(8 * k)
-                bits[m, w] = value
-        score = score_kernel(
-            xa, ya, ta, bits_a, known_a, usable_a, x, y, t, bits, known, usable, cfg
-        )
-        scores[i] = min(max(score, 0.0), 1.0)
-    return scores
+def _compile_score_stored(kernel_digest: str) -> Callable[..., Any]:
+    def _score_stored(
+        xa: npt.NDArray[np.float64],
+        ya: npt.NDArray[np.float64],
+        ta: npt.NDArray[np.float64],
+        bits_a: npt.NDArray[np.uint64],
+        known_a: npt.NDArray[np.uint64],
+        usable_a: npt.NDArray[np.bool_],
+        blob: npt.NDArray[np.uint8],
+        starts: npt.NDArray[np.int64],
+        counts: npt.NDArray[np.int64],
+        cfg: npt.NDArray[np.float64],
+        words: int,
+        mask_bytes: int,
+        directions: int,
+        angle_step: float,
+        position_scale: float,
+    ) -> npt.NDArray[np.float64]:
+        # kernel_digest only keys numba's cache (below); this keeps it in the closure
+        scores = np.zeros(starts.size + 0 * len(kernel_digest), dtype=np.float64)
+        run = np.uint64((1 << directions) - 1)
+        for i in range(starts.size):
+            n, s = counts[i], starts[i]
+            if n == 0 or xa.size == 0:
+                continue
+            x = np.empty(n, dtype=np.float64)
+            y = np.empty(n, dtype=np.float64)
+            t = np.empty(n, dtype=np.float64)
+            usable = np.empty(n, dtype=np.bool_)
+            known = np.zeros((n, words), dtype=np.uint64)
+            bits = np.zeros((n, words), dtype=np.uint64)
+            for m in range(n):
+                r = s + 8 * m
+                x[m] = (np.int64(blob[r]) | (np.int64(blob[r + 1]) << 8)) / position_scale
+                y[m] = (np.int64(blob[r + 2]) | (np.int64(blob[r + 3]) << 8)) / position_scale
+                t[m] = (np.int64(blob[r + 4]) | (np.int64(blob[r + 5]) << 8)) * angle_step
+            off = s + 8 * n
+            for m in range(n):  # np.packbits order: the first flag is the high bit
+                usable[m] = (blob[off + (m >> 3)] >> (7 - (m & 7))) & 1
+            off += (n + 7) // 8
+            for m in range(n):
+                for cell in range(mask_bytes * 8):
+                    if (blob[off + m * mask_bytes + (cell >> 3)] >> (cell & 7)) & 1:
+                        first = cell * directions
+                        word, shift = first >> 6, first & 63
+                        known[m, word] |= run << np.uint64(shift)
+                        if shift + directions > 64:
+                            known[m, word + 1] |= run >> np.uint64(64 - shift)
+            off += n * mask_bytes
+            for m in range(n):
+                for w in range(words):
+                    value = np.uint64(0)
+                    b = off + (m * words + w) * 8
+                    for k in range(8):
+                        value |= np.uint64(blob[b + k]) << np.uint64(8 * k)
+                    bits[m, w] = value
+            score = score_kernel(
+                xa, ya, ta, bits_a, known_a, usable_a, x, y, t, bits, known, usable, cfg
+            )
+            scores[i] = min(max(score, 0.0), 1.0)
+        return scores
+
+    return numba.njit(cache=True, nogil=True)(_score_stored)
+
+
+def _kernel_digest() -> str:
+    """A digest of the sources of the comparison that ``_score_stored`` compiles into itself.
+    Numba's cache notices a change to a cached function's own code and closure, not to the
+    compiled functions it calls: without this, a changed matcher would keep scoring gallery
+    templates with the old one's cached machine code."""
+    digest = hashlib.sha256()
+    for module in (matcher, popcount):
+        digest.update(Path(str(module.__file__)).read_bytes())
+    return digest.hexdigest()
+
+
+_score_stored = _compile_score_stored(_kernel_digest())
 
 
 def score_stored(
@@ -127,7 +150,7 @@ def score_stored(
     """``comparator.compare(probe, t)`` for each stored template ``t`` (at ``starts`` in
     ``blob``, of ``counts`` minutiae), in one compiled call."""
     cyl = probe.cylinders
-    return _score_stored(
+    scores: npt.NDArray[np.float64] = _score_stored(
         probe.x,
         probe.y,
         probe.theta,
@@ -144,3 +167,4 @@ def score_stored(
         ANGLE_STEP,
         float(POSITION_SCALE),
     )
+    return scores
