@@ -19,6 +19,7 @@ import numpy as np
 import numpy.typing as npt
 
 from scomm.biometrics.synthetic.impression import (
+    DEFAULT_PROFILE,
     DEFAULT_SIZE,
     contact_axes,
     draw_capture,
@@ -38,6 +39,7 @@ from scomm.biometrics.synthetic.pattern import (
     FingerPattern,
     sample_pattern,
 )
+from scomm.biometrics.synthetic.profile import CaptureProfile
 from scomm.biometrics.template import Minutia, MinutiaType, Template
 from scomm.domain import FingerPosition
 
@@ -122,21 +124,25 @@ def synthesize_master_template(
 
 
 def template_impression(
-    source: FingerSource, index: int, size: tuple[int, int] = DEFAULT_SIZE
+    source: FingerSource,
+    index: int,
+    size: tuple[int, int] = DEFAULT_SIZE,
+    profile: CaptureProfile = DEFAULT_PROFILE,
 ) -> GroundTruthMinutiae:
     """The minutiae a good extractor would report from impression ``index`` of ``source``.
 
-    Placement and distortion are drawn exactly as :func:`render_impression` draws them, so for
-    a master print the template lines up with the rendered image of the same index.
+    Placement and distortion are drawn exactly as :func:`render_impression` draws them (from the
+    same capture ``profile``), so for a master print the template lines up with the rendered
+    image of the same index and profile.
     """
     if index < 0:
         raise ValueError(f"impression index must be >= 0, got {index}")
     height, width = size
     rng = finger_rng(source.seed, source.identity, source.finger, 1, index)
-    capture = draw_capture(rng)
+    capture = draw_capture(rng, profile)
     pattern = source.pattern
-    warp = draw_warp(rng, pattern.centre_x, pattern.centre_y, capture, height, width)
-    half_w, half_h = contact_axes(rng, capture, height, width)
+    warp = draw_warp(rng, pattern.centre_x, pattern.centre_y, capture, height, width, profile)
+    half_w, half_h = contact_axes(rng, capture, height, width, profile)
     truth = source.minutiae
     qx, qy, theta = warp.minutiae_to_image(truth)
     in_contact = np.hypot((qx - warp.contact[0]) / half_w, (qy - warp.contact[1]) / half_h) < 1
