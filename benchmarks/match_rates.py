@@ -285,6 +285,8 @@ def measure(
 
 
 def _commit() -> str:
+    """The commit measured, ``+changes`` when the code (src/, benchmarks/) differs from it."""
+
     def git(*words: str) -> str:
         done = subprocess.run(
             ["git", *words], cwd=ROOT, capture_output=True, text=True, check=False
@@ -292,7 +294,8 @@ def _commit() -> str:
         return done.stdout.strip()
 
     head = git("rev-parse", "--short", "HEAD") or "unknown"
-    return head + ("+changes" if git("status", "--porcelain", "--untracked-files=no") else "")
+    code = git("status", "--porcelain", "--untracked-files=no", "--", "src", "benchmarks")
+    return head + ("+changes" if code else "")
 
 
 def _percent(value: float) -> str:
@@ -339,7 +342,7 @@ def main() -> None:
         parser.error("need at least one tenprint person and no negative counts")
     if args.subjects < args.tenprint_people + args.two_finger_people:
         parser.error("--subjects must hold every searched person")
-    wall, times = time.perf_counter(), PhaseTimes()
+    wall, times, commit = time.perf_counter(), PhaseTimes(), _commit()
     load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="scomm-match-rates-") as tmp:
         rates, calibration_searches = measure(args, Path(tmp), times)
@@ -356,14 +359,14 @@ def main() -> None:
     command = "benchmarks/match_rates.py " + " ".join(sys.argv[1:])
     figures: dict[str, Any] = {
         "source": (
-            f"measured by benchmarks/match_rates.py on {date[:10]} at {_commit()}: "
+            f"measured by benchmarks/match_rates.py on {date[:10]} at {commit}: "
             f"{calibration.CAPTURE_PROFILE.name} probes through WSQ against "
             f"{args.subjects:,}-subject galleries built as scomm demo's, at its thresholds "
             f"for FPIR {DEFAULT_FPIR:.0%}"
         ),
         "command": command.strip(),
         "date": date,
-        "commit": _commit(),
+        "commit": commit,
         "capture_profile": calibration.CAPTURE_PROFILE.name,
         "gallery_subjects": args.subjects,
         "target_fpir": DEFAULT_FPIR,
