@@ -15,6 +15,7 @@ import importlib
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -31,12 +32,34 @@ CJIS_GALLERY = "cjis.npz"
 IDENT_GALLERY = "ident.npz"
 CJIS_FULL = "cjis-full"
 IDENT_FULL = "ident-full"
-DEFAULT_RATES = {
-    # Assumed until the 1:N search's benchmark measures them (docs/pipeline.md): tenprint
-    # searches of the FBI's master file miss rarely; two-finger IDENT searches miss more.
-    "cjis": ErrorRates(0.005, 0.0005, "assumed: tenprint 1:N, FNIR 0.5%, FPIR 0.05%"),
-    "ident": ErrorRates(0.02, 0.001, "assumed: two index fingers 1:N, FNIR 2%, FPIR 0.1%"),
-}
+MATCH_RATES = "data/match_rates.json"
+"""The full engine's error rates, measured by ``benchmarks/match_rates.py`` (package data)."""
+
+
+def measured_rates(text: str | None = None) -> dict[str, ErrorRates]:
+    """CJIS's (tenprint) and IDENT's (two index fingers) error rates at the full mode's
+    operating threshold, from ``MATCH_RATES`` (or ``text`` in its format), with provenance."""
+    if text is None:
+        text = resources.files("scomm.agencies").joinpath(MATCH_RATES).read_text()
+    data = json.loads(text)
+    try:
+        rates = {}
+        for name in ("cjis", "ident"):
+            m = data[name]
+            fnir, fpir = float(m["fnir"]), float(m["fpir"])
+            fnir_ci, fpir_ci = (f"{lo:.2%}-{hi:.2%}" for lo, hi in (m["fnir_95"], m["fpir_95"]))
+            rates[name] = ErrorRates(fnir, fpir, (
+                f"{data['source']}; {m['probe']}: FNIR {fnir:.2%} ({m['misses']} of "
+                f"{m['mated_searches']}, 95% {fnir_ci}), FPIR {fpir:.2%} ({m['false_hits']} of "
+                f"{m['nonmated_searches']}, 95% {fpir_ci})"
+            ))  # fmt: skip
+    except (KeyError, TypeError, ValueError) as error:
+        raise ValueError(f"{MATCH_RATES} is not a match-rates file: {error!r}") from error
+    return rates
+
+
+DEFAULT_RATES = measured_rates()
+"""What oracle mode draws its errors from unless a run's ``error_rates`` say otherwise."""
 
 Factory = Callable[[Mapping[str, Any], Path, Registry], Agencies]
 

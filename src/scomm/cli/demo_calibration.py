@@ -5,7 +5,9 @@ synthetic probes score lower against a gallery than templates extracted from ima
 extractor's own spurious and displaced minutiae; see ``tests/agencies/test_full.py``), so a
 threshold calibrated on them lets about a third of image strangers through. The demo's probes
 are WSQ images, so its non-mated probes are images too: ``CALIBRATION_PEOPLE`` synthetic people
-who are in neither gallery and never booked, each finger rendered and extracted as at CJIS.
+who are in neither gallery and never booked, each finger captured as at a booking station
+(``CAPTURE_PROFILE``), WSQ-compressed, decoded and extracted as at CJIS (``captured_template``,
+which the demo's CARs and ``benchmarks/match_rates.py`` share).
 Rendering and extracting costs ~0.1 s a finger, so the ``CALIBRATION_SEARCHES`` tenprint
 probes are assembled from their fingers, each probe's ten fingers from ten different people
 drawn at random (every finger image is used in about ``searches / people`` probes, so the
@@ -26,14 +28,25 @@ import numpy as np
 
 from scomm.biometrics import DEFAULT_FPIR, FingerprintImage, Gallery, Searcher, Template, extract
 from scomm.biometrics.search import threshold_for_fpir, threshold_key
-from scomm.biometrics.synthetic import generate_master, render_impression
+from scomm.biometrics.synthetic import (
+    BOOKING_LIVE_SCAN,
+    CaptureProfile,
+    MasterPrint,
+    generate_master,
+    render_impression,
+)
 from scomm.cli.phase_times import PhaseTimes
 from scomm.domain import TEN_FINGERS, FingerPosition
+from scomm.ebts.images import decode_wsq, encode_wsq
 
 CALIBRATION_SEARCHES = 200  # as ``calibrate_threshold``: resolves an FPIR of 1 % twice over
 CALIBRATION_PEOPLE = 40
 CALIBRATION_SEED = 11  # booked people's prints use seed 9, template-level fillers seed 5
 PEOPLE_CHUNK = 4
+CAPTURE_PROFILE: CaptureProfile = BOOKING_LIVE_SCAN
+"""How the demo's prints are taken: CARs, booked people's gallery prints, calibration strangers
+(a supervised booking live scan; docs/synthetic-fingerprints.md, "Capture profiles")."""
+PROBE_INDEX = 1  # the impression a CAR carries; galleries hold impression 0
 SEARCH_CHUNK = 10
 
 Probe = dict[FingerPosition, Template]
@@ -48,17 +61,23 @@ class Made(Generic[T]):
     cpu_s: float
 
 
+def car_image(master: MasterPrint) -> np.ndarray:
+    """The impression of ``master`` a CAR carries, captured the demo's way."""
+    return render_impression(master, PROBE_INDEX, profile=CAPTURE_PROFILE).image
+
+
+def captured_template(master: MasterPrint) -> Template:
+    """What CJIS extracts from the CAR's print of ``master``: the image through WSQ and back."""
+    pixels = decode_wsq(encode_wsq(car_image(master)), isolated=False)
+    return extract(FingerprintImage(pixels, 500))
+
+
 def stranger_prints(start: int, count: int) -> Made[list[dict[int, Template]]]:
     """Extracted templates of all ten fingers of calibration people ``start`` .. + ``count``."""
     clock = time.process_time()
     people = [
         {
-            int(finger): extract(
-                FingerprintImage(
-                    render_impression(generate_master(CALIBRATION_SEED, identity, finger), 1).image,
-                    500,
-                )
-            )
+            int(finger): captured_template(generate_master(CALIBRATION_SEED, identity, finger))
             for finger in TEN_FINGERS
         }
         for identity in range(start, start + count)

@@ -3,7 +3,8 @@
 What is generated, and why it is affordable on two cores:
 
 * the booked people's fingers: one master print per finger (``generate_master``); the CAR
-  carries a rendered 400 x 400 impression of each, WSQ-encoded (``build_car``), which CJIS and
+  carries a rendered 400 x 400 impression of each (a booking live scan,
+  ``demo_calibration.CAPTURE_PROFILE``), WSQ-encoded (``build_car``), which CJIS and
   IDENT decode and extract at run time; the gallery holds a *different* impression of the same
   master, at template level (``template_impression`` -> ``to_engine_template``), enrolled only
   where the person was in that database before the booking (a prior arrest for CJIS, an
@@ -41,7 +42,6 @@ from scomm.agencies.services import CJIS_FULL, IDENT_FULL
 from scomm.biometrics import Gallery, Searcher, Template
 from scomm.biometrics.synthetic import (
     generate_master,
-    render_impression,
     synthesize_master_template,
     template_impression,
     to_engine_template,
@@ -109,8 +109,9 @@ def _booked_prints(world: World, row: int) -> BookedPrints:
     templates: Fingers = {}
     for finger in TEN_FINGERS:
         master = generate_master(PRINT_SEED, identity, finger)
-        images[finger] = render_impression(master, 1).image
-        templates[int(finger)] = to_engine_template(template_impression(master, 0))
+        images[finger] = calibration.car_image(master)
+        gallery_print = template_impression(master, 0, profile=calibration.CAPTURE_PROFILE)
+        templates[int(finger)] = to_engine_template(gallery_print)
     return BookedPrints(row, build_car(booking, images).to_bytes(), templates)
 
 
@@ -170,7 +171,8 @@ def prepare(
 ) -> PhaseTimes:  # fmt: skip
     """Make (or keep) the CARs of ``rows`` and the CJIS and IDENT full galleries; returns what
     each phase cost (also written to ``times.json`` beside them)."""
-    key = {"rows": list(rows), "subjects": gallery_subjects, "world": spec_json}
+    key = {"rows": list(rows), "subjects": gallery_subjects, "world": spec_json,
+           "capture": calibration.CAPTURE_PROFILE.to_json()}  # fmt: skip
     times = PhaseTimes()
     if _complete(directory, key):
         return times

@@ -4,7 +4,8 @@
   singular points, orientation and ridge-period maps, an AM-FM phase field whose spiral
   singularities are the ground-truth minutiae.
 * :func:`render_impression` - any number of live-scan impressions of a master (placement,
-  elastic distortion, partial contact, dry/wet skin, sensor noise), with the minutiae mapped in.
+  elastic distortion, partial contact, dry/wet skin, sensor noise), with the minutiae mapped in,
+  drawn from a :class:`CaptureProfile` (``DB1_B_LIKE`` by default, or ``BOOKING_LIVE_SCAN``).
 * :func:`synthesize_master_template` / :func:`template_impression` - minutiae sets with realistic
   statistics and no image, for filling very large galleries cheaply;
   :func:`to_engine_template` turns any of these minutiae sets into the engine's ``Template``.
@@ -19,6 +20,12 @@ from scomm.biometrics.synthetic.impression import (
 from scomm.biometrics.synthetic.master import MasterPrint, generate_master
 from scomm.biometrics.synthetic.minutiae import BIFURCATION, ENDING, GroundTruthMinutiae
 from scomm.biometrics.synthetic.pattern import PatternClass, SingularPoint
+from scomm.biometrics.synthetic.profile import (
+    BOOKING_LIVE_SCAN,
+    DB1_B_LIKE,
+    CaptureProfile,
+    profile_named,
+)
 from scomm.biometrics.synthetic.templates import (
     MasterTemplate,
     synthesize_master_template,
@@ -28,9 +35,12 @@ from scomm.biometrics.synthetic.templates import (
 
 __all__ = [
     "BIFURCATION",
+    "BOOKING_LIVE_SCAN",
+    "DB1_B_LIKE",
     "DEFAULT_SIZE",
     "ENDING",
     "Capture",
+    "CaptureProfile",
     "GroundTruthMinutiae",
     "Impression",
     "MasterPrint",
@@ -38,6 +48,7 @@ __all__ = [
     "PatternClass",
     "SingularPoint",
     "generate_master",
+    "profile_named",
     "render_impression",
     "synthesize_master_template",
     "template_impression",

@@ -18,32 +18,14 @@ import numpy.typing as npt
 
 from scomm.biometrics.synthetic.master import MasterPrint, finger_rng
 from scomm.biometrics.synthetic.minutiae import GroundTruthMinutiae
+from scomm.biometrics.synthetic.profile import DB1_B_LIKE, CaptureProfile
 
 Array = npt.NDArray[np.float64]
 
 DEFAULT_SIZE = (400, 400)  # height, width: a live-scan flat at 500 ppi
 
-# --- capture: calibrated against FVC2004 DB1_B (docs/synthetic-fingerprints.md, "Realism") ---
-#: ordinary, displaced-and-rotated, pressed-and-distorted captures (FVC2004 asked for both)
-MANNER_SHARES = (0.55, 0.2, 0.25)
-ROTATION_SD = (6.0, 18.0)  # degrees: ordinary, displaced
-ROTATION_LIMIT = 40.0
-PAD_BELOW_CENTRE = 20.0  # the pad's centre lies this far below the pattern centre (pixels)
-PAD_SD = 24.0  # roll and tilt: which part of the finger touches (pixels on the finger)
-PLACEMENT_SD = np.array([30.0, 35.0])  # where the contact lands in the frame (x, y pixels)
-PLACEMENT_CARELESS = 1.6
-DISTORTION_ORDINARY = (0.8, 1.6)
-DISTORTION_STRONG = (2.2, 3.4)
-SKIN_ROTATION_SD = 3.0  # degrees of outer-skin rotation, times the capture's distortion
-SKIN_SHIFT_SD = 5.0  # pixels of outer-skin shift, times the distortion
-BUMP_SD = 1.5  # pixels of random warp per bump, times the distortion
-CONTACT_HALF_WIDTH = (110.0, 175.0)  # half-width of the contact ellipse, light .. heavy press
-CONTACT_ELONGATION = (1.2, 1.5)  # height / width of the contact ellipse
-MOISTURE_MEAN = -0.15  # FVC2004 DB1 leans dry
-MOISTURE_SD = 0.6
-WET_BLOTCH = 0.8  # how far wet blotches lower the ink threshold (valleys fill in)
-GRAIN = 0.32  # ragged ridge edges
-DRY_BREAKS = (0.8, 0.6)  # ridge ink lost where fine noise exceeds 0.8 - 0.6 * dryness
+# what the capture conditions are drawn from: ``profile.DB1_B_LIKE`` unless a profile is given
+DEFAULT_PROFILE = DB1_B_LIKE
 
 
 @dataclass(frozen=True)
@@ -141,16 +123,20 @@ def render_impression(
     master: MasterPrint,
     index: int,
     size: tuple[int, int] = DEFAULT_SIZE,
+    profile: CaptureProfile = DEFAULT_PROFILE,
 ) -> Impression:
-    """Impression number ``index`` of ``master``; the same arguments give the same image."""
+    """Impression number ``index`` of ``master`` taken the ``profile``'s way; the same arguments
+    give the same image."""
     if index < 0:
         raise ValueError(f"impression index must be >= 0, got {index}")
     height, width = size
     if not (64 <= height <= 1024 and 64 <= width <= 1024):
         raise ValueError(f"impression size must be within 64..1024 pixels, got {size}")
     rng = finger_rng(master.seed, master.identity, master.finger, 1, index)
-    capture = draw_capture(rng)
-    warp = draw_warp(rng, master.pattern.centre_x, master.pattern.centre_y, capture, height, width)
+    capture = draw_capture(rng, profile)
+    warp = draw_warp(
+        rng, master.pattern.centre_x, master.pattern.centre_y, capture, height, width, profile
+    )
 
     step = 8
     gy, gx = np.mgrid[0 : height + step : step, 0 : width + step : step].astype(np.float64)
@@ -165,10 +151,10 @@ def render_impression(
     )
     outline = cv2.remap(master.outline, map_x, map_y, cv2.INTER_LINEAR, borderValue=0.0)
     contact = np.asarray(
-        _contact_area(rng, warp, capture, height, width) * outline, dtype=np.float32
+        _contact_area(rng, warp, capture, height, width, profile) * outline, dtype=np.float32
     )
     creases = cv2.remap(master.creases, map_x, map_y, cv2.INTER_LINEAR, borderValue=1.0)
-    image = _skin_and_sensor(rng, ridges, contact * creases, capture)
+    image = _skin_and_sensor(rng, ridges, contact * creases, capture, profile)
     minutiae = _visible_minutiae(master.minutiae, warp, contact)
     return Impression(
         identity=master.identity,
@@ -197,32 +183,33 @@ def _upsample(coarse: Array, full: tuple[int, int], step: int) -> npt.NDArray[np
     )
 
 
-def draw_capture(rng: np.random.Generator) -> Capture:
+def draw_capture(rng: np.random.Generator, profile: CaptureProfile = DEFAULT_PROFILE) -> Capture:
     """How the finger met the sensor this time.
 
-    The finger pad (a point ``PAD_BELOW_CENTRE`` below the pattern centre, moved by the roll of
+    The finger pad (a point ``pad_below_centre`` below the pattern centre, moved by the roll of
     the finger) lands at a random place in the frame; careless captures are turned and moved
     further, or pressed and dragged so that the skin distorts more.
     """
-    manner = rng.choice(len(MANNER_SHARES), p=MANNER_SHARES)
+    manner = rng.choice(len(profile.manner_shares), p=profile.manner_shares)
     displaced, distorted = manner == 1, manner == 2
-    rotation = np.deg2rad(
-        np.clip(rng.normal(0, ROTATION_SD[int(displaced)]), -ROTATION_LIMIT, ROTATION_LIMIT)
-    )
-    pad = rng.normal(0, PAD_SD, 2) + np.array([0.0, PAD_BELOW_CENTRE])
-    place = rng.normal(0, 1, 2) * PLACEMENT_SD * (PLACEMENT_CARELESS if displaced else 1.0)
+    limit = profile.rotation_limit
+    turn = rng.normal(0, profile.rotation_sd[int(displaced)])
+    rotation = np.deg2rad(np.clip(turn, -limit, limit))
+    pad = rng.normal(0, profile.pad_sd, 2) + np.array([0.0, profile.pad_below_centre])
+    careless = profile.placement_careless if displaced else 1.0
+    place = rng.normal(0, 1, 2) * np.array(profile.placement_sd) * careless
     # the image point ``centre + place`` shows the master point ``pattern centre + pad``
     cos_r, sin_r = np.cos(rotation), np.sin(rotation)
     shift = pad - np.array(
         [cos_r * place[0] - sin_r * place[1], sin_r * place[0] + cos_r * place[1]]
     )
-    low, high = DISTORTION_STRONG if distorted else DISTORTION_ORDINARY
+    low, high = profile.distortion_strong if distorted else profile.distortion_ordinary
     return Capture(
         rotation=float(rotation),
         shift_x=float(shift[0]),
         shift_y=float(shift[1]),
         pressure=float(rng.beta(2.0, 2.0)),
-        moisture=float(np.clip(rng.normal(MOISTURE_MEAN, MOISTURE_SD), -1, 1)),
+        moisture=float(np.clip(rng.normal(profile.moisture_mean, profile.moisture_sd), -1, 1)),
         contact_x=float(place[0]),
         contact_y=float(place[1]),
         distortion=float(rng.uniform(low, high)),
@@ -236,6 +223,7 @@ def draw_warp(
     capture: Capture,
     height: int,
     width: int,
+    profile: CaptureProfile = DEFAULT_PROFILE,
 ) -> SkinWarp:
     """Placement and skin distortion, around the finger's pattern centre."""
     centre_image = np.array([(width - 1) / 2, (height - 1) / 2])
@@ -243,7 +231,7 @@ def draw_warp(
     contact = centre_image + np.array([capture.contact_x, capture.contact_y])
     inner = rng.uniform(35, 70) * (0.8 + 0.4 * capture.pressure)
     strength = capture.distortion
-    skin_angle = np.deg2rad(rng.normal(0, SKIN_ROTATION_SD * strength))
+    skin_angle = np.deg2rad(rng.normal(0, profile.skin_rotation_sd * strength))
     bumps = 5
     return SkinWarp(
         centre_image=centre_image,
@@ -255,9 +243,9 @@ def draw_warp(
         outer=float(inner + rng.uniform(80, 140)),
         skin_cos=float(np.cos(skin_angle)),
         skin_sin=float(np.sin(skin_angle)),
-        skin_shift=rng.normal(0, SKIN_SHIFT_SD * strength, 2),
+        skin_shift=rng.normal(0, profile.skin_shift_sd * strength, 2),
         bump_centres=rng.uniform(0, 1, (bumps, 2)) * np.array([width, height]),
-        bump_vectors=rng.normal(0, BUMP_SD * strength, (bumps, 2)),
+        bump_vectors=rng.normal(0, profile.bump_sd * strength, (bumps, 2)),
         bump_scale=float(rng.uniform(50, 90)),
     )
 
@@ -272,24 +260,33 @@ def _smooth_noise(
 
 
 def contact_axes(
-    rng: np.random.Generator, capture: Capture, height: int, width: int
+    rng: np.random.Generator,
+    capture: Capture,
+    height: int,
+    width: int,
+    profile: CaptureProfile = DEFAULT_PROFILE,
 ) -> tuple[float, float]:
     """Half-axes of the elliptic contact area: more pressure, more skin on the glass.
 
     The contact is a property of the finger, not of the frame, so ``height`` and ``width`` only
     cap it (a small sensor cannot see more than itself)."""
-    low, high = CONTACT_HALF_WIDTH
+    low, high = profile.contact_half_width
     half_w = (low + (high - low) * capture.pressure) * rng.uniform(0.85, 1.15)
-    half_h = half_w * rng.uniform(*CONTACT_ELONGATION)
+    half_h = half_w * rng.uniform(*profile.contact_elongation)
     return float(min(half_w, width)), float(min(half_h, height))
 
 
 def _contact_area(
-    rng: np.random.Generator, warp: SkinWarp, capture: Capture, height: int, width: int
+    rng: np.random.Generator,
+    warp: SkinWarp,
+    capture: Capture,
+    height: int,
+    width: int,
+    profile: CaptureProfile,
 ) -> npt.NDArray[np.float32]:
     """Where skin touches the platen: an ellipse around the contact centre with a ragged edge."""
     ys, xs = np.mgrid[0:height, 0:width].astype(np.float32)
-    half_w, half_h = contact_axes(rng, capture, height, width)
+    half_w, half_h = contact_axes(rng, capture, height, width, profile)
     r = np.hypot((xs - warp.contact[0]) / half_w, (ys - warp.contact[1]) / half_h)
     ragged = 0.08 * _smooth_noise(rng, height, width, 30)
     return np.asarray(np.clip((1.0 + ragged - r) * 12.0, 0.0, 1.0), dtype=np.float32)
@@ -300,6 +297,7 @@ def _skin_and_sensor(
     ridges: npt.NDArray[np.float32],
     contact: npt.NDArray[np.float32],
     capture: Capture,
+    profile: CaptureProfile,
 ) -> npt.NDArray[np.uint8]:
     """Ink from skin: dry skin prints thin, broken, pale ridges; wet skin thick ones whose
     valleys fill in blotches. Then an optical sensor's saturated white background and noise."""
@@ -312,14 +310,14 @@ def _skin_and_sensor(
     level = (
         -0.05
         - 0.4 * capture.moisture
-        - WET_BLOTCH * wet * np.maximum(blotch, 0.0)
+        - profile.wet_blotch * wet * np.maximum(blotch, 0.0)
         + 0.12 * blotch
-        + GRAIN * grain
+        + profile.grain * grain
     )
     ink = np.clip((ridges - level) / 0.4 + 0.5, 0.0, 1.0)
     # dry skin: pieces of ridge do not print at all (the finer the grain, the more dots)
     breaks = _smooth_noise(rng, height, width, 5)
-    ink *= np.clip((DRY_BREAKS[0] - DRY_BREAKS[1] * dry - breaks) * 4.0, 0.0, 1.0)
+    ink *= np.clip((profile.dry_breaks[0] - profile.dry_breaks[1] * dry - breaks) * 4.0, 0.0, 1.0)
     ink *= 1.0 - _pores(rng, height, width)
     # uneven pressure: pale patches, paler overall when dry and light
     shade = np.clip(

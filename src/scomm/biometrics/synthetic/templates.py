@@ -20,6 +20,7 @@ import numpy.typing as npt
 from numba import njit
 
 from scomm.biometrics.synthetic.impression import (
+    DEFAULT_PROFILE,
     DEFAULT_SIZE,
     SkinWarp,
     contact_axes,
@@ -40,6 +41,7 @@ from scomm.biometrics.synthetic.pattern import (
     FingerPattern,
     sample_pattern,
 )
+from scomm.biometrics.synthetic.profile import CaptureProfile
 from scomm.biometrics.template import MinutiaType, Template
 from scomm.domain import FingerPosition
 
@@ -137,21 +139,25 @@ def _spaced(xs: Array, ys: Array, spacing: float) -> npt.NDArray[np.bool_]:  # p
 
 
 def template_impression(
-    source: FingerSource, index: int, size: tuple[int, int] = DEFAULT_SIZE
+    source: FingerSource,
+    index: int,
+    size: tuple[int, int] = DEFAULT_SIZE,
+    profile: CaptureProfile = DEFAULT_PROFILE,
 ) -> GroundTruthMinutiae:
     """The minutiae a good extractor would report from impression ``index`` of ``source``.
 
-    Placement and distortion are drawn exactly as :func:`render_impression` draws them, so for
-    a master print the template lines up with the rendered image of the same index.
+    Placement and distortion are drawn exactly as :func:`render_impression` draws them (from the
+    same capture ``profile``), so for a master print the template lines up with the rendered
+    image of the same index and profile.
     """
     if index < 0:
         raise ValueError(f"impression index must be >= 0, got {index}")
     height, width = size
     rng = finger_rng(source.seed, source.identity, source.finger, 1, index)
-    capture = draw_capture(rng)
+    capture = draw_capture(rng, profile)
     pattern = source.pattern
-    warp = draw_warp(rng, pattern.centre_x, pattern.centre_y, capture, height, width)
-    half_w, half_h = contact_axes(rng, capture, height, width)
+    warp = draw_warp(rng, pattern.centre_x, pattern.centre_y, capture, height, width, profile)
+    half_w, half_h = contact_axes(rng, capture, height, width, profile)
     truth = source.minutiae
     qx, qy, theta = _minutiae_to_image(warp, truth)
     in_contact = np.hypot((qx - warp.contact[0]) / half_w, (qy - warp.contact[1]) / half_h) < 1
