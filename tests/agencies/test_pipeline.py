@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from collections import Counter
 from typing import TYPE_CHECKING
 
+import pytest
 from sqlalchemy import select
 
+from scomm.agencies.runner import write_outcomes
 from scomm.ledger import Ledger
+from scomm.store import begin
 from scomm.store.outcome_tables import BookingOutcome
 
 if TYPE_CHECKING:
     from conftest import Replay
+
+RUN = "test-run"
 
 
 def outcomes(replay: Replay) -> dict[str, BookingOutcome]:
@@ -125,3 +131,24 @@ def test_redelivery_changes_nothing(replay: Replay) -> None:
     result = replay.worker().run()
     assert result.skipped == 10 and result.done == 0
     assert ledger(replay).size() == before
+
+
+def test_outcome_columns_written_through_the_driver_read_back_as_written(
+    replay: Replay,
+) -> None:
+    rows = replay.rows(3)
+    replay.enter(replay.intakes(rows))
+    tcns = [replay.world.booking(r).tcn.value for r in rows]
+    day = dt.date(2013, 5, 17)
+    written = {
+        tcns[0]: {"removed": True, "removed_on": day, "level_at_removal": "L1"},
+        tcns[1]: {"submitted": True, "cjis_result": "ERRT", "errt_reason": "a 'quoted' reason"},
+        tcns[2]: {"removed": False, "removed_on": None, "level_at_removal": None},
+    }
+    with begin(replay.engine) as conn:
+        write_outcomes(conn, RUN, written)
+    found = outcomes(replay)
+    for tcn, columns in written.items():
+        assert {name: getattr(found[tcn], name) for name in columns} == columns
+    with pytest.raises(KeyError), begin(replay.engine) as conn:
+        write_outcomes(conn, RUN, {tcns[0]: {"no_such_column; DROP TABLE x": 1}})

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from scomm.store import default_database_url, make_engine, read_only
-from scomm.store.database import normalise_url
+from scomm.store import begin, default_database_url, make_engine, read_only
+from scomm.store.database import CHECKPOINT_EVERY, normalise_url, writer_times
 
 
 def test_default_url_is_a_sqlite_file_in_the_data_directory(
@@ -73,4 +73,27 @@ def test_sqlite_rolls_back_ddl_and_savepoints(tmp_path: Path) -> None:
         raise RuntimeError
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM sqlite_master WHERE name='u'")).scalar() == 0
+    engine.dispose()
+
+
+def test_writers_checkpoint_the_wal_after_their_turns_not_inside_a_commit(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "c.db"
+    engine = make_engine(f"sqlite:///{path}")
+    with engine.begin() as conn:  # not a writer's turn: turns are counted from the next one
+        conn.execute(text("CREATE TABLE t (x BLOB)"))
+    before = writer_times()
+    sizes = []
+    for turn in range(1, CHECKPOINT_EVERY + 1):
+        with begin(engine) as conn:
+            conn.execute(text("INSERT INTO t VALUES (zeroblob(200000))"))
+        sizes.append(path.stat().st_size)
+        if turn < CHECKPOINT_EVERY:
+            # below SQLite's own threshold nothing is copied into the database file yet
+            assert sizes[-1] == sizes[0]
+    assert sizes[-1] > CHECKPOINT_EVERY * 200_000 > sizes[0]
+    after = writer_times()
+    assert after.turns - before.turns == CHECKPOINT_EVERY
+    assert after.held_s > before.held_s and after.held_cpu_s > before.held_cpu_s
     engine.dispose()

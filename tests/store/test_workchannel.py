@@ -65,6 +65,24 @@ def test_stages_are_separate_queues(channel: WorkChannel) -> None:
     assert (lease.stage, lease.payload) == ("ident", b"b")
 
 
+def test_several_stages_are_leased_at_once_stage_by_stage(
+    channel: WorkChannel, clock: Clock
+) -> None:
+    for i in range(3):
+        channel.put("ident", f"I{i}", b"i")
+        channel.put("cjis", f"C{i}", b"c")
+    channel.put("lesc", "L0", b"l", available_at=clock.now + 10)  # not due yet
+    leases = channel.lease_stages(["lea", "cjis", "lesc", "ident"], "w1", 30, limit=2)
+    assert [(lease.stage, lease.key) for lease in leases] == [
+        ("cjis", "C0"), ("cjis", "C1"), ("ident", "I0"), ("ident", "I1"),
+    ]  # fmt: skip
+    assert all(lease.delivery == 1 and lease.expires_at == clock.now + 30 for lease in leases)
+    channel.ack_many(leases)
+    rest = channel.lease_stages(["cjis", "ident"], "w2", 30, limit=5)
+    assert [lease.key for lease in rest] == ["C2", "I2"]
+    assert channel.lease_stages(["cjis", "ident", "lesc"], "w3", 30, limit=5) == []
+
+
 def test_ack_removes_the_message_and_records_it_processed(channel: WorkChannel) -> None:
     channel.put("cjis", "T1", b"x")
     (lease,) = channel.lease("cjis", "w", 30)

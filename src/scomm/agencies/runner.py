@@ -73,24 +73,49 @@ class RunContext:
 ContextSource = Callable[[str], RunContext]
 
 
+_RECORD_COLUMNS = (
+    "tcn", "ori", "county_fips", "booked_at", "arrest_offense", "juvenile",
+    "domestic_violence_victim", "victim", "witness",
+)  # fmt: skip
+_SQLITE_CHUNK = 500
+"""TCNs per query on SQLite (well under its limit on bound parameters)."""
+
+
 def load_bookings(engine: Engine, run_id: str, tcns: Iterable[str]) -> dict[str, BookingRecord]:
-    """The booking agency's records of ``tcns`` in ``run_id`` (one query)."""
+    """The booking agency's records of ``tcns`` in ``run_id`` (one query; on SQLite one per
+    500, through the driver, each date read by the column type's own result processor)."""
     wanted = sorted(set(tcns))
-    c = OUTCOME.c
-    query = select(
-        c.tcn, c.ori, c.county_fips, c.booked_at, c.arrest_offense, c.juvenile,
-        c.domestic_violence_victim, c.victim, c.witness,
-    ).where(c.run_id == run_id, c.tcn.in_(wanted))  # fmt: skip
-    with read_only(engine).begin() as conn:
-        rows = conn.execute(query).all()
+    rows: list[Sequence[Any]] = []
+    with read_only(engine).connect() as conn:
+        if conn.dialect.name == "sqlite":
+            stored = OUTCOME.c.booked_at.type.dialect_impl(conn.dialect)
+            read_time = stored.result_processor(conn.dialect, None)
+            cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+            try:
+                for i in range(0, len(wanted), _SQLITE_CHUNK):
+                    chunk = wanted[i : i + _SQLITE_CHUNK]
+                    sql = (
+                        f"SELECT {', '.join(_RECORD_COLUMNS)} FROM booking_outcome"
+                        f" WHERE run_id = ? AND tcn IN ({', '.join('?' * len(chunk))})"
+                    )
+                    rows += cursor.execute(sql, (run_id, *chunk)).fetchall()
+            finally:
+                cursor.close()
+            if read_time is not None:
+                rows = [(*r[:3], read_time(r[3]), *r[4:]) for r in rows]
+        else:
+            c = OUTCOME.c
+            query = select(*(c[name] for name in _RECORD_COLUMNS)).where(
+                c.run_id == run_id, c.tcn.in_(wanted)
+            )
+            rows = list(conn.execute(query).all())
     records = {}
-    for row in rows:
-        at = row.booked_at
+    for tcn, ori, county, at, offense, juvenile, dv_victim, victim, witness in rows:
         if at.tzinfo is None:  # SQLite drops the offset; stored values are UTC
             at = at.replace(tzinfo=dt.UTC)
-        records[row.tcn] = BookingRecord(
-            row.tcn, row.ori, row.county_fips, at, row.arrest_offense, bool(row.juvenile),
-            bool(row.domestic_violence_victim), bool(row.victim), bool(row.witness),
+        records[tcn] = BookingRecord(
+            tcn, ori, county, at, offense, bool(juvenile), bool(dv_victim), bool(victim),
+            bool(witness),
         )  # fmt: skip
     return records
 
@@ -390,7 +415,7 @@ def _processor(conn: Connection, name: str) -> _Processor:
     key = (conn.dialect.name, name)
     if key not in _processors:
         column = OUTCOME.c[name]  # a KeyError names an unknown column
-        _processors[key] = column.type.bind_processor(conn.dialect)
+        _processors[key] = column.type.dialect_impl(conn.dialect).bind_processor(conn.dialect)
     return _processors[key]
 
 

@@ -31,6 +31,11 @@ SQLITE_BEGIN_OPTION = "scomm_sqlite_begin"
 ``DEFERRED`` (read-only work that should not wait for the write lock)."""
 
 
+AUTOCHECKPOINT_PAGES = 20_000
+CHECKPOINT_EVERY = 4
+"""A process checkpoints the WAL after every this many of its writer turns."""
+
+
 class Base(DeclarativeBase):
     """Declarative base for every table scomm stores."""
 
@@ -58,6 +63,10 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
+    # Checkpoints are run by writers after their turn (see writer_turn); SQLite's own, run
+    # inside a commit while the write lock is held, only past this many WAL pages (a writer
+    # that never takes turns still keeps the WAL bounded).
+    cursor.execute(f"PRAGMA wal_autocheckpoint={AUTOCHECKPOINT_PAGES}")
     cursor.close()
 
 
@@ -114,6 +123,7 @@ class _WriterTurn:
         self.fd: int | None = None
         self.since = 0.0
         self.since_cpu = 0.0
+        self.since_checkpoint = 0
 
     @contextmanager
     def held(self) -> Iterator[None]:
@@ -174,6 +184,23 @@ def writer_turn(engine: Engine) -> Iterator[None]:
         turn = _turns.setdefault(key, _WriterTurn(Path(f"{key[1]}-writer.lock")))
     with turn.held():
         yield
+    if turn.depth == 0:
+        turn.since_checkpoint += 1
+        if turn.since_checkpoint >= CHECKPOINT_EVERY:
+            turn.since_checkpoint = 0
+            checkpoint(engine)
+
+
+def checkpoint(engine: Engine) -> None:
+    """Copy the WAL's committed pages into the database file without waiting for anyone
+    (``PASSIVE``). Done after a writer's turn rather than inside a commit (SQLite's automatic
+    checkpoint, run by whichever commit crosses the threshold, writes and syncs megabytes
+    while holding the write lock the other workers wait for)."""
+    with engine.connect() as conn:
+        # The driver's connection: a SQLAlchemy statement would begin a transaction.
+        conn.connection.driver_connection.execute(  # type: ignore[union-attr]
+            "PRAGMA wal_checkpoint(PASSIVE)"
+        ).close()
 
 
 @contextmanager
