@@ -236,12 +236,13 @@ def render_ridges(
     half_h, half_w = height // 2, width // 2
     # only the coarse nodes that the interpolation reads for some skin pixel (those within two
     # nodes of a node over skin); the others stay (1, 0) and are never read
-    needed = skin[: 2 * half_h, : 2 * half_w].reshape(half_h, 2, half_w, 2).any(axis=(1, 3))
-    needed = cv2.dilate(needed.astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
+    blocks = skin[: 2 * half_h, : 2 * half_w].reshape(half_h, 2, half_w, 2)
+    over_skin = np.asarray(blocks.any(axis=(1, 3)), dtype=np.uint8)
+    needed = cv2.dilate(over_skin, np.ones((5, 5), np.uint8)) > 0
     hy, hx = np.nonzero(needed)
     cos_n, sin_n = spiral_unit(
-        2.0 * hx + 0.5,
-        2.0 * hy + 0.5,
+        (2.0 * hx + 0.5).astype(np.float64),
+        (2.0 * hy + 0.5).astype(np.float64),
         np.full(hx.size, -1, dtype=np.int64),
         *_spiral_arrays(spirals),
     )
