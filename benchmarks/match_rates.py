@@ -203,8 +203,9 @@ def make_people(
 
 def measure(
     args: argparse.Namespace, directory: Path, times: PhaseTimes
-) -> tuple[dict[str, Rates], int]:
-    """Build both galleries as the demo does, calibrate, search; each gallery's rates."""
+) -> tuple[dict[str, Rates], int, dict[str, list[dict[str, Any]]]]:
+    """Build both galleries as the demo does, calibrate, search; each gallery's rates, the
+    number of calibration searches and each search's best candidate (for ``--details``)."""
     galleries = {
         "cjis": Gallery.open(directory / "cjis-full"),
         "ident": Gallery.open(directory / "ident-full"),
@@ -275,13 +276,23 @@ def measure(
             )
             for name in galleries
         }
-    rates = {}
+    rates, details = {}, {}
     for name, gallery in galleries.items():
         threshold = gallery.threshold(positions[name], DEFAULT_FPIR)
         subjects = [p.subject for p in searched[name]]
+        if any(who == s for s, (who, _) in zip(subjects, nonmated[name], strict=True)):
+            raise RuntimeError(
+                f"{name}: a deleted subject was found: the non-mated searches are not"
+            )
         rates[name] = rates_of(threshold, subjects, mated[name], nonmated[name])
+        rows = zip(subjects, probes[name], mated[name], nonmated[name], strict=True)
+        details[name] = [
+            {"subject": s, "probe_minutiae": [len(t) for t in probe.values()],
+             "mated": list(m), "nonmated": list(n)}
+            for s, probe, m, n in rows
+        ]  # fmt: skip
         gallery.close()
-    return rates, len(calibration_probes)
+    return rates, len(calibration_probes), details
 
 
 def _commit() -> str:
@@ -337,6 +348,7 @@ def main() -> None:
     parser.add_argument("--processes", type=int, default=demo_full.PROCESSES)
     parser.add_argument("--out", type=Path, default=OUT)
     parser.add_argument("--no-write", action="store_true", help="print only, leave --out alone")
+    parser.add_argument("--details", type=Path, help="also write every search's best candidate")
     args = parser.parse_args()
     if args.tenprint_people < 1 or args.two_finger_people < 0:
         parser.error("need at least one tenprint person and no negative counts")
@@ -345,7 +357,7 @@ def main() -> None:
     wall, times, commit = time.perf_counter(), PhaseTimes(), _commit()
     load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="scomm-match-rates-") as tmp:
-        rates, calibration_searches = measure(args, Path(tmp), times)
+        rates, calibration_searches, details = measure(args, Path(tmp), times)
     own, children = (
         resource.getrusage(resource.RUSAGE_SELF),
         resource.getrusage(resource.RUSAGE_CHILDREN),
@@ -378,6 +390,9 @@ def main() -> None:
         "wall_s": round(time.perf_counter() - wall, 1),
         "load_average": [round(v, 1) for v in load],
     }
+    if args.details:
+        args.details.write_text(json.dumps(details, indent=1) + "\n")
+        print(f"each search's best candidate written to {args.details}")
     if not args.no_write:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps(figures, indent=2) + "\n")

@@ -157,7 +157,12 @@ def _filler_chunk(start: int, count: int, cjis: int, ident: int) -> Made[Filler]
 
 def _complete(path: Path, key: dict[str, Any]) -> bool:
     marker = path / COMPLETE
-    return marker.exists() and json.loads(marker.read_text()) == key
+    return marker.exists() and json.loads(marker.read_text()) == _with_capture(key)
+
+
+def _with_capture(key: dict[str, Any]) -> dict[str, Any]:
+    """The cache key with the capture profile the prints were taken with."""
+    return {**key, "capture": calibration.CAPTURE_PROFILE.to_json()}
 
 
 def prepared(directory: Path, key: dict[str, Any]) -> bool:
@@ -171,8 +176,7 @@ def prepare(
 ) -> PhaseTimes:  # fmt: skip
     """Make (or keep) the CARs of ``rows`` and the CJIS and IDENT full galleries; returns what
     each phase cost (also written to ``times.json`` beside them)."""
-    key = {"rows": list(rows), "subjects": gallery_subjects, "world": spec_json,
-           "capture": calibration.CAPTURE_PROFILE.to_json()}  # fmt: skip
+    key = {"rows": list(rows), "subjects": gallery_subjects, "world": spec_json}
     times = PhaseTimes()
     if _complete(directory, key):
         return times
@@ -221,7 +225,7 @@ def prepare(
             calibration.calibrate(pool, galleries[name], positions, probes, tick, times)
             galleries[name].close()
     (directory / "times.json").write_text(json.dumps(times.to_json(), indent=2))
-    (directory / COMPLETE).write_text(json.dumps(key))
+    (directory / COMPLETE).write_text(json.dumps(_with_capture(key)))
     return times
 
 

@@ -67,6 +67,7 @@ def test_default_output_is_identical_to_before_profiles(key: tuple[int, int, int
 def test_profiles_round_trip_through_json() -> None:
     for profile in (DB1_B_LIKE, BOOKING_LIVE_SCAN):
         text = json.dumps(profile.to_json())
+        assert json.loads(text) == profile.to_json()  # a cache key read back still matches
         assert CaptureProfile.from_json(json.loads(text)) == profile
         assert profile_named(profile.name) is profile
     with pytest.raises(ValueError, match="presets"):

@@ -91,7 +91,8 @@ class CaptureProfile:
             raise ValueError(f"moisture_mean must be within -1..1, got {self.moisture_mean}")
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        """JSON-native values (ranges as lists), so a value read back from JSON compares equal."""
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> CaptureProfile:
