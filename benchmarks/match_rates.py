@@ -229,28 +229,15 @@ def measure(
                         fingers = {f: t for f, t in person.gallery.items() if f in positions[name]}
                         if len(fingers) == len(positions[name]):
                             gallery.enrol(person.subject, fingers)
-        strangers: list[Future[Made[list[dict[int, Template]]]]] = []
+        strangers: calibration.StrangerJobs = []
 
         def submit_strangers() -> None:
-            count, chunk = calibration.CALIBRATION_PEOPLE, calibration.PEOPLE_CHUNK
-            strangers.extend(
-                pool.submit(calibration.stranger_prints, i, min(chunk, count - i))
-                for i in range(0, count, chunk)
-            )
+            strangers.extend(calibration.submit_strangers(pool))
 
         demo_full._fillers(pool, galleries, args.subjects, _ignore, times, then=submit_strangers)
         with times.phase("index builds and writes (main)"):
             bulk.close()
-        prints: list[dict[int, Template]] = []
-        for stranger_job in strangers:
-            made_prints = stranger_job.result()
-            times.worker("calibration: strangers' prints (workers)", made_prints.cpu_s)
-            prints += made_prints.value
-        calibration_probes = calibration.tenprint_probes(prints, calibration.CALIBRATION_SEARCHES)
-        for name in ("ident", "cjis"):
-            calibration.calibrate(
-                pool, galleries[name], positions[name], calibration_probes, _ignore, times
-            )
+        calibration.calibrate_galleries(pool, galleries, strangers, _ignore, times)
         searched = {
             name: [p for p in people if set(positions[name]) <= set(p.gallery)]
             for name in galleries
@@ -292,7 +279,7 @@ def measure(
             for s, probe, m, n in rows
         ]  # fmt: skip
         gallery.close()
-    return rates, len(calibration_probes), details
+    return rates, calibration.CALIBRATION_SEARCHES, details
 
 
 def _commit() -> str:

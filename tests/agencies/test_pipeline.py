@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import pytest
 from sqlalchemy import select
 
-from scomm.agencies.runner import write_outcomes
+from scomm.agencies.outcome_io import write_outcomes
 from scomm.ledger import Ledger
 from scomm.store import begin
 from scomm.store.outcome_tables import BookingOutcome

@@ -17,6 +17,7 @@ the one exception: nothing leaves the agency there).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -90,6 +91,12 @@ _KEPT = 8192
 """Per-booking values a gate keeps (a booking's hand-overs follow each other closely)."""
 
 
+@functools.lru_cache(maxsize=_KEPT)
+def _checked_names(tcn: str, ori: str) -> tuple[Tcn, Ori]:
+    """The checked TCN and ORI values (one booking's recur for each of its hand-overs)."""
+    return Tcn(tcn), Ori(ori)
+
+
 def digest(payload: bytes) -> str:
     return "sha256:" + hashlib.sha256(payload).hexdigest()
 
@@ -110,7 +117,6 @@ class DisclosureGate:
         self.ledger = ledger
         self.channel = channel
         self._variants: dict[int, tuple[BookingFacts, BookingFacts]] = {}
-        self._checked: dict[tuple[str, str], tuple[Tcn, Ori]] = {}
 
     def decide(self, handover: Handover, facts: BookingFacts) -> Decision:
         """The policy's decision as of the hand-over's event time.
@@ -151,15 +157,6 @@ class DisclosureGate:
             kept = self._variants[id(facts)] = (facts, replace(facts, conviction_known=True))
         return kept
 
-    def _names(self, tcn: str, ori: str) -> tuple[Tcn, Ori]:
-        """The checked TCN and ORI values (one booking's recur for each of its hand-overs)."""
-        names = self._checked.get((tcn, ori))
-        if names is None:
-            if len(self._checked) >= _KEPT:
-                self._checked.clear()
-            names = self._checked[(tcn, ori)] = (Tcn(tcn), Ori(ori))
-        return names
-
     def clear(
         self, run_id: str, requests: Sequence[tuple[BookingFacts, str, Handover]]
     ) -> Clearance:
@@ -167,7 +164,7 @@ class DisclosureGate:
         allowed, its message: all that needs no database, done before the transaction (so
         that worker processes do it in parallel even on SQLite, whose writes take turns)."""
         decisions = [self.decide(handover, facts) for facts, _, handover in requests]
-        names = [self._names(tcn, facts.ori) for facts, tcn, _ in requests]
+        names = [_checked_names(tcn, facts.ori) for facts, tcn, _ in requests]
         events = [
             DisclosureEvent(
                 tcn=tcn,

@@ -14,7 +14,6 @@ retried with backoff and dead-lettered after the channel's ``max_attempts``.
 
 from __future__ import annotations
 
-import datetime as dt
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
@@ -22,12 +21,12 @@ from dataclasses import dataclass
 from itertools import groupby
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, and_, bindparam, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection
 
 from scomm.agencies import routing
 from scomm.agencies.actors import Agencies, BookingRecord, Step
 from scomm.agencies.gate import Clearance, DisclosureGate, Handover
+from scomm.agencies.outcome_io import load_bookings, write_outcomes
 from scomm.policy import BookingFacts, Registry
 from scomm.store import (
     AlreadyProcessed,
@@ -36,13 +35,10 @@ from scomm.store import (
     LeaseLost,
     WorkChannel,
     begin,
-    read_only,
 )
-from scomm.store.outcome_tables import BookingOutcome
 from scomm.store.workchannel import default_worker_id
 from scomm.store.worker import describe
 
-OUTCOME: Table = BookingOutcome.__table__  # type: ignore[assignment]
 RECORDS_KEPT = 16_384
 LEASE_USAGE = "store: lease"
 """What a worker's usage calls leasing and reading the booking records."""
@@ -71,53 +67,6 @@ class RunContext:
 
 
 ContextSource = Callable[[str], RunContext]
-
-
-_RECORD_COLUMNS = (
-    "tcn", "ori", "county_fips", "booked_at", "arrest_offense", "juvenile",
-    "domestic_violence_victim", "victim", "witness",
-)  # fmt: skip
-_SQLITE_CHUNK = 500
-"""TCNs per query on SQLite (well under its limit on bound parameters)."""
-
-
-def load_bookings(engine: Engine, run_id: str, tcns: Iterable[str]) -> dict[str, BookingRecord]:
-    """The booking agency's records of ``tcns`` in ``run_id`` (one query; on SQLite one per
-    500, through the driver, each date read by the column type's own result processor)."""
-    wanted = sorted(set(tcns))
-    rows: list[Sequence[Any]] = []
-    with read_only(engine).connect() as conn:
-        if conn.dialect.name == "sqlite":
-            stored = OUTCOME.c.booked_at.type.dialect_impl(conn.dialect)
-            read_time = stored.result_processor(conn.dialect, None)
-            cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-            try:
-                for i in range(0, len(wanted), _SQLITE_CHUNK):
-                    chunk = wanted[i : i + _SQLITE_CHUNK]
-                    sql = (
-                        f"SELECT {', '.join(_RECORD_COLUMNS)} FROM booking_outcome"
-                        f" WHERE run_id = ? AND tcn IN ({', '.join('?' * len(chunk))})"
-                    )
-                    rows += cursor.execute(sql, (run_id, *chunk)).fetchall()
-            finally:
-                cursor.close()
-            if read_time is not None:
-                rows = [(*r[:3], read_time(r[3]), *r[4:]) for r in rows]
-        else:
-            c = OUTCOME.c
-            query = select(*(c[name] for name in _RECORD_COLUMNS)).where(
-                c.run_id == run_id, c.tcn.in_(wanted)
-            )
-            rows = list(conn.execute(query).all())
-    records = {}
-    for tcn, ori, county, at, offense, juvenile, dv_victim, victim, witness in rows:
-        if at.tzinfo is None:  # SQLite drops the offset; stored values are UTC
-            at = at.replace(tzinfo=dt.UTC)
-        records[tcn] = BookingRecord(
-            tcn, ori, county, at, offense, bool(juvenile), bool(dv_victim), bool(victim),
-            bool(witness),
-        )  # fmt: skip
-    return records
 
 
 class FactsMaker:
@@ -356,67 +305,6 @@ class StageRunner:
         except LeaseLost:
             return BatchResult(lost=1)
         return BatchResult(dead=1) if outcome == "dead" else BatchResult(retried=1)
-
-
-def write_outcomes(
-    conn: Connection | Session, run_id: str, updates: dict[str, dict[str, Any]]
-) -> None:
-    """Set outcome columns, one executemany per distinct set of columns."""
-    target = conn.connection() if isinstance(conn, Session) else conn
-    if target.dialect.paramstyle == "qmark":  # SQLite: the driver's executemany
-        _write_outcomes_qmark(target, run_id, updates)
-        return
-    groups: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
-    for tcn, columns in updates.items():
-        if columns:
-            names = tuple(sorted(columns))
-            groups[names].append({"b_run": run_id, "b_tcn": tcn, **columns})
-    for names, rows in groups.items():
-        statement = (
-            update(OUTCOME)
-            .where(
-                and_(OUTCOME.c.run_id == bindparam("b_run"), OUTCOME.c.tcn == bindparam("b_tcn"))
-            )
-            .values({name: bindparam(name) for name in names})
-        )
-        target.execute(statement, rows)
-
-
-_Processor = Callable[[Any], Any] | None
-_processors: dict[tuple[str, str], _Processor] = {}
-
-
-def _write_outcomes_qmark(
-    conn: Connection, run_id: str, updates: dict[str, dict[str, Any]]
-) -> None:
-    """:func:`write_outcomes` through the driver, each value made what SQLAlchemy would bind
-    (the column type's bind processor): its per-row parameter handling costs more than the
-    updates at pipeline rates."""
-    groups: dict[tuple[str, ...], list[tuple[Any, ...]]] = defaultdict(list)
-    for tcn, columns in updates.items():
-        if columns:
-            names = tuple(sorted(columns))
-            groups[names].append((*(columns[name] for name in names), run_id, tcn))
-    for names, rows in groups.items():
-        processors = [_processor(conn, name) for name in names]
-        if any(processors):
-            rows = [
-                (*(v if f is None else f(v) for f, v in zip(processors, row, strict=False)),
-                 run_id, row[-1])
-                for row in rows
-            ]  # fmt: skip
-        settings = ", ".join(f"{name} = ?" for name in names)
-        conn.exec_driver_sql(
-            f"UPDATE booking_outcome SET {settings} WHERE run_id = ? AND tcn = ?", rows
-        )
-
-
-def _processor(conn: Connection, name: str) -> _Processor:
-    key = (conn.dialect.name, name)
-    if key not in _processors:
-        column = OUTCOME.c[name]  # a KeyError names an unknown column
-        _processors[key] = column.type.dialect_impl(conn.dialect).bind_processor(conn.dialect)
-    return _processors[key]
 
 
 class PipelineWorker:

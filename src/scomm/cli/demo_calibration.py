@@ -23,8 +23,8 @@ probes, as before, set a threshold that let 3.2 % of independent strangers throu
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Generic, TypeVar
@@ -109,6 +109,36 @@ def tenprint_probes(people: Sequence[dict[int, Template]], count: int) -> list[P
         donor = {f: pool[int(d)] for f, d in zip(others, donors, strict=True)}
         probes.append({f: people[donor.get(f, i)][int(f)] for f in TEN_FINGERS})
     return probes
+
+
+StrangerJobs = list[Future[Made[list[dict[int, Template]]]]]
+
+
+def submit_strangers(pool: ProcessPoolExecutor) -> StrangerJobs:
+    """Queue the rendering and extraction of every calibration stranger's prints."""
+    people, chunk = CALIBRATION_PEOPLE, PEOPLE_CHUNK
+    return [
+        pool.submit(stranger_prints, i, min(chunk, people - i)) for i in range(0, people, chunk)
+    ]
+
+
+def calibrate_galleries(
+    pool: ProcessPoolExecutor,
+    galleries: Mapping[str, Gallery],
+    strangers: StrangerJobs,
+    tick: Callable[[str, int], None],
+    times: PhaseTimes,
+) -> None:
+    """Both galleries' thresholds (``"ident"``: two index fingers, ``"cjis"``: ten) from the
+    strangers' prints, once their jobs are done."""
+    prints: list[dict[int, Template]] = []
+    for job in strangers:
+        made = job.result()
+        times.worker("calibration: strangers' prints, extracted (workers)", made.cpu_s)
+        prints += made.value
+    probes = tenprint_probes(prints, CALIBRATION_SEARCHES)
+    for name, positions in (("ident", INDEX_FINGERS), ("cjis", TEN_FINGERS)):
+        calibrate(pool, galleries[name], positions, probes, tick, times)
 
 
 def calibrate(

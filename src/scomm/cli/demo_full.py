@@ -27,7 +27,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
@@ -197,14 +197,10 @@ def prepare(
                 _enrol_booked(world, galleries, cars, made.value)
                 warm_up = warm_up or made.value.templates
                 tick("prints", 1)
-        strangers: list[Future[Made[list[Fingers]]]] = []
+        strangers: calibration.StrangerJobs = []
 
         def submit_strangers() -> None:  # queued behind the fillers: they overlap index builds
-            people, chunk = calibration.CALIBRATION_PEOPLE, calibration.PEOPLE_CHUNK
-            strangers.extend(
-                pool.submit(calibration.stranger_prints, i, min(chunk, people - i))
-                for i in range(0, people, chunk)
-            )
+            strangers.extend(calibration.submit_strangers(pool))
 
         _fillers(pool, galleries, gallery_subjects, tick, times, then=submit_strangers)
         with times.phase("index builds and writes (main)"):
@@ -215,15 +211,9 @@ def prepare(
                 # code compiled in the cache, so that the workers load it instead of each
                 # compiling it again (several seconds each on a first run)
                 Searcher(galleries["cjis"]).search(_as_positions(warm_up), 1)
-        prints: list[Fingers] = []
-        for job in strangers:
-            made_prints = job.result()
-            times.worker("calibration: strangers' prints, extracted (workers)", made_prints.cpu_s)
-            prints += made_prints.value
-        probes = calibration.tenprint_probes(prints, calibration.CALIBRATION_SEARCHES)
-        for name, positions in (("ident", INDEX_FINGERS), ("cjis", TEN_FINGERS)):
-            calibration.calibrate(pool, galleries[name], positions, probes, tick, times)
-            galleries[name].close()
+        calibration.calibrate_galleries(pool, galleries, strangers, tick, times)
+        for gallery in galleries.values():
+            gallery.close()
     (directory / "times.json").write_text(json.dumps(times.to_json(), indent=2))
     (directory / COMPLETE).write_text(json.dumps(_with_capture(key)))
     return times
