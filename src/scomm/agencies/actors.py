@@ -41,11 +41,11 @@ from scomm.ebts import (
     ImmigrationResponse,
     SearchResult,
     Transaction,
-    build_detainer,
-    build_errt,
-    build_iaq,
-    build_iar,
-    build_sre,
+    encode_detainer,
+    encode_errt,
+    encode_iaq,
+    encode_iar,
+    encode_sre,
     read_header,
     read_iaq,
     read_iar,
@@ -212,7 +212,7 @@ class Agencies:
             identified=found.hit,
             fbi_number=found.candidate.record_id if found.candidate else "",
         )
-        sre = build_sre(result).to_bytes()
+        sre = encode_sre(result)
         step = Step(updates={"submitted": True, "cjis_result": "I" if found.hit else "N"})
         step.handovers.append(
             (_handover(Transfer.CRIMINAL_RESULT_TO_LEA, routing.CJIS_PARTY, sib, routing.SIB,
@@ -263,7 +263,7 @@ class Agencies:
     ) -> Step:
         submitter = request.ori if request is not None else sib
         envelope = Envelope(reply_tcn, routing.CJIS_PARTY, submitter, at, booking.tcn)
-        errt = build_errt(ErrorResponse(envelope, tuple(messages), booking.ori)).to_bytes()
+        errt = encode_errt(ErrorResponse(envelope, tuple(messages), booking.ori))
         step = Step(
             updates={"submitted": True, "cjis_result": "ERRT", "errt_reason": "; ".join(messages)}
         )
@@ -299,7 +299,7 @@ class Agencies:
         )
         if conviction is not None:
             query = replace(query, envelope=replace(query.envelope, tcr=booking.tcn))
-        iaq = build_iaq(query).to_bytes()
+        iaq = encode_iaq(query)
         step.handovers.append(
             (_handover(Transfer.IAQ_TO_LESC, routing.IDENT_PARTY, routing.LESC_PARTY,
                        routing.LESC, "IAQ", iaq, booking, conviction), {"iaq_sent": True})
@@ -332,7 +332,7 @@ class Agencies:
             query.offenses,
             conviction,
         )
-        iar = build_iar(response).to_bytes()
+        iar = encode_iar(response)
         step = Step(updates={"lesc_status": finding.label, "field_office": office[:64]})
         if finding.level is not None:
             step.updates["criminal_level"] = finding.level.value
@@ -388,7 +388,7 @@ class Agencies:
             if choice.form in NOTIFICATION_FORMS
             else Transfer.DETAINER_TO_LEA
         )
-        dtnr = build_detainer(detainer).to_bytes()
+        dtnr = encode_detainer(detainer)
         step.handovers.append(
             (_handover(transfer, ero, booking.ori, routing.LEA_INBOX, "DTNR", dtnr, booking,
                        conviction), {})

@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from scomm.domain import Person, Race, Sex
 from scomm.ebts.dates import read_day, read_gmt
 from scomm.ebts.errors import EbtsError
-from scomm.ebts.records import Record, TaggedRecord
-from scomm.ebts.transaction import Transaction
+from scomm.ebts.fields import TEXT_ENCODING, TEXT_ERRORS, Field, field_tag
+from scomm.ebts.records import IDC_FIELD, LEN_FIELD, Record, TaggedRecord
+from scomm.ebts.transaction import CNT_FIELD, Transaction
 
 VERSION = "0400"  # ANSI/NIST-ITL 1-2007, the version EBTS 9.1 requires
 FBI_CJIS_ORI = "WVIAFIS0Z"  # the FBI's IAFIS/NGI in Clarksburg, WV: DAI of every CAR
@@ -190,6 +191,67 @@ def type2_of(tx: Transaction, expected_tot: str | tuple[str, ...]) -> TaggedReco
     if record is None:
         raise EbtsError(f"{tx.tot} transaction has no Type-2 record")
     return record
+
+
+def text_message(
+    tot: str,
+    envelope: Envelope,
+    type2: dict[int, str | Sequence[Sequence[str]]],
+    *,
+    scomm: bool = False,
+) -> bytes:
+    """``text_transaction(tot, envelope, type2, scomm=scomm).to_bytes()``, written straight
+    from the values: the same bytes (``tests/ebts/test_text_message.py``) without building
+    the records, fields and CNT first — an agency answers every CAR with one of these."""
+    header: dict[int, str | Sequence[Sequence[str]]] = {
+        **envelope.header(tot, scomm=scomm),
+        CNT_FIELD: _ONE_TYPE2_CNT,
+    }
+    return _tagged_bytes(1, header) + _tagged_bytes(2, type2, idc="00")
+
+
+class _Encoded(str):
+    """A value already in its encoded form (separators included)."""
+
+
+_ONE_TYPE2_CNT = _Encoded("1\x1f1\x1e2\x1f00")
+"""1.003 CNT of a Type-1 record followed by one Type-2 record of IDC 0."""
+_SEPARATOR_CHARACTERS = re.compile("[\x1c-\x1f]")
+
+
+def _tagged_bytes(
+    record_type: int, values: dict[int, str | Sequence[Sequence[str]]], idc: str | None = None
+) -> bytes:
+    """A tagged record's encoding (LEN, the IDC if given, then the fields in number order, 999
+    last), as ``TaggedRecord.new`` and ``encode_record`` make it; values are checked as
+    ``Field.of`` checks them."""
+    parts = [] if idc is None else [f"{record_type}.002:{idc}"]
+    for number in sorted(values, key=_field_order):
+        if number == LEN_FIELD or (number == IDC_FIELD and idc is not None):
+            continue
+        value = values[number]
+        if isinstance(value, str) and (
+            isinstance(value, _Encoded) or not _SEPARATOR_CHARACTERS.search(value)
+        ):
+            text = value
+        else:  # subfields of items, or a value Field.of refuses: it says why
+            field = Field.of(record_type, number, value)
+            if field.data is not None:
+                raise EbtsError("binary data in a text-only message", field=field.label)
+            text = "\x1e".join("\x1f".join(items) for items in field.subfields)
+        parts.append(f"{field_tag(record_type, number)}:{text}")
+    rest = "\x1d".join(parts).encode(TEXT_ENCODING, TEXT_ERRORS)
+    tag = f"{record_type}.001:".encode("ascii")
+    base = len(tag) + (1 + len(rest) if parts else 0) + 1
+    length = base + len(str(base))
+    while length != base + len(str(length)):
+        length = base + len(str(length))
+    separator = b"\x1d" if parts else b""
+    return tag + str(length).encode("ascii") + separator + rest + b"\x1c"
+
+
+def _field_order(number: int) -> tuple[bool, int]:
+    return (number == 999, number)
 
 
 def text_transaction(

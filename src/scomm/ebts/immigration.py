@@ -21,6 +21,7 @@ from scomm.ebts.envelope import (
     Subject,
     format_date,
     parse_date,
+    text_message,
     text_transaction,
     type2_of,
 )
@@ -167,6 +168,15 @@ def _offenses(codes: Sequence[str]) -> list[tuple[str]]:
 
 
 def build_iaq(query: ImmigrationQuery) -> Transaction:
+    return text_transaction(IAQ, query.envelope, _iaq_values(query), scomm=True)
+
+
+def encode_iaq(query: ImmigrationQuery) -> bytes:
+    """``build_iaq(query).to_bytes()``, written straight from the values."""
+    return text_message(IAQ, query.envelope, _iaq_values(query), scomm=True)
+
+
+def _iaq_values(query: ImmigrationQuery) -> dict[int, str | Sequence[Sequence[str]]]:
     values = _common(
         query.subject, query.booking_ori, query.ident_fin, query.fbi_number, query.conviction
     )
@@ -176,7 +186,7 @@ def build_iaq(query: ImmigrationQuery) -> Transaction:
     if not query.offenses:
         raise EbtsError("an IAQ needs at least one NCIC offense code", field="2.903")
     values[OFF] = _offenses(query.offenses)
-    return text_transaction(IAQ, query.envelope, values, scomm=True)
+    return values
 
 
 def read_iaq(tx: Transaction) -> ImmigrationQuery:
@@ -198,6 +208,15 @@ def read_iaq(tx: Transaction) -> ImmigrationQuery:
 
 
 def build_iar(response: ImmigrationResponse) -> Transaction:
+    return text_transaction(IAR, response.envelope, _iar_values(response), scomm=True)
+
+
+def encode_iar(response: ImmigrationResponse) -> bytes:
+    """``build_iar(response).to_bytes()``, written straight from the values."""
+    return text_message(IAR, response.envelope, _iar_values(response), scomm=True)
+
+
+def _iar_values(response: ImmigrationResponse) -> dict[int, str | Sequence[Sequence[str]]]:
     values = _common(
         response.subject, response.booking_ori, response.ident_fin, response.fbi_number,
         response.conviction,
@@ -212,7 +231,7 @@ def build_iar(response: ImmigrationResponse) -> Transaction:
         values[SDT] = response.determination
     if response.offenses:
         values[OFF] = _offenses(response.offenses)
-    return text_transaction(IAR, response.envelope, values, scomm=True)
+    return values
 
 
 def read_iar(tx: Transaction) -> ImmigrationResponse:
@@ -235,6 +254,15 @@ def read_iar(tx: Transaction) -> ImmigrationResponse:
 
 
 def build_detainer(detainer: Detainer) -> Transaction:
+    return text_transaction(DETAINER, detainer.envelope, _detainer_values(detainer), scomm=True)
+
+
+def encode_detainer(detainer: Detainer) -> bytes:
+    """``build_detainer(detainer).to_bytes()``, written straight from the values."""
+    return text_message(DETAINER, detainer.envelope, _detainer_values(detainer), scomm=True)
+
+
+def _detainer_values(detainer: Detainer) -> dict[int, str | Sequence[Sequence[str]]]:
     values = _common(
         detainer.subject, detainer.booking_ori, detainer.ident_fin, detainer.fbi_number,
         detainer.conviction,
@@ -249,7 +277,7 @@ def build_detainer(detainer: Detainer) -> Transaction:
         values[BAS] = detainer.basis
     if detainer.level is not None:
         values[LVL] = _LEVEL_CODES[detainer.level]
-    return text_transaction(DETAINER, detainer.envelope, values, scomm=True)
+    return values
 
 
 def read_detainer(tx: Transaction) -> Detainer:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from scomm.ebts.car import CarFacts
 from scomm.ebts.codec import read_header
-from scomm.ebts.envelope import Envelope, text_transaction, type2_of
+from scomm.ebts.envelope import Envelope, text_message, text_transaction, type2_of
 from scomm.ebts.errors import EbtsError
 from scomm.ebts.transaction import Transaction
 from scomm.ebts.validate import Violation
@@ -44,6 +44,15 @@ class SearchResult:
 
 
 def build_sre(result: SearchResult) -> Transaction:
+    return text_transaction("SRE", result.envelope, _sre_values(result))
+
+
+def encode_sre(result: SearchResult) -> bytes:
+    """``build_sre(result).to_bytes()``, written straight from the values."""
+    return text_message("SRE", result.envelope, _sre_values(result))
+
+
+def _sre_values(result: SearchResult) -> dict[int, str | Sequence[Sequence[str]]]:
     if not result.envelope.tcr:
         raise EbtsError("an SRE must refer to the CAR it answers (TCR)", field="1.010")
     type2: dict[int, str | Sequence[Sequence[str]]] = {
@@ -53,7 +62,7 @@ def build_sre(result: SearchResult) -> Transaction:
     }
     if result.identified and result.fbi_number:
         type2[14] = result.fbi_number
-    return text_transaction("SRE", result.envelope, type2)
+    return type2
 
 
 def read_sre(tx: Transaction) -> SearchResult:
@@ -76,6 +85,15 @@ class ErrorResponse:
 
 
 def build_errt(response: ErrorResponse) -> Transaction:
+    return text_transaction("ERRT", response.envelope, _errt_values(response))
+
+
+def encode_errt(response: ErrorResponse) -> bytes:
+    """``build_errt(response).to_bytes()``, written straight from the values."""
+    return text_message("ERRT", response.envelope, _errt_values(response))
+
+
+def _errt_values(response: ErrorResponse) -> dict[int, str | Sequence[Sequence[str]]]:
     if not response.messages:
         raise EbtsError("an ERRT needs at least one message", field="2.060")
     type2: dict[int, str | Sequence[Sequence[str]]] = {
@@ -83,7 +101,7 @@ def build_errt(response: ErrorResponse) -> Transaction:
     }
     if response.controlling_agency:
         type2[73] = response.controlling_agency
-    return text_transaction("ERRT", response.envelope, type2)
+    return type2
 
 
 def read_errt(tx: Transaction) -> ErrorResponse:
