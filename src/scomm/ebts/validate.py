@@ -25,6 +25,8 @@ from scomm.ebts.transaction import CNT_FIELD, Transaction
 _CLOSED_TYPES = frozenset({1, 2})
 _BOOKKEEPING = frozenset({1, 2})  # LEN and IDC are the codec's business
 _ORI_FIELDS = frozenset({(1, 8)})
+_FINGER_IMAGE_TYPES = frozenset({3, 4, 5, 6})
+_FGP_LABELS = {record_type: f"{record_type}.004" for record_type in _FINGER_IMAGE_TYPES}
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,12 +76,22 @@ class _Checker:
             self.add(1, 1, "1.004", "TOT", f"unknown transaction type {self.tot!r}")
         else:
             self._record_counts(spec.records)
+        images: list[tuple[int, int, str, tuple[int, ...]]] = []
         for index, record in enumerate(self.tx.records, start=1):
             if isinstance(record, TaggedRecord):
-                self._tagged(index, record)
+                if not self._known_clean(index, record):
+                    self._tagged(index, record)
+                if record.type == 14:
+                    values = [sub[0] for sub in record.subfields(13) if sub]
+                    positions = tuple(int(v) for v in values if v.isascii() and v.isdigit())
+                    images.append((index, 14, "14.013", positions))
             else:
                 self._binary(index, record)
-        self._finger_positions()
+                if record.type in _FINGER_IMAGE_TYPES:
+                    images.append(
+                        (index, record.type, _FGP_LABELS[record.type], record.finger_positions)
+                    )
+        self._finger_positions(images)
         self._cross_field()
 
     # -- records ------------------------------------------------------------------------
@@ -88,24 +100,47 @@ class _Checker:
         for reason in _count_problems(self.tot, counts, types):
             self.add(1, 1, "1.003", "CNT", reason)
 
-    def _finger_positions(self) -> None:
-        """Each finger once (Type-3 to 6 and 14): a second image of a position is an error."""
+    def _finger_positions(self, images: list[tuple[int, int, str, tuple[int, ...]]]) -> None:
+        """Each finger once (Type-3 to 6 and 14): a second image of a position is an error.
+        ``images``: (record index, type, FGP field, positions) of each image record."""
         seen: dict[int, int] = {}
-        for index, record in enumerate(self.tx.records, start=1):
-            if isinstance(record, BinaryRecord) and record.type in (3, 4, 5, 6):
-                positions = list(record.finger_positions)
-                label = f"{record.type}.004"
-            elif isinstance(record, TaggedRecord) and record.type == 14:
-                values = [sub[0] for sub in record.subfields(13) if sub]
-                positions = [int(v) for v in values if v.isascii() and v.isdigit()]
-                label = "14.013"
-            else:
-                continue
+        for index, record_type, label, positions in images:
             for position in positions:
                 if position in seen and 1 <= position <= 15:
                     reason = f"finger position {position} already sent in record {seen[position]}"
-                    self.add(index, record.type, label, "FGP", reason)
+                    self.add(index, record_type, label, "FGP", reason)
                 seen.setdefault(position, index)
+
+    def _known_clean(self, index: int, record: TaggedRecord) -> bool:
+        """The cheap path of :meth:`_tagged`: when every field of ``record`` is one whose
+        value was checked before (in this TOT and record type) and broke no rule, its fields
+        are in ascending order and every mandatory field is there, the record breaks no rule;
+        the dates it carries are noted as :meth:`_replay` notes them. False (nothing done)
+        otherwise: :meth:`_tagged` then checks and orders everything."""
+        rtype = record.type
+        plan = _record_plan(self.rules, self.tot, rtype)
+        seen, mandatory = plan.seen, plan.mandatory
+        found: list[_Checked] = []
+        previous, mandatory_present = 0, 0
+        for field in record.fields:
+            number = field.number
+            if number <= previous:
+                return False
+            previous = number
+            if number in mandatory:
+                mandatory_present += 1
+            if number in _BOOKKEEPING or (rtype == 1 and number == CNT_FIELD):
+                continue
+            checked = seen.get((number, field.subfields))
+            if checked is None or checked[0] or field.data is not None:
+                return False
+            if checked[1] or checked[2]:
+                found.append(checked)
+        if mandatory_present != len(mandatory):
+            return False
+        for checked in found:
+            self._replay(index, rtype, checked)
+        return True
 
     def _tagged(self, index: int, record: TaggedRecord) -> None:
         rtype = record.type
