@@ -30,6 +30,11 @@ _MAX_TAG = 10  # "999.99999"
 _MAX_LEN_DIGITS = 12
 _FS, _GS = 0x1C, 0x1D
 _TEXT_ONLY_TYPES = frozenset({1, 2})
+_BINARY_READERS = {
+    record_type: (header_size(record_type), header_struct(record_type).unpack_from)
+    for record_type in BINARY_TYPES
+}
+"""Per binary record type: its header's size (LEN included) and the header's unpacker."""
 """Tagged types whose x.999 is text, not binary data: no field can hold a separator byte."""
 
 
@@ -57,7 +62,21 @@ def parse(data: bytes | bytearray | memoryview) -> Transaction:
             field="1.003",
         )
     records: list[Record] = [header]
+    size = len(buf)
     for index, (record_type, idc) in enumerate(entries[1:], start=2):
+        layout = _BINARY_READERS.get(record_type)
+        if layout is not None:  # the common case inline; anything unusual read (and named) below
+            header_length, unpack = layout
+            length = int.from_bytes(buf[offset : offset + BINARY_LEN_SIZE], "big")
+            end = offset + length
+            if header_length <= length and end <= size:
+                values = unpack(buf, offset + BINARY_LEN_SIZE)
+                if values[0] == idc:
+                    records.append(
+                        BinaryRecord(record_type, values, buf[offset + header_length : end])
+                    )
+                    offset = end
+                    continue
         if record_type not in KNOWN_TYPES or record_type == 1:
             raise EbtsError(
                 f"CNT lists unknown record type {record_type}", record=index, offset=offset
