@@ -66,6 +66,9 @@ class _Checker:
         self.pending_order: list[tuple[int, int, str, FieldRule, dt.date]] = []
         self.noted: list[tuple[str, dt.date]] | None = None
         """Dates seen while :meth:`_field_once` checks a field."""
+        self.scratch: _Checker | None = None
+        """Where :meth:`_known_clean` checks a new value on its own (what it adds there is
+        only read back from the value's verdict)."""
 
     def add(self, index: int, record_type: int, field: str, mnemonic: str, reason: str) -> None:
         self.found.append(Violation(index, record_type, field, mnemonic, reason))
@@ -112,11 +115,12 @@ class _Checker:
                 seen.setdefault(position, index)
 
     def _known_clean(self, index: int, record: TaggedRecord) -> bool:
-        """The cheap path of :meth:`_tagged`: when every field of ``record`` is one whose
-        value was checked before (in this TOT and record type) and broke no rule, its fields
-        are in ascending order and every mandatory field is there, the record breaks no rule;
-        the dates it carries are noted as :meth:`_replay` notes them. False (nothing done)
-        otherwise: :meth:`_tagged` then checks and orders everything."""
+        """The cheap path of :meth:`_tagged`: when every field of ``record`` has a rule and a
+        value that breaks none (its verdict is remembered per TOT and record type; a value not
+        seen before is checked aside and remembered), its fields are in ascending order and
+        every mandatory field is there, the record breaks no rule; the dates it carries are
+        noted as :meth:`_replay` notes them. False (nothing done) otherwise: :meth:`_tagged`
+        then checks and orders everything."""
         rtype = record.type
         plan = _record_plan(self.rules, self.tot, rtype)
         seen, mandatory = plan.seen, plan.mandatory
@@ -131,8 +135,24 @@ class _Checker:
                 mandatory_present += 1
             if number in _BOOKKEEPING or (rtype == 1 and number == CNT_FIELD):
                 continue
-            checked = seen.get((number, field.subfields))
-            if checked is None or checked[0] or field.data is not None:
+            if field.data is not None:
+                return False
+            key = (number, field.subfields)
+            checked = seen.get(key)
+            if checked is None:  # a new value: checked aside, remembered, then replayed
+                rule, _, items_plan = plan.fields.get(number, _NOT_APPLICABLE)
+                if rule is None:
+                    return False
+                if self.scratch is None:
+                    self.scratch = _Checker(self.tx, self.rules)
+                label = f"{rtype}.{number:03d}"
+                checked = self.scratch._field_once(
+                    index, rtype, label, rule, rule.short_mnemonic, items_plan, field
+                )
+                if len(seen) >= _SEEN_LIMIT:
+                    seen.clear()
+                seen[key] = checked
+            if checked[0]:
                 return False
             if checked[1] or checked[2]:
                 found.append(checked)
