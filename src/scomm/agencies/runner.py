@@ -75,17 +75,17 @@ class FactsMaker:
     def __init__(self, registry: Registry) -> None:
         self.registry = registry
         self._activation: dict[str, Any] = {}
-        self._made: dict[BookingRecord, BookingFacts] = {}
+        self._made: dict[int, tuple[BookingRecord, BookingFacts]] = {}
 
     def __call__(self, record: BookingRecord) -> BookingFacts:
         """The facts of ``record`` (a booking's messages follow each other closely, so the
-        last few thousand are kept)."""
-        facts = self._made.get(record)
-        if facts is None:
+        last few thousand are kept, by the record object: the runner keeps one per booking)."""
+        kept = self._made.get(id(record))
+        if kept is None or kept[0] is not record:  # kept[0] holds the id: never reused
             if len(self._made) >= 8192:
                 self._made.clear()
-            facts = self._made[record] = self._make(record)
-        return facts
+            kept = self._made[id(record)] = (record, self._make(record))
+        return kept[1]
 
     def _make(self, record: BookingRecord) -> BookingFacts:
         if record.ori not in self._activation:

@@ -12,6 +12,7 @@ import datetime as dt
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -295,13 +296,19 @@ def read_conviction(data: bytes) -> CourtDisposition | None:
     return CourtDisposition.read(records[1])
 
 
+@lru_cache(maxsize=64)
+def _finger(value: int | str) -> FingerPosition:
+    """``FingerPosition.parse``, remembered (a CAR names the same ten again and again)."""
+    return FingerPosition.parse(value)
+
+
 def finger_images(tx: Transaction) -> dict[FingerPosition, ImageInfo]:
     """The fingerprint images of a transaction by finger position (still encoded)."""
     out: dict[FingerPosition, ImageInfo] = {}
     for info in image_infos(tx):
         if info.record_type in (4, 14) and info.positions:
             try:
-                position = FingerPosition.parse(info.positions[0])
+                position = _finger(info.positions[0])
             except ValueError as exc:
                 raise EbtsError(str(exc), record=info.record) from None
             if position in out:

@@ -202,15 +202,14 @@ def _quick_fields(body: bytes, record_type: int) -> list[Field] | None:
     to find and name it."""
     if not body or b"\x1c" in body:
         return None
-    fields = []
-    seen = {LEN_FIELD}
-    for part in body.split(b"\x1d"):
-        field = _quick_field(part, record_type)
-        if field is None or field.number in seen:
+    fields = [_quick_field(part, record_type) for part in body.split(b"\x1d")]
+    previous = LEN_FIELD
+    for field in fields:
+        # Fields out of order (allowed) or repeated (not) are left to the careful reading.
+        if field is None or field.number <= previous:
             return None
-        seen.add(field.number)
-        fields.append(field)
-    return fields
+        previous = field.number
+    return fields  # type: ignore[return-value]  # no None left
 
 
 @lru_cache(maxsize=8192)
