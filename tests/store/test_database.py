@@ -9,7 +9,12 @@ import pytest
 from sqlalchemy import text
 
 from scomm.store import begin, default_database_url, make_engine, read_only
-from scomm.store.database import CHECKPOINT_EVERY, normalise_url, writer_times
+from scomm.store.database import (
+    CHECKPOINT_EVERY,
+    PAGE_CACHE_KIB,
+    normalise_url,
+    writer_times,
+)
 
 
 def test_default_url_is_a_sqlite_file_in_the_data_directory(
@@ -34,6 +39,8 @@ def test_sqlite_runs_in_wal_mode(tmp_path: Path) -> None:
     with engine.connect() as conn:
         assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
+        # a pipeline step's pages fit in the page cache (no spill and re-read mid-transaction)
+        assert conn.execute(text("PRAGMA cache_size")).scalar() == -PAGE_CACHE_KIB
     engine.dispose()
 
 
