@@ -15,8 +15,11 @@ to the Jaccard similarity of their set cells (about 0.45 for mated cylinders of 
 set, 0.06 for others), and each table concatenates ``hashes`` of them. The finger position and
 the minutia's direction (coarsely) are part of each key, so a right thumb votes for right
 thumbs (keys share hashed buckets, so callers also mask the position's templates), and a probe
-looks in its own direction bin and the two beside it: impressions turned by up to about 60
-degrees still meet.
+looks in its own direction bin and the neighbouring bin nearer to its direction (the farther
+one brought more strangers than mates). A probe also looks up, per MinHash, the key with that
+hash's runner-up cell (multi-probe LSH, at half weight): the partial, distorted captures that
+lose a mate's first cell still meet it there, with no extra postings stored. Postings take 3
+bytes a template number.
 """
 
 from __future__ import annotations
