@@ -46,7 +46,7 @@ STORED_NO_KEY = 0xFFFFFFFF
 @dataclass(frozen=True)
 class IndexParams:
     tables: int = 24
-    """Hash tables: more find more mates and cost memory (4 bytes per cylinder per table)."""
+    """Hash tables: more find more mates and cost memory (3 bytes per cylinder per table)."""
     hashes: int = 3
     """MinHashes per key: more make collisions rarer for mates and much rarer for others."""
     min_set_cells: int = 6
