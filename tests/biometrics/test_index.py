@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from scomm.biometrics import Template
 from scomm.biometrics.index import (
@@ -12,6 +14,10 @@ from scomm.biometrics.index import (
     LshIndex,
     _permutations,
     cylinder_keys,
+    pack_postings,
+    posting_width,
+    probe_keys,
+    unpack_postings,
 )
 from scomm.biometrics.search import minutiae_template
 from scomm.biometrics.synthetic.templates import synthesize_master_template, template_impression
@@ -90,3 +96,59 @@ def test_the_mate_is_among_the_first_candidates() -> None:
 def test_keys_that_do_not_fit_the_tables_are_refused() -> None:
     with pytest.raises(ValueError, match="do not fit"):
         LshIndex.build(np.zeros(3, dtype=np.int64), np.zeros((3, 5), dtype=np.int64), 1, PARAMS)
+
+
+@given(st.lists(st.integers(0, 2**24 - 1), max_size=200), st.sampled_from([3, 4]))
+def test_packed_postings_read_back_as_the_template_numbers(numbers: list[int], width: int) -> None:
+    values = np.array(numbers, dtype=np.uint32)
+    packed = pack_postings(values, width)
+    assert packed.dtype == np.uint8 and packed.size == width * values.size
+    assert np.array_equal(unpack_postings(packed, width), values)
+
+
+def test_postings_take_three_bytes_up_to_2_to_the_24_templates() -> None:
+    assert posting_width(1 << 24) == 3 and posting_width((1 << 24) + 1) == 4
+    with pytest.raises(ValueError, match="does not fit 3 bytes"):
+        pack_postings(np.array([1 << 24], dtype=np.uint32), 3)
+
+
+def written_out_key(position: int, direction: int, table: int, lows: list[int]) -> int:
+    h = ((position * DIRECTION_BINS + direction) * 1315423911 + table) % 2**64
+    for low in lows:
+        h = ((h ^ low) * 0x100000001B3) % 2**64
+    return (h ^ (h >> 29)) & 0xFFFFFFFF
+
+
+def test_probe_lookups_are_the_gallery_keys_and_their_runner_ups() -> None:
+    """Each probe cylinder looks up its own key in its own direction bin and the nearer
+    neighbouring one, and per MinHash the key with that hash's runner-up cell (a runner-up
+    lookup), written out here from the definitions."""
+    t = impression(5, 1)
+    position = 2
+    keys, runner_up = probe_keys(t, position, PARAMS)
+    variants = 1 + PARAMS.hashes
+    bits = t.cylinders.bits
+    cells = [np.flatnonzero(np.unpackbits(b.view(np.uint8), bitorder="little")) for b in bits]
+    indexed = [
+        m for m in range(len(t)) if t.cylinders.usable[m] and cells[m].size >= PARAMS.min_set_cells
+    ]
+    assert keys.shape == (2 * variants * len(indexed), PARAMS.tables)
+    assert np.array_equal(keys[:: 2 * variants], cylinder_keys(t, position, PARAMS))
+    ranks = _permutations(PARAMS, bits.shape[1] * 64)
+    for i, m in enumerate(indexed[:5]):
+        f = t.theta[m] * DIRECTION_BINS / (2 * np.pi)
+        own = int(f) % DIRECTION_BINS
+        nearer = (int(f) + (1 if f % 1.0 >= 0.5 else -1)) % DIRECTION_BINS
+        for table in (0, PARAMS.tables - 1):
+            sorted_ranks = [np.sort(ranks[table, j, cells[m]]) for j in range(PARAMS.hashes)]
+            first = [int(r[0]) for r in sorted_ranks]
+            for side, direction in enumerate((own, nearer)):
+                row = (2 * i + side) * variants
+                assert keys[row, table] == written_out_key(position, direction, table, first)
+                for j in range(PARAMS.hashes):
+                    lows = first.copy()
+                    lows[j] = int(sorted_ranks[j][1])
+                    expected = written_out_key(position, direction, table, lows)
+                    assert keys[row + 1 + j, table] == expected
+    assert not runner_up[::variants].any()
+    assert np.delete(runner_up, np.s_[::variants]).all()

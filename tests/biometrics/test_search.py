@@ -205,6 +205,28 @@ def test_a_gallery_of_another_format_version_is_refused(tmp_path: Path, gallery:
         Gallery.open(tmp_path / "gallery")
 
 
+def test_an_index_of_32_bit_postings_is_rebuilt_on_open(tmp_path: Path, gallery: Gallery) -> None:
+    """Galleries indexed before postings took 3 bytes: the index is rebuilt from the stored
+    keys when the gallery is opened, and searches find what they found before."""
+    probe = {F.RIGHT_INDEX: impression(5, F.RIGHT_INDEX, 1)}
+    before = gallery.search(probe, 3)
+    gallery.close()
+    folder = tmp_path / "gallery"
+    postings = folder / "index.postings"
+    packed = np.fromfile(postings, dtype=np.uint8).reshape(-1, 3)
+    wide = np.zeros((len(packed), 4), dtype=np.uint8)
+    wide[:, :3] = packed
+    wide.tofile(postings)
+    np.save(folder / "index.bases.npy", np.load(folder / "index.bases.npy"))
+    meta = json.loads((folder / "gallery.json").read_text())
+    del meta["posting_bytes"]
+    (folder / "gallery.json").write_text(json.dumps(meta))
+    with Gallery.open(folder) as reopened:
+        assert reopened.search(probe, 3) == before
+    assert postings.stat().st_size == packed.size
+    assert json.loads((folder / "gallery.json").read_text())["posting_bytes"] == 3
+
+
 def test_synthetic_probes_are_deterministic_and_distinct() -> None:
     a = synthetic_probes(2, [F.RIGHT_INDEX], seed=5)
     b = synthetic_probes(2, [F.RIGHT_INDEX], seed=5)

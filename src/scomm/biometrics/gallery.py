@@ -35,6 +35,8 @@ from scomm.biometrics.index import (
     build_table,
     cylinder_keys,
     index_scale,
+    pack_postings,
+    posting_width,
 )
 from scomm.biometrics.matcher import Comparator
 from scomm.biometrics.mcc import MCC_VERSION
@@ -176,12 +178,17 @@ class Gallery:
         self._live_templates = int(live.size)
         self._live_subjects = int((self._finger_table >= 0).any(axis=1).sum())
         self._indexed = int(meta["indexed"])  # type: ignore[call-overload]
-        if self._indexed:
+        if self._indexed and meta.get("posting_bytes") != posting_width(self._indexed):
+            # an index of 32-bit postings (written before they took 3 bytes): the keys on disk
+            # are unchanged, so the index is rebuilt from them, once
+            self._rebuild_index()
+            self.flush()
+        elif self._indexed:
             self._index = LshIndex(
                 self.params,
                 np.load(folder / "index.bases.npy"),
                 np.load(folder / "index.offsets.npy"),
-                _map(folder / "index.postings", np.uint32, random_access=True),
+                _map(folder / "index.postings", np.uint8, random_access=True),
                 np.load(folder / "index.scale.npy"),
             )
             if self._index.size != self._indexed:
@@ -225,6 +232,7 @@ class Gallery:
                 "seed": self.params.seed,
             },
             "indexed": self._indexed,
+            "posting_bytes": posting_width(self._indexed),
             "stored_bytes": self._stored_bytes,
             "key_rows": self._key_rows,
             "thresholds": self.thresholds,
@@ -365,19 +373,20 @@ class Gallery:
         log_buckets = bucket_bits(self._key_rows)
         offsets = np.zeros((self.params.tables, (1 << log_buckets) + 1), dtype=np.uint32)
         bases = np.zeros(self.params.tables, dtype=np.int64)
+        width = posting_width(size)
         tmp = folder / "index.postings.tmp"
         with open(tmp, "wb") as out:
             for t in range(self.params.tables):
                 keys = _map(folder / f"keys.{t:02d}", np.uint32)[: self._key_rows]
                 offsets[t], postings = build_table(owners, np.asarray(keys), log_buckets)
-                bases[t] = out.tell() // 4
-                out.write(postings.tobytes())
+                bases[t] = out.tell() // width
+                out.write(pack_postings(postings, width).tobytes())
         scale = index_scale(np.asarray(owners), size)
         _save(folder / "index.offsets.npy", offsets)
         _save(folder / "index.bases.npy", bases)
         _save(folder / "index.scale.npy", scale)
         os.replace(tmp, folder / "index.postings")
-        postings_map = _map(folder / "index.postings", np.uint32, random_access=True)
+        postings_map = _map(folder / "index.postings", np.uint8, random_access=True)
         self._index = LshIndex(self.params, bases, offsets, postings_map, scale)
         self._indexed = size
         self._dirty = True
