@@ -31,6 +31,7 @@ from scomm.cli.demo_full import (
     choose_rows,
     full_intakes,
     on_file,
+    one_thread_per_process,
     prepare,
     prepared,
 )
@@ -221,6 +222,7 @@ def run_demo(console: Console, quick: bool = False) -> None:
     """
     full = not quick
     started = time.perf_counter()
+    one_thread_per_process()  # here and in every worker process the demo starts
     root = data_dir() / "demo"
     root.mkdir(parents=True, exist_ok=True)
     console.rule("[bold]scomm demo[/bold]: Secure Communities, replayed")
