@@ -5,7 +5,14 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from scomm.biometrics.mcc import HULL_SCALE, MccParams, _dilate_runs, _disc_half_widths, _hull
+from scomm.biometrics.mcc import (
+    HULL_SCALE,
+    MccParams,
+    _dilate_runs,
+    _disc_half_widths,
+    _hull,
+    cell_mask,
+)
 
 
 def _plain_hull(x: np.ndarray, y: np.ndarray, width: int, height: int) -> np.ndarray:
@@ -45,3 +52,17 @@ def test_rows_with_gaps_are_left_to_opencv() -> None:
     out, done = _dilate_runs(single, _disc_half_widths(3))
     disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (7, 7))
     assert done and np.array_equal(out, cv2.dilate(single, disc))
+
+
+def test_cell_mask_is_the_first_direction_bit_of_each_cell_packed() -> None:
+    p = MccParams()
+    rng = np.random.default_rng(8)
+    cells = p.spatial_cells**2
+    for n in (0, 1, 7, 40):
+        known = rng.integers(0, 2**63, (n, p.words), dtype=np.uint64) * np.uint64(2) + np.uint64(
+            n % 2
+        )
+        flat = np.unpackbits(known.astype("<u8").view(np.uint8), axis=1, bitorder="little")
+        first = flat[:, : cells * p.direction_cells].reshape(n, cells, p.direction_cells)[:, :, 0]
+        plain = np.packbits(first, axis=1, bitorder="little")
+        assert np.array_equal(cell_mask(known), plain)

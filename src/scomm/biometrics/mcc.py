@@ -238,10 +238,22 @@ def cell_mask(
     """``known`` as one bit per spatial cell (a cell is known in all its direction bins or
     none): a sixth of the bytes, for storage; :func:`known_from_cells` expands it again."""
     p = params or MccParams()
-    cells = p.spatial_cells * p.spatial_cells
-    flat = np.unpackbits(known.astype("<u8").view(np.uint8), axis=1, bitorder="little")
-    per_cell = flat[:, : cells * p.direction_cells].reshape(len(known), cells, p.direction_cells)
-    return np.packbits(per_cell[:, :, 0], axis=1, bitorder="little")
+    return _first_bins(np.ascontiguousarray(known), p.spatial_cells**2, p.direction_cells)
+
+
+@numba.njit(cache=True)
+def _first_bins(known: npt.NDArray[np.uint64], cells: int, nd: int) -> npt.NDArray[np.uint8]:
+    """Each cell's first direction bit, packed eight cells a byte, lowest bit first (what
+    ``np.packbits(..., bitorder="little")`` gives, without its per-call overhead: a gallery
+    stores every template it enrols this way)."""
+    mask = np.zeros((known.shape[0], (cells + 7) // 8), dtype=np.uint8)
+    one = np.uint64(1)
+    for m in range(known.shape[0]):
+        for cell in range(cells):
+            bit = cell * nd
+            if (known[m, bit >> 6] >> np.uint64(bit & 63)) & one:
+                mask[m, cell >> 3] |= np.uint8(1 << (cell & 7))
+    return mask
 
 
 def known_from_cells(
