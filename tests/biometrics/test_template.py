@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+import pickle
 
 import numpy as np
 import pytest
@@ -133,3 +134,18 @@ def test_minutiae_outside_the_image_are_refused() -> None:
 def test_known_cells_stored_per_spatial_cell_come_back_exactly(ms: list[Minutia]) -> None:
     known = Template.create(ms, WIDTH, HEIGHT).cylinders.known
     assert np.array_equal(known_from_cells(cell_mask(known)), known)
+
+
+@settings(max_examples=10, deadline=None)
+@given(minutiae_lists)
+def test_a_pickled_template_comes_back_equal_and_read_only(ms: list[Minutia]) -> None:
+    # read-only as made: compiled code specialised on read-only arrays is then reused
+    template = Template.create(ms, WIDTH, HEIGHT, quality=42)
+    back = pickle.loads(pickle.dumps(template))
+    assert back.to_bytes() == template.to_bytes()
+    arrays = ("x", "y", "theta", "kind", "reliability")
+    for name in arrays:
+        assert np.array_equal(getattr(back, name), getattr(template, name))
+    cylinders = (back.cylinders.bits, back.cylinders.known, back.cylinders.usable)
+    for array in (*(getattr(back, name) for name in arrays), *cylinders):
+        assert not array.flags.writeable

@@ -8,6 +8,7 @@ and as bit vectors two of them are compared with a handful of POPCNT instruction
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -237,10 +238,22 @@ def cell_mask(
     """``known`` as one bit per spatial cell (a cell is known in all its direction bins or
     none): a sixth of the bytes, for storage; :func:`known_from_cells` expands it again."""
     p = params or MccParams()
-    cells = p.spatial_cells * p.spatial_cells
-    flat = np.unpackbits(known.astype("<u8").view(np.uint8), axis=1, bitorder="little")
-    per_cell = flat[:, : cells * p.direction_cells].reshape(len(known), cells, p.direction_cells)
-    return np.packbits(per_cell[:, :, 0], axis=1, bitorder="little")
+    return _first_bins(np.ascontiguousarray(known), p.spatial_cells**2, p.direction_cells)
+
+
+@numba.njit(cache=True)
+def _first_bins(known: npt.NDArray[np.uint64], cells: int, nd: int) -> npt.NDArray[np.uint8]:
+    """Each cell's first direction bit, packed eight cells a byte, lowest bit first (what
+    ``np.packbits(..., bitorder="little")`` gives, without its per-call overhead: a gallery
+    stores every template it enrols this way)."""
+    mask = np.zeros((known.shape[0], (cells + 7) // 8), dtype=np.uint8)
+    one = np.uint64(1)
+    for m in range(known.shape[0]):
+        for cell in range(cells):
+            bit = cell * nd
+            if (known[m, bit >> 6] >> np.uint64(bit & 63)) & one:
+                mask[m, cell >> 3] |= np.uint8(1 << (cell & 7))
+    return mask
 
 
 def known_from_cells(
@@ -284,6 +297,62 @@ def _hull(
         pts = (np.stack([x, y], axis=1) / HULL_SCALE).astype(np.int32)
         cv2.fillConvexPoly(hull, cv2.convexHull(pts), 1)
         r = max(1, round(p.hull_margin / HULL_SCALE))
-        disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1))
-        hull = np.asarray(cv2.dilate(hull, disc), dtype=np.uint8)
+        grown, done = _dilate_runs(hull, _disc_half_widths(r))
+        if not done:  # a row of the filled hull with a gap (never seen): the general dilation
+            disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1))
+            grown = np.asarray(cv2.dilate(hull, disc), dtype=np.uint8)
+        hull = grown
     return hull
+
+
+@functools.cache
+def _disc_half_widths(r: int) -> npt.NDArray[np.int64]:
+    """Half the width of each row of OpenCV's elliptic structuring element of radius ``r``
+    (its rows are runs centred on the middle column)."""
+    disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1))
+    widths = np.count_nonzero(disc, axis=1)
+    for row, width in zip(disc, widths, strict=True):
+        assert np.array_equal(np.flatnonzero(row), np.arange(r - width // 2, r + width // 2 + 1))
+    return np.asarray(widths // 2, dtype=np.int64)
+
+
+@numba.njit(cache=True)
+def _dilate_runs(
+    image: npt.NDArray[np.uint8], half_widths: npt.NDArray[np.int64]
+) -> tuple[npt.NDArray[np.uint8], bool]:
+    """``cv2.dilate`` of ``image`` by the symmetric element whose row ``r + dy`` spans
+    ``half_widths[r + dy]`` columns either side of the centre, pixels outside the image
+    ignored, when every row of ``image`` is a single run of set pixels (a filled convex hull
+    is): each output row is then the union of its neighbour rows' runs, each widened by that
+    row's half width, which costs a few operations a row instead of the element's area a
+    pixel. Returns ``(dilated, True)``, or ``(image, False)`` when a row has a gap."""
+    h, w = image.shape
+    r = half_widths.size // 2
+    first = np.full(h, -1, dtype=np.int64)
+    last = np.full(h, -1, dtype=np.int64)
+    for y in range(h):
+        count = 0
+        for x in range(w):
+            if image[y, x]:
+                if first[y] < 0:
+                    first[y] = x
+                last[y] = x
+                count += 1
+        if count and count != last[y] - first[y] + 1:
+            return image, False
+    out = np.zeros_like(image)
+    change = np.zeros(w + 1, dtype=np.int64)
+    for y in range(h):
+        change[:] = 0
+        for dy in range(-r, r + 1):
+            source = y + dy
+            if source < 0 or source >= h or first[source] < 0:
+                continue
+            change[max(0, first[source] - half_widths[r + dy])] += 1
+            change[min(w, last[source] + half_widths[r + dy] + 1)] -= 1
+        covered = 0
+        for x in range(w):
+            covered += change[x]
+            if covered > 0:
+                out[y, x] = 1
+    return out, True

@@ -141,6 +141,13 @@ class Template:
             arr.flags.writeable = False
         return Template(width, height, ppi, quality, x, y, theta, kind, rel, cylinders)
 
+    def __reduce__(self) -> tuple[object, ...]:
+        """Unpickled (after a trip between processes) with read-only arrays, as made here: the
+        compiled search code is specialised on whether its arrays are writable, so templates
+        from a process pool would otherwise make each process compile it a second time."""
+        q = (self.x, self.y, self.theta, self.reliability, self.kind, self.cylinders)
+        return (Template._make, (self.width, self.height, self.ppi, self.quality, *q))
+
     def __len__(self) -> int:
         return int(self.x.size)
 

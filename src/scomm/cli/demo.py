@@ -31,9 +31,11 @@ from scomm.cli.demo_full import (
     choose_rows,
     full_intakes,
     on_file,
+    one_thread_per_process,
     prepare,
     prepared,
 )
+from scomm.cli.phase_times import PhaseTimes
 from scomm.ledger import Ledger
 from scomm.policy import Registry
 from scomm.reports import load_and_build, write_report
@@ -164,10 +166,12 @@ class FullRun:
 
 def full_part(
     console: Console, root: Path, url: str, engine: Engine, world: World,
-    bookings: int | None = None, subjects: int | None = None,
+    bookings: int | None = None, subjects: int | None = None, phases: PhaseTimes | None = None,
 ) -> FullRun:  # fmt: skip
     """Make (or reuse) the prints and galleries, then replay the full-mode bookings with
-    ``WORKERS`` worker processes (``bookings`` and ``subjects`` default to the demo's)."""
+    ``WORKERS`` worker processes (``bookings`` and ``subjects`` default to the demo's; each
+    step's CPU, worker processes included, goes to ``phases``)."""
+    phases = PhaseTimes() if phases is None else phases
     count = FULL_BOOKINGS if bookings is None else bookings
     size = FULL_GALLERY_SUBJECTS if subjects is None else subjects
     rows = choose_rows(world, count)
@@ -175,10 +179,11 @@ def full_part(
     directory = root / "galleries" / name
     key = {"rows": rows, "subjects": size, "world": DEMO_SPEC.to_json()}
     start = time.perf_counter()
+    preparing = phases.phase("full: prints and galleries", children=True)
     if prepared(directory, key):
         console.print(f"full mode: prints and galleries cached in {directory}")
     else:
-        with _progress(console) as progress:
+        with preparing, _progress(console) as progress:
             tasks = {
                 "prints": progress.add_task("full: booked people's prints", total=len(rows)),
                 "cjis": progress.add_task("full: FBI gallery", total=size),
@@ -210,7 +215,9 @@ def full_part(
         FULL_RUN_ID, "full", name,
         lambda chunk: list(full_intakes(world, chunk, directory)), chunk=10, batch=2,
     )  # fmt: skip
-    return FullRun(rows, directory, made, _replay(console, root, url, engine, plan, rows))
+    with phases.phase("full: bookings replayed", children=True):
+        replayed = _replay(console, root, url, engine, plan, rows)
+    return FullRun(rows, directory, made, replayed)
 
 
 def run_demo(console: Console, quick: bool = False) -> None:
@@ -221,20 +228,23 @@ def run_demo(console: Console, quick: bool = False) -> None:
     """
     full = not quick
     started = time.perf_counter()
+    one_thread_per_process()  # here and in every worker process the demo starts
+    phases = PhaseTimes()
     root = data_dir() / "demo"
     root.mkdir(parents=True, exist_ok=True)
     console.rule("[bold]scomm demo[/bold]: Secure Communities, replayed")
-    with console.status("generating the synthetic world"):
+    with console.status("generating the synthetic world"), phases.phase("world"):
         world = build_world(DEMO_SPEC)
     console.print(
         f"world: {len(world.people):,} people, {len(world.bookings):,} bookings in "
         f"{len(DEMO_SPEC.counties)} counties of {len({c // 1000 for c in DEMO_SPEC.counties})}"
         f" states, {DEMO_SPEC.start} to {DEMO_SPEC.end}"
     )
-    gallery = _galleries(root, console, world)
-    url, engine = fresh_database(root)
+    with phases.phase("oracle galleries, database"):
+        gallery = _galleries(root, console, world)
+        url, engine = fresh_database(root)
     if full:
-        run = full_part(console, root, url, engine, world)
+        run = full_part(console, root, url, engine, world, phases=phases)
         made, full_elapsed = run.made_s, run.replay_s
         done = _counts(engine, FULL_RUN_ID)
         hits = _full_accuracy(engine, world, run.rows)
@@ -255,18 +265,25 @@ def run_demo(console: Console, quick: bool = False) -> None:
     rows = [int(r) for r in order[: max(ORACLE_BOOKINGS, min(len(order), ORACLE_BOOKINGS))]]
     console.print(f"oracle mode: {len(rows):,} bookings, {WORKERS} worker processes, SQLite")
     oracle = RunPlan(RUN_ID, "oracle", gallery, lambda chunk: list(intakes(world, chunk)))
-    elapsed = _replay(console, root, url, engine, oracle, rows)
-    channel = WorkChannel(engine)
-    dead = sum(d["dead"] for d in channel.depths().values())
-    ledger = Ledger(engine, root / "keys", migrate=False)
-    checkpoint = ledger.checkpoint()
-    verified = ledger.verify()
-    with console.status("writing the reports"):
-        report = _report(engine, root, DEMO_SPEC.counties, RUN_ID, "report")
-        full_report = (
-            _report(engine, root, DEMO_SPEC.counties, FULL_RUN_ID, "report-full") if full else None
-        )
-    counts = _counts(engine, RUN_ID)
+    with phases.phase("oracle: bookings replayed", children=True):
+        elapsed = _replay(console, root, url, engine, oracle, rows)
+    with phases.phase("ledger verified, reports written"):
+        channel = WorkChannel(engine)
+        dead = sum(d["dead"] for d in channel.depths().values())
+        ledger = Ledger(engine, root / "keys", migrate=False)
+        checkpoint = ledger.checkpoint()
+        verified = ledger.verify()
+        with console.status("writing the reports"):
+            report = _report(engine, root, DEMO_SPEC.counties, RUN_ID, "report")
+            full_report = (
+                _report(engine, root, DEMO_SPEC.counties, FULL_RUN_ID, "report-full")
+                if full
+                else None
+            )
+        counts = _counts(engine, RUN_ID)
+    console.print("where the time went (CPU s: this process and the workers it started)")
+    for line in phases.rows():
+        console.print(line, highlight=False)
     console.rule("summary")
     console.print(
         f"1. {full_line}{RUN_ID}: {counts['bookings']:,} bookings replayed in {elapsed:.0f} s"
