@@ -135,7 +135,7 @@ def _minhash_keys(
     for m in range(n):
         if not usable[m] or _set_cells(bits, m) < min_set:
             continue
-        d = (int(theta[m] * DIRECTION_BINS / (2.0 * np.pi)) + turn) % DIRECTION_BINS
+        d = (_direction_bin(theta[m])[0] + turn) % DIRECTION_BINS
         for t in range(tables):
             for j in range(hashes):
                 lows[j] = _first_set(bits, m, orders[t, j], -1)

@@ -17,7 +17,7 @@ from scomm.ebts.dates import read_day, read_gmt
 from scomm.ebts.errors import EbtsError
 from scomm.ebts.fields import TEXT_ENCODING, TEXT_ERRORS, Field, field_tag
 from scomm.ebts.records import IDC_FIELD, LEN_FIELD, Record, TaggedRecord
-from scomm.ebts.transaction import CNT_FIELD, Transaction
+from scomm.ebts.transaction import CNT_FIELD, Transaction, tagged_length
 
 VERSION = "0400"  # ANSI/NIST-ITL 1-2007, the version EBTS 9.1 requires
 FBI_CJIS_ORI = "WVIAFIS0Z"  # the FBI's IAFIS/NGI in Clarksburg, WV: DAI of every CAR
@@ -243,9 +243,7 @@ def _tagged_bytes(
     rest = "\x1d".join(parts).encode(TEXT_ENCODING, TEXT_ERRORS)
     tag = f"{record_type}.001:".encode("ascii")
     base = len(tag) + (1 + len(rest) if parts else 0) + 1
-    length = base + len(str(base))
-    while length != base + len(str(length)):
-        length = base + len(str(length))
+    length = tagged_length(base)
     separator = b"\x1d" if parts else b""
     return tag + str(length).encode("ascii") + separator + rest + b"\x1c"
 

@@ -180,6 +180,15 @@ def encode_record(record: Record, index: int = 0) -> bytes:
     return _encode_tagged(record, index)
 
 
+def tagged_length(base: int) -> int:
+    """A tagged record's LEN value: ``base`` (its bytes without the LEN digits) plus the
+    digits of the result itself, a fixed point found by a step or two."""
+    length = base + len(str(base))
+    while length != base + len(str(length)):
+        length = base + len(str(length))
+    return length
+
+
 def _encode_tagged(record: TaggedRecord, index: int) -> bytes:
     fields = record.fields
     if not fields or fields[0].number != LEN_FIELD:
@@ -192,10 +201,7 @@ def _encode_tagged(record: TaggedRecord, index: int) -> bytes:
     if old.isascii() and old.isdigit() and int(old) == base + len(old):
         text = old  # still right as written (zero padding included): keep it
     else:
-        length = base + len(str(base))
-        while length != base + len(str(length)):
-            length = base + len(str(length))
-        text = str(length)
+        text = str(tagged_length(base))
     separator = b"\x1d" if fields[1:] else b""
     return tag + b":" + text.encode("ascii") + separator + rest + b"\x1c"
 
