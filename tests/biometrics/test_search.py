@@ -21,6 +21,7 @@ from scomm.biometrics import (
     synthetic_probes,
     threshold_for_fpir,
 )
+from scomm.biometrics.sketch import SketchParams, sketch_scores, sketch_template
 from scomm.biometrics.synthetic.templates import synthesize_master_template, template_impression
 from scomm.domain import FingerPosition as F
 
@@ -195,6 +196,58 @@ def test_bulk_enrolment_indexes_once_at_the_end(tmp_path: Path) -> None:
         assert g.indexed == 0
     assert g.indexed == 30 and g.index is not None
     assert g.search({F.RIGHT_INDEX: impression(7, F.RIGHT_INDEX, 1)}, 1)[0].subject_id == "B7"
+
+
+def test_a_stored_template_sketches_like_the_template(gallery: Gallery) -> None:
+    sketches = gallery.sketches
+    assert sketches.count == gallery.indexed == 80
+    for number in (0, 17, 79):
+        alone = sketch_template(gallery.template_at(number), gallery.params.min_set_cells)
+        a, b = sketches.offsets[number], sketches.offsets[number + 1]
+        assert b - a == alone.bits.size > 10
+        assert np.array_equal(alone.bits, sketches.bits[a:b])
+        assert np.array_equal(alone.directions, sketches.directions[a:b])
+        assert np.array_equal(alone.xy, sketches.xy[a:b])
+
+
+def test_a_mates_sketch_agrees_best_with_the_probe(gallery: Gallery) -> None:
+    numbers = np.array([gallery.number_of(f"P{i:03d}", F.RIGHT_INDEX) for i in range(40)])
+    first = 0
+    for i in range(0, 40, 4):
+        probe = sketch_template(impression(i, F.RIGHT_INDEX, 1), gallery.params.min_set_cells)
+        scores = sketch_scores(probe, gallery.sketches, numbers, SketchParams())
+        assert scores.shape == (40,) and scores.min() >= 0
+        first += int(np.argmax(scores)) == i
+    assert first >= 8
+
+
+def test_the_sketches_choose_what_is_compared(gallery: Gallery) -> None:
+    searcher = Searcher(gallery, comparisons=4, min_subjects=1, by_votes=0.0)
+    hits = 0
+    for i in range(1, 40, 4):
+        found = searcher.search({F.RIGHT_INDEX: impression(i, F.RIGHT_INDEX, 1)}, 1)
+        assert searcher.last.proposed == 4 < searcher.last.shortlisted
+        hits += found[0].subject_id == f"P{i:03d}"
+    assert hits >= 8
+
+
+def test_sketches_are_kept_with_the_gallery_and_remade_when_missing(
+    tmp_path: Path, gallery: Gallery
+) -> None:
+    before = gallery.sketches
+    gallery.enrol("Q", {F.RIGHT_INDEX: impression(700, F.RIGHT_INDEX, 0)})
+    gallery.close()
+    folder = tmp_path / "gallery"
+    with Gallery.open(folder) as reopened:
+        kept = reopened.sketches
+    assert kept.count == 81
+    assert np.array_equal(kept.bits[: before.bits.size], before.bits)
+    assert np.array_equal(kept.offsets[:81], before.offsets)
+    (folder / "sketch.npz").unlink()
+    with Gallery.open(folder) as remade:
+        for name in ("bits", "directions", "xy", "offsets"):
+            assert np.array_equal(getattr(remade.sketches, name), getattr(kept, name))
+    assert (folder / "sketch.npz").exists()
 
 
 def test_a_gallery_of_another_format_version_is_refused(tmp_path: Path, gallery: Gallery) -> None:

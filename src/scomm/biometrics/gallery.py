@@ -40,6 +40,7 @@ from scomm.biometrics.index import (
 )
 from scomm.biometrics.matcher import Comparator
 from scomm.biometrics.mcc import MCC_VERSION
+from scomm.biometrics.sketch import Sketches, sketch_stored
 from scomm.biometrics.stored import blob_length, decode, encode, score_stored
 from scomm.biometrics.template import Template
 from scomm.domain import FingerPosition
@@ -69,6 +70,8 @@ PENDING_SHARE = 0.05
 MIN_PENDING = 2000
 BULK_SPILL = 20_000
 """During bulk enrolment, pending templates and keys go to disk every this many."""
+SKETCH_ARRAYS = ("bits", "directions", "xy", "offsets")
+SKETCH_CHUNK = 20_000
 MAPPED_READ_BUDGET = 64 << 20
 """Template bytes a process reads through the map before it lets the pages go again."""
 
@@ -111,6 +114,8 @@ class Gallery:
         """Templates enrolled since they were last written, by record number (in order)."""
         self._blob_size = 0
         self._index: LshIndex | None = None
+        self._sketches = Sketches.empty()
+        """Sketches of the indexed templates (``sketch.Sketches``), in memory."""
         self._indexed = 0
         self._dirty = False
         self._bulk = False
@@ -193,6 +198,7 @@ class Gallery:
             )
             if self._index.size != self._indexed:
                 self._rebuild_index()  # the index files outran the metadata (interrupted)
+        self._sketch_indexed()
 
     def _map_templates(self) -> None:
         self._blob = _map(self.path / "templates.bin", np.uint8, random_access=True)
@@ -389,8 +395,42 @@ class Gallery:
         postings_map = _map(folder / "index.postings", np.uint8, random_access=True)
         self._index = LshIndex(self.params, bases, offsets, postings_map, scale)
         self._indexed = size
+        self._sketch_indexed()
         self._dirty = True
         self.generation += 1
+
+    def _sketch_indexed(self) -> None:
+        """Sketch the indexed templates not yet sketched (all of them in a gallery written
+        before sketches: once, on open), reading them from ``templates.bin`` in order, and
+        save the sketches (``sketch.npz``) when they grew."""
+        path = self.path / "sketch.npz"
+        if self._sketches.count == 0 and path.exists():
+            with np.load(path) as stored:
+                loaded = Sketches(*(stored[k] for k in SKETCH_ARRAYS))
+            # records are never rewritten: sketches beyond the index (an interrupted write)
+            # are dropped, the rest stay good
+            self._sketches = loaded.prefix(min(loaded.count, self._indexed))
+        done = self._sketches.count
+        if done == self._indexed:
+            return
+        parts, records = [self._sketches], self._records
+        for start in range(done, self._indexed, SKETCH_CHUNK):
+            chunk = records[start : min(start + SKETCH_CHUNK, self._indexed)]
+            blob = np.asarray(self._blob)
+            min_set = self.params.min_set_cells
+            parts.append(sketch_stored(blob, chunk["offset"], chunk["count"], min_set))
+            self._release_pages(blob_length(1) * int(chunk["count"].sum()))
+        self._sketches = Sketches.joined(parts)
+        done_now = self._sketches
+        tmp = path.with_suffix(".tmp.npz")
+        np.savez(
+            tmp,
+            bits=done_now.bits,
+            directions=done_now.directions,
+            xy=done_now.xy,
+            offsets=done_now.offsets,
+        )
+        os.replace(tmp, path)
 
     @property
     def _records(self) -> npt.NDArray[np.void]:
@@ -520,6 +560,11 @@ class Gallery:
     @property
     def index(self) -> LshIndex | None:
         return self._index
+
+    @property
+    def sketches(self) -> Sketches:
+        """Sketches of templates 0..indexed-1 (see ``sketch.sketch_scores``)."""
+        return self._sketches
 
     @property
     def indexed(self) -> int:

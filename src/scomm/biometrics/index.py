@@ -66,14 +66,14 @@ def _permutations(params: IndexParams, cells: int) -> npt.NDArray[np.int32]:
 
 
 @functools.lru_cache(maxsize=8)
-def _rank_orders(params: IndexParams, cells: int) -> npt.NDArray[np.int32]:
+def rank_orders(params: IndexParams, cells: int) -> npt.NDArray[np.int32]:
     """``(tables, hashes, cells)``: the cells in the order of their ranks (the inverse
     permutations), so a MinHash is the first position whose cell is set."""
     return np.argsort(_permutations(params, cells), axis=2).astype(np.int32)
 
 
 @numba.njit(cache=True)
-def _set_cells(bits: npt.NDArray[np.uint64], m: int) -> int:
+def set_cells(bits: npt.NDArray[np.uint64], m: int) -> int:
     count = 0
     for w in range(bits.shape[1]):
         count += popcount64(bits[m, w])
@@ -81,7 +81,7 @@ def _set_cells(bits: npt.NDArray[np.uint64], m: int) -> int:
 
 
 @numba.njit(cache=True)
-def _first_set(
+def first_set(
     bits: npt.NDArray[np.uint64], m: int, order: npt.NDArray[np.int32], after: int
 ) -> int:
     """The first position past ``after`` in a rank ``order`` whose cell is set in cylinder
@@ -133,12 +133,12 @@ def _minhash_keys(
     keys = np.full((n, tables), -1, dtype=np.int64)
     lows = np.empty(hashes, dtype=np.int64)
     for m in range(n):
-        if not usable[m] or _set_cells(bits, m) < min_set:
+        if not usable[m] or set_cells(bits, m) < min_set:
             continue
         d = (_direction_bin(theta[m])[0] + turn) % DIRECTION_BINS
         for t in range(tables):
             for j in range(hashes):
-                lows[j] = _first_set(bits, m, orders[t, j], -1)
+                lows[j] = first_set(bits, m, orders[t, j], -1)
             keys[m, t] = _key(position, d, t, lows)
     return keys
 
@@ -167,13 +167,13 @@ def _probe_keys(
     lows = np.empty(hashes, dtype=np.int64)
     row = 0
     for m in range(n):
-        if not usable[m] or _set_cells(bits, m) < min_set:
+        if not usable[m] or set_cells(bits, m) < min_set:
             continue
         own, nearer = _direction_bin(theta[m])
         for t in range(tables):
             for j in range(hashes):
-                first[j] = _first_set(bits, m, orders[t, j], -1)
-                second[j] = _first_set(bits, m, orders[t, j], first[j])
+                first[j] = first_set(bits, m, orders[t, j], -1)
+                second[j] = first_set(bits, m, orders[t, j], first[j])
             for side in range(2):
                 d = own if side == 0 else nearer
                 for v in range(variants):
@@ -196,7 +196,7 @@ def _checked_orders(
     """The rank orders for a template's cylinders, once ``position`` is known to be valid."""
     if not 0 <= position < POSITIONS:
         raise ValueError(f"finger position {position} out of range 0..{POSITIONS - 1}")
-    return _rank_orders(params, int(template.cylinders.bits.shape[1]) * 64)
+    return rank_orders(params, int(template.cylinders.bits.shape[1]) * 64)
 
 
 def cylinder_keys(

@@ -1,12 +1,13 @@
 """1:N identification: index retrieval, full 1:1 re-ranking, score fusion across fingers.
 
-A search takes a probe's templates by finger position. For each probe finger the index
-(``index.py``) proposes the gallery templates of that position with most hash collisions;
-templates enrolled since the last index build are added as they are. Every subject behind a
-proposed template is then compared on all the probe's fingers with the full 1:1 matcher, and
-its fused score is the mean over the probe's fingers (a finger the subject lacks scores 0): the
-sum rule, which a 2-finger IDENT probe and a 10-finger CJIS probe share. Candidates come back
-ranked by fused score.
+A search takes a probe's templates by finger position, in three stages. For each probe finger
+the index (``index.py``) votes for the gallery templates of that position by hash collisions,
+and the subjects with most votes (fused across fingers) make a shortlist of thousands. Their
+in-memory sketches (``sketch.sketch_scores``: a few agreeing cylinders in agreeing geometry)
+pick the few hundred that get the full 1:1 comparison on all the probe's fingers; templates
+enrolled since the last index build are added as they are. A subject's fused score is the mean
+over the probe's fingers (a finger the subject lacks scores 0): the sum rule, which a 2-finger
+IDENT probe and a 10-finger CJIS probe share. Candidates come back ranked by fused score.
 
 Whether the best candidate is a hit is decided by a threshold chosen for a target false
 positive identification rate (FPIR): the share of searches for people not in the gallery that
@@ -27,18 +28,27 @@ import numpy.typing as npt
 from scomm.biometrics.gallery import Gallery
 from scomm.biometrics.index import top_voted
 from scomm.biometrics.matcher import Comparator
+from scomm.biometrics.sketch import SketchParams, sketch_scores, sketch_template
 from scomm.biometrics.template import Template
 from scomm.biometrics.thresholds import threshold_for_fmr
 from scomm.domain import FingerPosition
 
 Probe = Mapping[FingerPosition, Template]
 DEFAULT_FPIR = 0.01
-COMPARISONS = 600
-"""Budget of full 1:1 comparisons per search: single-finger searches re-rank 600 subjects, a
-two-finger search 300, a ten-finger search the best ``MIN_SUBJECTS`` by fused index votes
-(which agree far more). At 100,000 templates (main's DB1_B-like captures, 235 mated probes) the
-mate of a single-finger probe is among the best 300 by votes for 86.8% of probes, 600 for
-89.8%, 1,200 for 91.9%, 5,000 for 96.2%."""
+COMPARISONS = 300
+"""Budget of full 1:1 comparisons per search: single-finger searches re-rank 300 subjects, a
+two-finger search 150, a ten-finger search the best ``MIN_SUBJECTS`` (fused index votes and
+sketches agree far more with ten fingers)."""
+SHORTLIST = 5000
+"""Subjects (for a single finger; divided among the fingers of larger probes) taken by index
+votes to the sketch stage, which picks the ``COMPARISONS`` that are fully compared. At 100,000
+templates the mates that the full matcher puts first and votes alone lost were at vote ranks
+653 to 4,294 (and one at 56,128); the sketches bring those within 5,000 to the first few
+hundred (docs/search.md)."""
+BY_VOTES = 1 / 3
+"""Share of the compared subjects taken by votes alone, before the sketches choose the rest:
+a mate with many votes but one of few cylinders to sketch stays in (at 100,000 templates, two
+of 120 mates at vote rank 18 fell to sketch ranks 314 and 1,377)."""
 MIN_SUBJECTS = 50
 RECALIBRATE_AFTER = 0.25
 """FPIR grows with the gallery: a threshold is redone once the gallery changed size by this."""
@@ -62,6 +72,8 @@ class SearchStats:
     proposed: int
     compared: int
     gallery_templates: int
+    shortlisted: int = 0
+    """Subjects whose sketches were compared (the middle stage)."""
 
     @property
     def penetration(self) -> float:
@@ -78,11 +90,19 @@ class Searcher:
         comparator: Comparator | None = None,
         comparisons: int = COMPARISONS,
         min_subjects: int = MIN_SUBJECTS,
+        shortlist: int = SHORTLIST,
+        sketch: SketchParams | None = None,
+        by_votes: float = BY_VOTES,
     ) -> None:
         self.gallery = gallery
         self.comparator = comparator or Comparator()
         self.comparisons = comparisons
         self.min_subjects = min_subjects
+        self.shortlist = shortlist
+        """Subjects taken by votes to the sketch stage (0: none; votes pick the compared)."""
+        self.sketch = sketch or SketchParams()
+        self.by_votes = by_votes
+        self._shortlisted = 0
         self.last = SearchStats(0, 0, 0)
         self._masks: dict[int, tuple[int, npt.NDArray[np.bool_]]] = {}
 
@@ -94,6 +114,7 @@ class Searcher:
         g = self.gallery
         owners = g.subject_numbers()
         at = [self._allowed(int(FingerPosition(p))) for p in probe]
+        self._shortlisted = 0
         if exhaustive or g.index is None:
             chosen = np.unique(np.concatenate([owners[a] for a in at])).astype(np.int64)
         else:
@@ -111,7 +132,7 @@ class Searcher:
             total += scores
         total /= len(probe)
         at_positions = sum(int(np.count_nonzero(a)) for a in at)
-        self.last = SearchStats(int(chosen.size), compared, at_positions)
+        self.last = SearchStats(int(chosen.size), compared, at_positions, self._shortlisted)
         keep = np.arange(chosen.size)
         if chosen.size > top_k:  # ties at the cut are kept, to be broken by name
             keep = np.flatnonzero(total >= np.partition(total, chosen.size - top_k)[-top_k])
@@ -133,8 +154,9 @@ class Searcher:
 
     def _retrieve(self, probe: Probe, owners: npt.NDArray[np.int32]) -> npt.NDArray[np.int64]:
         """Subjects worth the full comparison: index votes fused across the probe's fingers
-        (each finger's votes scaled to its best), the best ``comparisons / fingers`` of them
-        (at least ``min_subjects``), and every subject enrolled since the index was built."""
+        (each finger's votes scaled to its best) shortlist ``shortlist / fingers`` subjects,
+        whose sketches choose the best ``comparisons / fingers`` (at least ``min_subjects``);
+        and every subject enrolled since the index was built."""
         g = self.gallery
         index = g.index
         assert index is not None
@@ -148,8 +170,35 @@ class Searcher:
             _add_by_owner(votes, owners, fused)
             late.append(owners[index.size :][allowed[index.size :]])
         wanted = max(self.min_subjects, self.comparisons // len(probe))
-        chosen = top_voted(fused, wanted)
+        shortlist = top_voted(fused, max(wanted, self.shortlist // len(probe)))
+        chosen = shortlist[:wanted]
+        if shortlist.size > wanted:
+            self._shortlisted = int(shortlist.size)
+            voted = int(wanted * self.by_votes)
+            rest = shortlist[voted:]
+            agreement = self._sketch_agreement(probe, rest)
+            sketched = rest[np.argsort(-agreement, kind="stable")[: wanted - voted]]
+            chosen = np.concatenate([shortlist[:voted], sketched])
         return np.unique(np.concatenate([chosen, *late]).astype(np.int64))
+
+    def _sketch_agreement(
+        self, probe: Probe, subjects: npt.NDArray[np.int64]
+    ) -> npt.NDArray[np.float64]:
+        """Per subject: its sketches' agreement with the probe's fingers, each finger's scaled
+        to its best and summed (0 for a finger not sketched: it was enrolled since the index
+        was built, and is compared anyway)."""
+        g = self.gallery
+        sketches = g.sketches
+        total = np.zeros(subjects.size, dtype=np.float64)
+        for position, template in probe.items():
+            numbers = g.finger_numbers(subjects, int(FingerPosition(position))).astype(np.int64)
+            has = (numbers >= 0) & (numbers < sketches.count)
+            mine = sketch_template(template, g.params.min_set_cells)
+            scores = sketch_scores(mine, sketches, numbers[has], self.sketch)
+            best = float(scores.max()) if scores.size else 0.0
+            if best > 0:
+                total[has] += scores / best
+        return total
 
 
 @numba.njit(cache=True)

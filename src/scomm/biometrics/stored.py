@@ -61,6 +61,48 @@ def decode(
     return Template.from_packed(rows, width, height, ppi, quality, cylinders)
 
 
+@numba.njit(cache=True, nogil=True)
+def read_stored(
+    blob: npt.NDArray[np.uint8],
+    start: int,
+    n: int,
+    words: int,
+    mask_bytes: int,
+    angle_step: float,
+    position_scale: float,
+) -> tuple[
+    npt.NDArray[np.float64],
+    npt.NDArray[np.float64],
+    npt.NDArray[np.float64],
+    npt.NDArray[np.bool_],
+    npt.NDArray[np.uint64],
+]:
+    """x, y, direction, usable flags and set cells of the stored template of ``n`` minutiae
+    at ``start`` of ``blob``: exactly the values ``Template.from_packed`` holds."""
+    x = np.empty(n, dtype=np.float64)
+    y = np.empty(n, dtype=np.float64)
+    t = np.empty(n, dtype=np.float64)
+    usable = np.empty(n, dtype=np.bool_)
+    bits = np.zeros((n, words), dtype=np.uint64)
+    for m in range(n):
+        r = start + 8 * m
+        x[m] = (np.int64(blob[r]) | (np.int64(blob[r + 1]) << 8)) / position_scale
+        y[m] = (np.int64(blob[r + 2]) | (np.int64(blob[r + 3]) << 8)) / position_scale
+        t[m] = (np.int64(blob[r + 4]) | (np.int64(blob[r + 5]) << 8)) * angle_step
+    off = start + 8 * n
+    for m in range(n):  # np.packbits order: the first flag is the high bit
+        usable[m] = (blob[off + (m >> 3)] >> (7 - (m & 7))) & 1
+    off += (n + 7) // 8 + n * mask_bytes
+    for m in range(n):
+        for w in range(words):
+            value = np.uint64(0)
+            b = off + (m * words + w) * 8
+            for k in range(8):
+                value |= np.uint64(blob[b + k]) << np.uint64(8 * k)
+            bits[m, w] = value
+    return x, y, t, usable, bits
+
+
 def _compile_score_stored(kernel_digest: str) -> Callable[..., Any]:
     def _score_stored(
         xa: npt.NDArray[np.float64],
@@ -86,21 +128,11 @@ def _compile_score_stored(kernel_digest: str) -> Callable[..., Any]:
             n, s = counts[i], starts[i]
             if n == 0 or xa.size == 0:
                 continue
-            x = np.empty(n, dtype=np.float64)
-            y = np.empty(n, dtype=np.float64)
-            t = np.empty(n, dtype=np.float64)
-            usable = np.empty(n, dtype=np.bool_)
+            x, y, t, usable, bits = read_stored(
+                blob, s, n, words, mask_bytes, angle_step, position_scale
+            )
             known = np.zeros((n, words), dtype=np.uint64)
-            bits = np.zeros((n, words), dtype=np.uint64)
-            for m in range(n):
-                r = s + 8 * m
-                x[m] = (np.int64(blob[r]) | (np.int64(blob[r + 1]) << 8)) / position_scale
-                y[m] = (np.int64(blob[r + 2]) | (np.int64(blob[r + 3]) << 8)) / position_scale
-                t[m] = (np.int64(blob[r + 4]) | (np.int64(blob[r + 5]) << 8)) * angle_step
-            off = s + 8 * n
-            for m in range(n):  # np.packbits order: the first flag is the high bit
-                usable[m] = (blob[off + (m >> 3)] >> (7 - (m & 7))) & 1
-            off += (n + 7) // 8
+            off = s + 8 * n + (n + 7) // 8
             for m in range(n):
                 for cell in range(mask_bytes * 8):
                     if (blob[off + m * mask_bytes + (cell >> 3)] >> (cell & 7)) & 1:
@@ -109,14 +141,6 @@ def _compile_score_stored(kernel_digest: str) -> Callable[..., Any]:
                         known[m, word] |= run << np.uint64(shift)
                         if shift + directions > 64:
                             known[m, word + 1] |= run >> np.uint64(64 - shift)
-            off += n * mask_bytes
-            for m in range(n):
-                for w in range(words):
-                    value = np.uint64(0)
-                    b = off + (m * words + w) * 8
-                    for k in range(8):
-                        value |= np.uint64(blob[b + k]) << np.uint64(8 * k)
-                    bits[m, w] = value
             score = score_kernel(
                 xa, ya, ta, bits_a, known_a, usable_a, x, y, t, bits, known, usable, cfg
             )
@@ -132,8 +156,8 @@ def _kernel_digest() -> str:
     compiled functions it calls: without this, a changed matcher would keep scoring gallery
     templates with the old one's cached machine code."""
     digest = hashlib.sha256()
-    for module in (matcher, popcount):
-        digest.update(Path(str(module.__file__)).read_bytes())
+    for source in (matcher.__file__, popcount.__file__, __file__):  # read_stored: this one
+        digest.update(Path(str(source)).read_bytes())
     return digest.hexdigest()
 
 
