@@ -1,4 +1,4 @@
-"""1:N identification: index retrieval, full 1:1 re-ranking, score fusion across fingers.
+"""1:N identification: index votes, a sketch stage, full 1:1 re-ranking, fusion across fingers.
 
 A search takes a probe's templates by finger position, in three stages. For each probe finger
 the index (``index.py``) votes for the gallery templates of that position by hash collisions,
