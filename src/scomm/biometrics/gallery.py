@@ -422,7 +422,7 @@ class Gallery:
             self._release_pages(blob_length(1) * int(chunk["count"].sum()))
         self._sketches = Sketches.joined(parts)
         done_now = self._sketches
-        tmp = path.with_suffix(".tmp.npz")
+        tmp = path.with_suffix(f".{os.getpid()}.tmp.npz")  # processes opening it at once
         np.savez(
             tmp,
             bits=done_now.bits,
