@@ -83,18 +83,28 @@ _FINGERS = tuple(
 @lru_cache(maxsize=1024)
 def _oracle_records(token: str) -> tuple[EncodedRecord, ...]:
     """The ten Type-4 records of ``token``'s prints, IDC 1-10 in finger order (a convicted
-    booking's disposition, or the person's next booking, carries the same ones), encoded as
-    ``BinaryRecord.image(4, ...)`` would be: LEN, IDC, IMP, FGP (the finger, five unused),
-    ISR 0, width, height 1, GCA none, the pixels (tested against it)."""
-    records = []
+    booking's disposition, or the person's next booking, carries the same ones)."""
+    text = token.encode()
+    return tuple(
+        EncodedRecord(4, finger, head + text + tail)
+        for finger, (head, tail) in enumerate(_record_frames(len(text)), start=1)
+    )
+
+
+@lru_cache(maxsize=8)
+def _record_frames(token_bytes: int) -> tuple[tuple[bytes, bytes], ...]:
+    """What surrounds a token of ``token_bytes`` bytes in each of the ten records, encoded as
+    ``BinaryRecord.image(4, ...)`` would be (tested against it): LEN, IDC, IMP, FGP (the
+    finger, five unused), ISR 0, width, height 1, GCA none, then the pixels ``oracle_print``
+    spells: the marker, the token, a space and the finger."""
+    frames = []
     for finger, impression in _FINGERS:
-        pixels = oracle_print(token, FingerPosition(finger))
-        head = _TYPE4_HEADER.pack(finger, impression, finger, *(255,) * 5, 0, len(pixels), 1, _NONE)
-        size = BINARY_LEN_SIZE + len(head) + len(pixels)
-        records.append(
-            EncodedRecord(4, finger, size.to_bytes(BINARY_LEN_SIZE, "big") + head + pixels)
-        )
-    return tuple(records)
+        tail = f" {finger}".encode()
+        width = len(MARKER) + token_bytes + len(tail)
+        head = _TYPE4_HEADER.pack(finger, impression, finger, *(255,) * 5, 0, width, 1, _NONE)
+        size = BINARY_LEN_SIZE + len(head) + width
+        frames.append((size.to_bytes(BINARY_LEN_SIZE, "big") + head + MARKER, tail))
+    return tuple(frames)
 
 
 def token_of(images: Mapping[FingerPosition, ImageInfo]) -> str | None:
