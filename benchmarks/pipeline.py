@@ -18,9 +18,9 @@ import argparse
 import json
 import multiprocessing as mp
 import os
+import queue
 import tempfile
 import time
-from multiprocessing.connection import wait
 from pathlib import Path
 from typing import Any
 
@@ -79,14 +79,14 @@ def oracle(bookings: int, workers: int, root: Path, batch: int = BATCH) -> dict[
     _enter(engine, channel, timed_items, registry)
     enqueue_cpu = time.process_time() - cpu0
     fed.set()
-    _drained(processes)
+    reports = [_drained(processes, usage)]
     wall = time.perf_counter() - start
     desk_cpu = time.process_time() - cpu0  # the enqueue and the wait for the end
+    reports += [usage.get(timeout=60) for _ in processes[1:]]
     stages: dict[str, StageUsage] = {}
     waited = held = held_cpu = ran = 0.0
     turns = 0
-    for _ in processes:
-        _, used, writer, seconds = usage.get(timeout=60)
+    for _, used, writer, seconds in reports:
         for stage, u in used.items():
             stages[stage] = stages.get(stage, StageUsage()).add(u.messages, u.cpu_s)
         waited, held, ran = waited + writer.waited_s, held + writer.held_s, ran + seconds
@@ -136,12 +136,19 @@ def _enter(engine: Engine, channel: WorkChannel, items: list[Intake], registry: 
             enter_bookings(session, channel, "bench", items[i : i + CHUNK], registry)
 
 
-def _drained(processes: list[Any]) -> None:
-    """Until the first worker process ends: with the desk done (``fed``), a worker ends when no
-    message is left on any queue (every one acked: all its effects committed) — known the
-    moment its last commit is, where polling the queues from here cost CPU and up to a poll
-    interval of wall clock. A worker that crashed ends too: its exit code says so after."""
-    wait([p.sentinel for p in processes])
+def _drained(processes: list[Any], usage: Any) -> Any:
+    """Until the first worker reports its usage (returned): with the desk done (``fed``), a
+    worker reports when it finds no message left on any queue (every one acked: all its
+    effects committed) — known the moment its last commit is, where polling the queues from
+    here cost CPU and up to a poll interval of wall clock (and a process's end comes later: the
+    interpreter's teardown). A worker that crashed instead is an error."""
+    while True:
+        try:
+            return usage.get(timeout=0.5)
+        except queue.Empty:
+            failed = [p.exitcode for p in processes if p.exitcode]
+            if failed:
+                raise RuntimeError(f"worker processes exited with codes {failed}") from None
 
 
 def _drain(channel: WorkChannel, poll_s: float = 0.1) -> None:
