@@ -152,3 +152,29 @@ def test_outcome_columns_written_through_the_driver_read_back_as_written(
         assert {name: getattr(found[tcn], name) for name in columns} == columns
     with pytest.raises(KeyError), begin(replay.engine) as conn:
         write_outcomes(conn, RUN, {tcns[0]: {"no_such_column; DROP TABLE x": 1}})
+
+
+def test_an_idle_worker_polls_often_while_messages_are_in_flight(
+    replay: Replay, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another worker's lease is work in flight: its commit brings the next hop, so an idle
+    worker keeps polling at ``busy_poll_seconds``; with nothing in flight it backs off up to
+    ``max_poll_seconds``, and ends when nothing is left."""
+    replay.enter(replay.intakes(replay.rows(2)))
+    held = replay.channel.lease_stages(["lea"], "other-worker", 60, limit=10)
+    assert held and len(held) == replay.channel.pending()  # all of it leased elsewhere
+    waits: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        waits.append(seconds)
+        if len(waits) == 8:  # the other worker finishes: nothing in flight any more
+            replay.channel.ack_many(held)
+
+    monkeypatch.setattr("scomm.agencies.runner.time.sleep", sleep)
+    fed = iter([False] * 14 + [True] * 100)
+    result = replay.worker().run(
+        max_poll_seconds=0.5, busy_poll_seconds=0.04, may_stop=lambda: next(fed)
+    )
+    assert result.total == 0 and replay.channel.pending() == 0
+    assert waits[:8] == [0.02, 0.04, 0.04, 0.04, 0.04, 0.04, 0.04, 0.04]
+    assert waits[8:] == [0.04, 0.08, 0.16, 0.32, 0.5, 0.5]  # backs off until fed, then ends

@@ -19,7 +19,7 @@ import datetime as dt
 import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from functools import cache
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -27,14 +27,14 @@ import numpy as np
 from scomm.agencies.identification import Candidate, Probe, SearchOutcome
 from scomm.domain import Booking, FingerPosition
 from scomm.ebts import (
-    BinaryRecord,
     CourtDisposition,
     EbtsError,
+    EncodedRecord,
     ImageInfo,
-    Transaction,
-    build_car,
+    encode_car,
 )
-from scomm.ebts.images import GCA_CODES, encode_wsq
+from scomm.ebts.images import GCA_CODES
+from scomm.ebts.records import BINARY_LEN_SIZE, header_struct
 
 MARKER = b"SCOMM-ORACLE "
 TOKEN_LENGTH = 20
@@ -52,12 +52,6 @@ def oracle_print(token: str, position: FingerPosition) -> bytes:
     return MARKER + f"{token} {int(position)}".encode()
 
 
-@cache
-def _placeholder_wsq() -> bytes:
-    rng = np.random.default_rng(20081027)
-    return encode_wsq(rng.integers(96, 160, (32, 32)).astype(np.uint8))
-
-
 def oracle_car(
     booking: Booking,
     token: str,
@@ -69,25 +63,48 @@ def oracle_car(
     Each record is an uncompressed (GCA 0) image one pixel high whose pixels spell
     ``SCOMM-ORACLE <token> <finger>``: a valid Type-4 record of a few dozen bytes, so an oracle
     CAR is about 1 KB where a real one is about 300 KB. With ``disposition``: the CAR
-    re-submitted with the court's conviction at ``disposition_at``.
+    re-submitted with the court's conviction at ``disposition_at``. Written straight to bytes
+    (``encode_car``), the prints' records made once per token: a replay's booking desk makes
+    one or two of these per booking while the workers drain.
     """
-    positions = [FingerPosition(i) for i in range(1, 11)]
-    placeholder = _placeholder_wsq()
-    tx = build_car(
-        booking, dict.fromkeys(positions, placeholder), disposition=disposition,
-        disposition_at=disposition_at,
-    )  # fmt: skip
-    records = list(tx.records)
-    for index, record in enumerate(records):
-        if isinstance(record, BinaryRecord) and record.type == 4:
-            position = FingerPosition(record.finger_positions[0])
-            pixels = oracle_print(token, position)
-            impression = _LIVESCAN_ROLLED if position.is_single_finger else _LIVESCAN_PLAIN
-            records[index] = BinaryRecord.image(
-                4, idc=record.idc, impression=impression, positions=(int(position),), isr=0,
-                width=len(pixels), height=1, compression=_NONE, data=pixels,
-            )  # fmt: skip
-    return Transaction(tuple(records)).with_consistent_cnt().to_bytes()
+    return encode_car(
+        booking, _oracle_records(token), disposition=disposition, disposition_at=disposition_at
+    )
+
+
+_TYPE4_HEADER = header_struct(4)
+_FINGERS = tuple(
+    (idc, _LIVESCAN_ROLLED if FingerPosition(idc).is_single_finger else _LIVESCAN_PLAIN)
+    for idc in range(1, 11)
+)
+"""(IDC = finger position, impression) of an oracle CAR's ten Type-4 records."""
+
+
+@lru_cache(maxsize=1024)
+def _oracle_records(token: str) -> tuple[EncodedRecord, ...]:
+    """The ten Type-4 records of ``token``'s prints, IDC 1-10 in finger order (a convicted
+    booking's disposition, or the person's next booking, carries the same ones)."""
+    text = token.encode()
+    return tuple(
+        EncodedRecord(4, finger, head + text + tail)
+        for finger, (head, tail) in enumerate(_record_frames(len(text)), start=1)
+    )
+
+
+@lru_cache(maxsize=8)
+def _record_frames(token_bytes: int) -> tuple[tuple[bytes, bytes], ...]:
+    """What surrounds a token of ``token_bytes`` bytes in each of the ten records, encoded as
+    ``BinaryRecord.image(4, ...)`` would be (tested against it): LEN, IDC, IMP, FGP (the
+    finger, five unused), ISR 0, width, height 1, GCA none, then the pixels ``oracle_print``
+    spells: the marker, the token, a space and the finger."""
+    frames = []
+    for finger, impression in _FINGERS:
+        tail = f" {finger}".encode()
+        width = len(MARKER) + token_bytes + len(tail)
+        head = _TYPE4_HEADER.pack(finger, impression, finger, *(255,) * 5, 0, width, 1, _NONE)
+        size = BINARY_LEN_SIZE + len(head) + width
+        frames.append((size.to_bytes(BINARY_LEN_SIZE, "big") + head + MARKER, tail))
+    return tuple(frames)
 
 
 def token_of(images: Mapping[FingerPosition, ImageInfo]) -> str | None:

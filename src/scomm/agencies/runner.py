@@ -350,9 +350,16 @@ class PipelineWorker:
         on_batch: Callable[[BatchResult], None] | None = None,
         max_poll_seconds: float = 0.5,
         may_stop: Callable[[], bool] | None = None,
+        busy_poll_seconds: float = 0.04,
     ) -> BatchResult:
         """Process until ``stop()`` says so or (``until_idle``) no live message is left —
-        and, when given, ``may_stop()`` agrees (more work may still be coming)."""
+        and, when given, ``may_stop()`` agrees (more work may still be coming).
+
+        With nothing due, polls back off up to ``max_poll_seconds``, but only up to
+        ``busy_poll_seconds`` while messages are in flight (another worker's lease, a retry's
+        backoff): another worker's commit brings the next hop's messages any moment, and a
+        worker asleep for half a second then leaves a core idle while the other works alone
+        (an idle poll is cheap: a read, no writer turn)."""
         total = BatchResult()
         wait = 0.02
         while stop is None or not stop():
@@ -363,12 +370,9 @@ class PipelineWorker:
             if result.total:
                 wait = 0.02
                 continue
-            if (
-                until_idle
-                and (may_stop is None or may_stop())
-                and self.channel.pending(self.stages) == 0
-            ):
+            in_flight = self.channel.pending(self.stages)
+            if until_idle and (may_stop is None or may_stop()) and in_flight == 0:
                 break
             time.sleep(wait)
-            wait = min(max_poll_seconds, wait * 2)
+            wait = min(busy_poll_seconds if in_flight else max_poll_seconds, wait * 2)
         return total

@@ -11,6 +11,7 @@ import multiprocessing as mp
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from multiprocessing.connection import wait
 from pathlib import Path
 from typing import Any
 
@@ -108,7 +109,7 @@ def replay(
         fed.set()
         while any(p.is_alive() for p in processes):
             progress.update(done, completed=answered(store.engine, run_id))
-            time.sleep(0.5)
+            wait([p.sentinel for p in processes if p.is_alive()], timeout=0.5)
         progress.update(done, completed=answered(store.engine, run_id))
     for process in processes:
         process.join()

@@ -2,7 +2,8 @@
 
 Reading and writing: ``parse(bytes) -> Transaction``, ``Transaction.to_bytes()`` (LEN and CNT
 are kept consistent automatically). Messages: ``build_car``/``read_car`` (a booking and its
-ten prints), ``build_sre``/``read_sre``, ``build_errt``/``read_errt``, and scomm's own
+ten prints; ``encode_car`` writes its bytes from image records already encoded),
+``build_sre``/``read_sre``, ``build_errt``/``read_errt``, and scomm's own
 ``build_iaq``/``build_iar``/``build_detainer`` with their readers. Checking: ``validate(tx)``
 against the EBTS 9.1 rule table. Every problem is an ``EbtsError`` naming where it is.
 """
@@ -11,13 +12,14 @@ from scomm.ebts.car import (
     CarFacts,
     CourtDisposition,
     build_car,
+    encode_car,
     finger_images,
     read_car,
     read_car_facts,
     read_conviction,
 )
 from scomm.ebts.codec import parse, read_header, read_text_records
-from scomm.ebts.envelope import FBI_CJIS_ORI, LESC_ORI, Envelope, Subject
+from scomm.ebts.envelope import FBI_CJIS_ORI, LESC_ORI, EncodedRecord, Envelope, Subject
 from scomm.ebts.errors import EbtsError
 from scomm.ebts.fields import Field
 from scomm.ebts.images import ImageInfo, decode_wsq, encode_wsq, image_infos
@@ -64,6 +66,7 @@ __all__ = [
     "Detainer",
     "DetainerAction",
     "EbtsError",
+    "EncodedRecord",
     "Envelope",
     "ErrorResponse",
     "Field",
@@ -84,6 +87,7 @@ __all__ = [
     "build_iar",
     "build_sre",
     "decode_wsq",
+    "encode_car",
     "encode_detainer",
     "encode_errt",
     "encode_iaq",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -22,9 +22,11 @@ from scomm.ebts.dates import read_day
 from scomm.ebts.envelope import (
     FBI_CJIS_ORI,
     FINGERPRINT_RESOLUTION,
+    EncodedRecord,
     Envelope,
     Subject,
     format_date,
+    text_message,
     text_transaction,
     type2_of,
 )
@@ -148,12 +150,56 @@ def build_car(
     (2.051 CSL) at ``disposition_at`` (1.014 GMT): its own TCN (``<booking TCN>-C``) and the
     booking's TCN in 1.010 TCR; the arrest fields (2.045 DOA, 2.047 ASL) stay the booking's.
     """
-    if tot not in CAR_TOTS:
-        raise EbtsError(f"a criminal tenprint submission is CAR or CNA, not {tot!r}")
+    _check_tot(tot)
     if not images:
         raise EbtsError("a CAR needs at least one fingerprint image")
     if ppi <= 0:
         raise EbtsError(f"ppi must be positive, got {ppi}")
+    envelope, type2 = car_values(
+        booking, destination=destination, tot=tot, submitter=submitter, height=height,
+        weight=weight, eyes=eyes, hair=hair, retain=retain, disposition=disposition,
+        disposition_at=disposition_at,
+    )  # fmt: skip
+    day = booking.booked_at.date()
+    records: list[Record] = []
+    for idc, (position, image) in enumerate(sorted(images.items()), start=1):
+        records.append(_image_record(FingerPosition(position), image, idc, ppi, booking, day))
+    return text_transaction(tot, envelope, type2, images=records, resolution=FINGERPRINT_RESOLUTION)
+
+
+def encode_car(
+    booking: Booking,
+    images: Sequence[EncodedRecord],
+    *,
+    disposition: CourtDisposition | None = None,
+    disposition_at: dt.datetime | None = None,
+) -> bytes:
+    """``build_car(booking, ...).to_bytes()`` for 500 ppi image records already encoded
+    (IDC 1, 2, ... in finger order), written straight from the values: the same bytes
+    (``tests/ebts/test_car_property.py``). A replay's booking desk makes a CAR per booking
+    this way, while the workers drain (about a quarter of the cost of building it)."""
+    if not images:
+        raise EbtsError("a CAR needs at least one fingerprint image")
+    envelope, type2 = car_values(booking, disposition=disposition, disposition_at=disposition_at)
+    return text_message("CAR", envelope, type2, images=images, resolution=FINGERPRINT_RESOLUTION)
+
+
+def car_values(
+    booking: Booking,
+    *,
+    destination: str | Ori = FBI_CJIS_ORI,
+    tot: str = "CAR",
+    submitter: str | Ori | None = None,
+    height: str = UNKNOWN_HEIGHT,
+    weight: str = UNKNOWN_WEIGHT,
+    eyes: str = UNKNOWN_COLOR,
+    hair: str = UNKNOWN_COLOR,
+    retain: bool = True,
+    disposition: CourtDisposition | None = None,
+    disposition_at: dt.datetime | None = None,
+) -> tuple[Envelope, dict[int, str | Sequence[Sequence[str]]]]:
+    """A CAR's envelope and Type-2 values (``build_car`` says what each argument means)."""
+    _check_tot(tot)
     when = booking.booked_at
     envelope = Envelope(
         tcn=str(booking.tcn),
@@ -166,9 +212,8 @@ def build_car(
             raise EbtsError("a disposition needs its event time, not before the booking")
         tcn = Tcn(f"{booking.tcn.value[:38]}-C").value
         envelope = Envelope(tcn, envelope.ori, envelope.dai, disposition_at, booking.tcn.value)
-    day = when.date()
-    doo = format_date(day)
-    type2: dict[int, str | list[tuple[str, ...]]] = {
+    doo = format_date(when.date())
+    type2: dict[int, str | Sequence[Sequence[str]]] = {
         **Subject.of(booking.person).type2_values(),
         5: "Y" if retain else "N",
         27: height,
@@ -181,12 +226,12 @@ def build_car(
     }
     if disposition is not None:
         type2[51] = [disposition.court_segment()]
-    records: list[Record] = []
-    for idc, (position, image) in enumerate(sorted(images.items()), start=1):
-        records.append(_image_record(FingerPosition(position), image, idc, ppi, booking, day))
-    return text_transaction(
-        tot, envelope, dict(type2), images=records, resolution=FINGERPRINT_RESOLUTION
-    )
+    return envelope, type2
+
+
+def _check_tot(tot: str) -> None:
+    if tot not in CAR_TOTS:
+        raise EbtsError(f"a criminal tenprint submission is CAR or CNA, not {tot!r}")
 
 
 def _aol(charge: Charge) -> str:

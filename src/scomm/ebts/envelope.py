@@ -193,21 +193,39 @@ def type2_of(tx: Transaction, expected_tot: str | tuple[str, ...]) -> TaggedReco
     return record
 
 
+@dataclass(frozen=True, slots=True)
+class EncodedRecord:
+    """A record after the Type-2, already in its encoded bytes, with what CNT lists for it."""
+
+    type: int
+    idc: int
+    data: bytes
+
+
 def text_message(
     tot: str,
     envelope: Envelope,
     type2: dict[int, str | Sequence[Sequence[str]]],
     *,
     scomm: bool = False,
+    images: Sequence[EncodedRecord] = (),
+    resolution: str = NO_IMAGES_RESOLUTION,
 ) -> bytes:
-    """``text_transaction(tot, envelope, type2, scomm=scomm).to_bytes()``, written straight
-    from the values: the same bytes (``tests/ebts/test_text_message.py``) without building
-    the records, fields and CNT first — an agency answers every CAR with one of these."""
+    """``text_transaction(tot, envelope, type2, scomm=scomm, ...).to_bytes()``, written
+    straight from the values: the same bytes (``tests/ebts/test_text_message.py``) without
+    building the records, fields and CNT first — an agency answers every CAR with one of these,
+    and a replay's booking desk writes its oracle CARs so (``images``: the image records'
+    bytes, in order)."""
+    cnt = _ONE_TYPE2_CNT
+    if images:
+        entries = "".join(f"\x1e{r.type}\x1f{r.idc:02d}" for r in images)
+        cnt = _Encoded(f"1\x1f{1 + len(images)}\x1e2\x1f00{entries}")
     header: dict[int, str | Sequence[Sequence[str]]] = {
-        **envelope.header(tot, scomm=scomm),
-        CNT_FIELD: _ONE_TYPE2_CNT,
+        **envelope.header(tot, resolution=resolution, scomm=scomm),
+        CNT_FIELD: cnt,
     }
-    return _tagged_bytes(1, header) + _tagged_bytes(2, type2, idc="00")
+    tagged = _tagged_bytes(1, header) + _tagged_bytes(2, type2, idc="00")
+    return tagged + b"".join(r.data for r in images) if images else tagged
 
 
 class _Encoded(str):
