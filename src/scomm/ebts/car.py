@@ -13,6 +13,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TypedDict, Unpack
 
 import numpy as np
 
@@ -124,21 +125,28 @@ class CarFacts:
             raise EbtsError(f"CAR does not describe a valid booking: {exc}") from None
 
 
+class CarOptions(TypedDict, total=False):
+    """``build_car``'s keyword arguments that pass on to ``car_values`` (which holds their
+    defaults), listed once for both."""
+
+    destination: str | Ori
+    tot: str
+    submitter: str | Ori | None
+    height: str
+    weight: str
+    eyes: str
+    hair: str
+    retain: bool
+    disposition: CourtDisposition | None
+    disposition_at: dt.datetime | None
+
+
 def build_car(
     booking: Booking,
     images: Mapping[FingerPosition, FingerImage],
     *,
     ppi: int = 500,
-    destination: str | Ori = FBI_CJIS_ORI,
-    tot: str = "CAR",
-    submitter: str | Ori | None = None,
-    height: str = UNKNOWN_HEIGHT,
-    weight: str = UNKNOWN_WEIGHT,
-    eyes: str = UNKNOWN_COLOR,
-    hair: str = UNKNOWN_COLOR,
-    retain: bool = True,
-    disposition: CourtDisposition | None = None,
-    disposition_at: dt.datetime | None = None,
+    **options: Unpack[CarOptions],
 ) -> Transaction:
     """A CAR for ``booking`` with one image per finger position.
 
@@ -149,21 +157,18 @@ def build_car(
     With ``disposition`` it is the booking's CAR re-submitted with the court's conviction
     (2.051 CSL) at ``disposition_at`` (1.014 GMT): its own TCN (``<booking TCN>-C``) and the
     booking's TCN in 1.010 TCR; the arrest fields (2.045 DOA, 2.047 ASL) stay the booking's.
+    The other keyword arguments and their defaults are ``car_values``'.
     """
-    _check_tot(tot)
+    envelope, type2 = car_values(booking, **options)
     if not images:
         raise EbtsError("a CAR needs at least one fingerprint image")
     if ppi <= 0:
         raise EbtsError(f"ppi must be positive, got {ppi}")
-    envelope, type2 = car_values(
-        booking, destination=destination, tot=tot, submitter=submitter, height=height,
-        weight=weight, eyes=eyes, hair=hair, retain=retain, disposition=disposition,
-        disposition_at=disposition_at,
-    )  # fmt: skip
     day = booking.booked_at.date()
     records: list[Record] = []
     for idc, (position, image) in enumerate(sorted(images.items()), start=1):
         records.append(_image_record(FingerPosition(position), image, idc, ppi, booking, day))
+    tot = options.get("tot", "CAR")
     return text_transaction(tot, envelope, type2, images=records, resolution=FINGERPRINT_RESOLUTION)
 
 
