@@ -30,6 +30,7 @@ from scomm.ebts import (
     CourtDisposition,
     EbtsError,
     EncodedRecord,
+    FingerImages,
     ImageInfo,
     encode_car,
 )
@@ -111,9 +112,9 @@ def token_of(images: Mapping[FingerPosition, ImageInfo]) -> str | None:
     """The oracle token the prints carry (None: not oracle prints). Prints of two people in one
     CAR are refused, as a real search would fail to make sense of them."""
     found: set[str] = set()
-    for position, info in images.items():
-        text = info.data
-        if info.compression != "NONE" or not text.startswith(MARKER):
+    for position in images:
+        compression, text = _encoded(images, position)
+        if compression != "NONE" or not text.startswith(MARKER):
             return None
         token, _, finger = text[len(MARKER) :].decode("ascii", "replace").partition(" ")
         if finger != str(int(position)):
@@ -122,6 +123,16 @@ def token_of(images: Mapping[FingerPosition, ImageInfo]) -> str | None:
     if len(found) > 1:
         raise EbtsError("the CAR's prints belong to more than one person")
     return found.pop() if found else None
+
+
+def _encoded(
+    images: Mapping[FingerPosition, ImageInfo], position: FingerPosition
+) -> tuple[str, bytes]:
+    """(compression, data) of an image: from the bytes alone where the mapping allows it."""
+    if isinstance(images, FingerImages):
+        return images.encoded(position)
+    info = images[position]
+    return info.compression, info.data
 
 
 def _uniform(seed: int, *parts: str) -> float:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TypedDict, Unpack
@@ -36,8 +36,10 @@ from scomm.ebts.images import (
     GCA_CODES,
     ImageInfo,
     PixelArray,
+    binary_compression,
     encode_wsq,
-    image_infos,
+    image_info,
+    native_ppi,
     wsq_dimensions,
 )
 from scomm.ebts.records import BinaryRecord, Record, TaggedRecord
@@ -352,19 +354,73 @@ def _finger(value: int | str) -> FingerPosition:
     return FingerPosition.parse(value)
 
 
-def finger_images(tx: Transaction) -> dict[FingerPosition, ImageInfo]:
-    """The fingerprint images of a transaction by finger position (still encoded)."""
-    out: dict[FingerPosition, ImageInfo] = {}
-    for info in image_infos(tx):
-        if info.record_type in (4, 14) and info.positions:
+class FingerImages(Mapping[FingerPosition, ImageInfo]):
+    """A transaction's fingerprint images by finger position (still encoded, in file order),
+    each described when first asked for. Finding the positions, and refusing a bad or repeated
+    one, reads only the records' headers; an oracle search reads only the bytes
+    (:meth:`encoded`): a CAR's ten ``ImageInfo``s cost CJIS more than its oracle search, and
+    only a full search (pixels) needs them. Read-only: what it builds is kept, never changed."""
+
+    __slots__ = ("_built", "_native", "_where")
+
+    def __init__(self, tx: Transaction) -> None:
+        self._native = native_ppi(tx)
+        self._where: dict[FingerPosition, tuple[int, Record]] = {}
+        self._built: dict[FingerPosition, ImageInfo] = {}
+        for index, record in enumerate(tx.records[1:], start=2):
+            info = None
+            if isinstance(record, BinaryRecord) and record.type == 4:
+                positions = record.finger_positions
+            elif isinstance(record, TaggedRecord) and record.type == 14:
+                info = image_info(record, index, self._native)
+                if info is None:
+                    continue
+                positions = info.positions
+            else:
+                continue
+            if not positions:
+                continue
             try:
-                position = _finger(info.positions[0])
+                position = _finger(positions[0])
             except ValueError as exc:
-                raise EbtsError(str(exc), record=info.record) from None
-            if position in out:
-                raise EbtsError(f"two images for {position.name}", record=info.record)
-            out[position] = info
-    return out
+                raise EbtsError(str(exc), record=index) from None
+            if position in self._where:
+                raise EbtsError(f"two images for {position.name}", record=index)
+            self._where[position] = (index, record)
+            if info is not None:
+                self._built[position] = info
+
+    def __getitem__(self, position: FingerPosition) -> ImageInfo:
+        info = self._built.get(position)
+        if info is None:
+            index, record = self._where[position]
+            info = image_info(record, index, self._native)
+            assert info is not None  # a Type-4 record always describes an image
+            self._built[position] = info
+        return info
+
+    def __iter__(self) -> Iterator[FingerPosition]:
+        return iter(self._where)
+
+    def __len__(self) -> int:
+        return len(self._where)
+
+    def __repr__(self) -> str:
+        return f"FingerImages({dict(self.items())!r})"
+
+    def encoded(self, position: FingerPosition) -> tuple[str, bytes]:
+        """(compression, data) of the image of ``position``, without describing it whole."""
+        info = self._built.get(position)
+        if info is not None:
+            return info.compression, info.data
+        record = self._where[position][1]
+        assert isinstance(record, BinaryRecord)  # tagged ones are described at once
+        return binary_compression(record, self._native), record.data
+
+
+def finger_images(tx: Transaction) -> FingerImages:
+    """The fingerprint images of a transaction by finger position (still encoded)."""
+    return FingerImages(tx)
 
 
 def read_car(tx: Transaction) -> tuple[CarFacts, dict[FingerPosition, PixelArray]]:

@@ -76,24 +76,31 @@ class ImageInfo:
 
 def image_infos(tx: Transaction) -> list[ImageInfo]:
     """Every image record of the transaction, in file order."""
-    native = _native_ppi(tx)
+    native = native_ppi(tx)
     out = []
     for index, record in enumerate(tx.records[1:], start=2):
         if record.type in IMAGE_RECORD_TYPES:
-            info = _info(record, index, native)
+            info = image_info(record, index, native)
             if info is not None:
                 out.append(info)
     return out
 
 
-def _native_ppi(tx: Transaction) -> float | None:
+def native_ppi(tx: Transaction) -> float | None:
+    """The native scanning resolution of 1.011 NSR in ppi (None: not a number)."""
     try:
         return float(tx.header.text(11)) * MM_PER_INCH
     except ValueError:
         return None
 
 
-def _info(record: Record, index: int, native: float | None) -> ImageInfo | None:
+def binary_compression(record: BinaryRecord, native: float | None) -> str:
+    """``image_info(record, ...).compression`` of a binary image record, without the rest."""
+    return _binary_description(record.type, record.header, native)[4]
+
+
+def image_info(record: Record, index: int, native: float | None) -> ImageInfo | None:
+    """The image record at ``index`` (1-based) described; None for one without an image."""
     if isinstance(record, BinaryRecord):
         if record.type == 7:
             return None
