@@ -159,7 +159,7 @@ def test_finger_images_describe_on_demand_what_image_infos_describe(
     prints: dict[FingerPosition, np.ndarray],
 ) -> None:
     """Positions from the headers, an image described when asked for or its bytes alone
-    (``encoded``, what an oracle search reads): the same as ``image_infos``, in file order,
+    (``encoded_items``, what an oracle search reads): the same as ``image_infos``, in file order,
     Type-4 and Type-14 alike; a finger sent twice is refused."""
     fingers = (FingerPosition.RIGHT_THUMB, FingerPosition.LEFT_INDEX)
     four = build_car(booking(), {p: prints[p] for p in fingers})
@@ -170,7 +170,8 @@ def test_finger_images_describe_on_demand_what_image_infos_describe(
     eager = {FingerPosition(info.positions[0]): info for info in image_infos(tx)}
     assert list(eager) == [*fingers, FingerPosition.RIGHT_INDEX]
     lazy = finger_images(tx)
-    assert [lazy.encoded(p) for p in lazy] == [(i.compression, i.data) for i in eager.values()]
+    encoded = [(p, i.compression, i.data) for p, i in eager.items()]
+    assert list(lazy.encoded_items()) == encoded
     assert list(lazy) == list(eager) and len(lazy) == 3
     assert dict(lazy.items()) == eager and lazy == eager
     assert FingerPosition.LEFT_THUMB not in lazy

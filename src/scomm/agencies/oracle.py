@@ -112,8 +112,11 @@ def token_of(images: Mapping[FingerPosition, ImageInfo]) -> str | None:
     """The oracle token the prints carry (None: not oracle prints). Prints of two people in one
     CAR are refused, as a real search would fail to make sense of them."""
     found: set[str] = set()
-    for position in images:
-        compression, text = _encoded(images, position)
+    if isinstance(images, FingerImages):
+        items = images.encoded_items()
+    else:
+        items = ((p, info.compression, info.data) for p, info in images.items())
+    for position, compression, text in items:
         if compression != "NONE" or not text.startswith(MARKER):
             return None
         token, _, finger = text[len(MARKER) :].decode("ascii", "replace").partition(" ")
@@ -123,16 +126,6 @@ def token_of(images: Mapping[FingerPosition, ImageInfo]) -> str | None:
     if len(found) > 1:
         raise EbtsError("the CAR's prints belong to more than one person")
     return found.pop() if found else None
-
-
-def _encoded(
-    images: Mapping[FingerPosition, ImageInfo], position: FingerPosition
-) -> tuple[str, bytes]:
-    """(compression, data) of an image: from the bytes alone where the mapping allows it."""
-    if isinstance(images, FingerImages):
-        return images.encoded(position)
-    info = images[position]
-    return info.compression, info.data
 
 
 def _uniform(seed: int, *parts: str) -> float:

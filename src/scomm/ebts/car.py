@@ -358,7 +358,7 @@ class FingerImages(Mapping[FingerPosition, ImageInfo]):
     """A transaction's fingerprint images by finger position (still encoded, in file order),
     each described when first asked for. Finding the positions, and refusing a bad or repeated
     one, reads only the records' headers; an oracle search reads only the bytes
-    (:meth:`encoded`): a CAR's ten ``ImageInfo``s cost CJIS more than its oracle search, and
+    (:meth:`encoded_items`): a CAR's ten ``ImageInfo``s cost CJIS more than its oracle search, and
     only a full search (pixels) needs them. Read-only: what it builds is kept, never changed."""
 
     __slots__ = ("_built", "_native", "_where")
@@ -370,7 +370,8 @@ class FingerImages(Mapping[FingerPosition, ImageInfo]):
         for index, record in enumerate(tx.records[1:], start=2):
             info = None
             if isinstance(record, BinaryRecord) and record.type == 4:
-                positions = record.finger_positions
+                first = record.header[2]  # FGP's first entry, nearly always the one used
+                positions = (first,) if first != 255 else record.finger_positions
             elif isinstance(record, TaggedRecord) and record.type == 14:
                 info = image_info(record, index, self._native)
                 if info is None:
@@ -408,14 +409,15 @@ class FingerImages(Mapping[FingerPosition, ImageInfo]):
     def __repr__(self) -> str:
         return f"FingerImages({dict(self.items())!r})"
 
-    def encoded(self, position: FingerPosition) -> tuple[str, bytes]:
-        """(compression, data) of the image of ``position``, without describing it whole."""
-        info = self._built.get(position)
-        if info is not None:
-            return info.compression, info.data
-        record = self._where[position][1]
-        assert isinstance(record, BinaryRecord)  # tagged ones are described at once
-        return binary_compression(record, self._native), record.data
+    def encoded_items(self) -> Iterator[tuple[FingerPosition, str, bytes]]:
+        """(position, compression, data) of each image, without describing any whole."""
+        for position, (_, record) in self._where.items():
+            info = self._built.get(position)
+            if info is not None:
+                yield position, info.compression, info.data
+            else:
+                assert isinstance(record, BinaryRecord)  # tagged ones are described at once
+                yield position, binary_compression(record), record.data
 
 
 def finger_images(tx: Transaction) -> FingerImages:

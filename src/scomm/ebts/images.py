@@ -94,9 +94,16 @@ def native_ppi(tx: Transaction) -> float | None:
         return None
 
 
-def binary_compression(record: BinaryRecord, native: float | None) -> str:
-    """``image_info(record, ...).compression`` of a binary image record, without the rest."""
-    return _binary_description(record.type, record.header, native)[4]
+def binary_compression(record: BinaryRecord) -> str:
+    """How a binary image record's data is compressed (``ImageInfo.compression``), read from
+    its header alone."""
+    if record.type == 8:
+        srt = record.value("SRT")
+        return {0: "NONE", 1: "FAX", 2: "VECTOR"}.get(srt, f"SRT {srt}")
+    if record.type in (5, 6):
+        return {0: "NONE", 1: "G4FAX"}.get(record.value("GCA"), "UNKNOWN")
+    gca = record.value("GCA")
+    return GCA_NAMES.get(gca) or f"GCA {gca}"  # names are never empty
 
 
 def image_info(record: Record, index: int, native: float | None) -> ImageInfo | None:
@@ -119,24 +126,13 @@ def _binary_description(
     isr = record.value("ISR")
     low = record.type in (3, 5)
     ppi = native if isr == 1 else (LOW_RESOLUTION_PPI if low else MINIMUM_PPI)
-    if record.type == 8:
-        srt = record.value("SRT")
-        compression = {0: "NONE", 1: "FAX", 2: "VECTOR"}.get(srt, f"SRT {srt}")
-        bits = 8
-    elif record.type in (5, 6):
-        compression = {0: "NONE", 1: "G4FAX"}.get(record.value("GCA"), "UNKNOWN")
-        bits = 1
-    else:
-        gca = record.value("GCA")
-        compression = GCA_NAMES.get(gca) or f"GCA {gca}"  # names are never empty
-        bits = 8
     return (
         record.finger_positions,
         record.value("HLL"),
         record.value("VLL"),
         ppi,
-        compression,
-        bits,
+        binary_compression(record),
+        1 if record.type in (5, 6) else 8,
     )
 
 
