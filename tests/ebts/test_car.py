@@ -16,6 +16,7 @@ from scomm.ebts import (
     build_car,
     encode_wsq,
     finger_images,
+    image_infos,
     parse,
     read_car,
     read_car_facts,
@@ -152,3 +153,27 @@ def test_a_finger_sent_twice_is_a_violation(prints: dict[FingerPosition, np.ndar
     twice = tx.with_record(image.with_idc(2))
     reasons = [v.describe() for v in validate(twice)]
     assert reasons == ["record 4 (Type-4) 4.004 FGP: finger position 2 already sent in record 3"]
+
+
+def test_finger_images_describe_on_demand_what_image_infos_describe(
+    prints: dict[FingerPosition, np.ndarray],
+) -> None:
+    """Positions from the headers, an image described when asked for or its bytes alone
+    (``encoded_items``, what an oracle search reads): the same as ``image_infos``, in file order,
+    Type-4 and Type-14 alike; a finger sent twice is refused."""
+    fingers = (FingerPosition.RIGHT_THUMB, FingerPosition.LEFT_INDEX)
+    four = build_car(booking(), {p: prints[p] for p in fingers})
+    right_index = {FingerPosition.RIGHT_INDEX: prints[FingerPosition.RIGHT_INDEX]}
+    fourteen = build_car(booking(), right_index, ppi=1000).records[2]
+    tx = parse(four.with_record(fourteen).to_bytes())
+    assert [r.type for r in tx.records] == [1, 2, 4, 4, 14]
+    eager = {FingerPosition(info.positions[0]): info for info in image_infos(tx)}
+    assert list(eager) == [*fingers, FingerPosition.RIGHT_INDEX]
+    lazy = finger_images(tx)
+    encoded = [(p, i.compression, i.data) for p, i in eager.items()]
+    assert list(lazy.encoded_items()) == encoded
+    assert list(lazy) == list(eager) and len(lazy) == 3
+    assert dict(lazy.items()) == eager and lazy == eager
+    assert FingerPosition.LEFT_THUMB not in lazy
+    with pytest.raises(EbtsError, match="two images for RIGHT_INDEX"):
+        finger_images(tx.with_record(fourteen))

@@ -20,7 +20,7 @@ their messages from the disposition with the same delays.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -30,13 +30,14 @@ from scomm.agencies.gate import Handover
 from scomm.agencies.identification import IdentificationService, Probe
 from scomm.agencies.messages import car_facts, car_images, conviction
 from scomm.agencies.messages import parsed as parse  # each message read once per process
-from scomm.domain import INDEX_FINGERS, Tcn
+from scomm.domain import INDEX_FINGERS, FingerPosition, Tcn
 from scomm.ebts import (
     CourtDisposition,
     Detainer,
     EbtsError,
     Envelope,
     ErrorResponse,
+    ImageInfo,
     ImmigrationQuery,
     ImmigrationResponse,
     SearchResult,
@@ -280,11 +281,11 @@ class Agencies:
         ``ident_tenprint_from``); on a match, query the LESC (IAQ)."""
         facts = car_facts(payload)
         conviction = facts.disposition
-        images = car_images(payload)
+        images: Mapping[FingerPosition, ImageInfo] = car_images(payload)
         searched_at = booking.at("CAR", conviction)
         switch = self.ident_tenprint_from
         if switch is None or searched_at.date() < switch:
-            images = {p: info for p, info in images.items() if p in INDEX_FINGERS}
+            images = {p: images[p] for p in images if p in INDEX_FINGERS}
         found = self.immigration_search.search(Probe(booking.tcn, searched_at, images))
         step = Step(updates={"ident_searched": True, "ident_match": found.hit})
         if found.candidate is None:

@@ -5,20 +5,19 @@ and the state bureau read only its conviction, from its text records); an IAR by
 office and the agency's inbox. The bytes do not change on
 the way (every hop forwards them or builds new ones), so what was read from them is kept for
 the next stage this process handles: parsing costs more than everything else a stage does in
-``oracle`` mode. The values are immutable (``Transaction``, ``CarFacts``) or handed out as
-copies, so sharing them between stages changes nothing a stage can see. A malformed message is
-not kept: its error is raised again each time.
+``oracle`` mode. The values are immutable (``Transaction``, ``CarFacts``) or read-only
+(``FingerImages``), so sharing them between stages changes nothing a stage can see. A
+malformed message is not kept: its error is raised again each time.
 """
 
 from __future__ import annotations
 
 from functools import lru_cache
 
-from scomm.domain import FingerPosition
 from scomm.ebts import (
     CarFacts,
     CourtDisposition,
-    ImageInfo,
+    FingerImages,
     Transaction,
     finger_images,
     parse,
@@ -44,13 +43,10 @@ def car_facts(payload: bytes) -> CarFacts:
 
 
 @lru_cache(maxsize=KEPT)
-def _images(payload: bytes) -> tuple[tuple[FingerPosition, ImageInfo], ...]:
-    return tuple(finger_images(parsed(payload)).items())
-
-
-def car_images(payload: bytes) -> dict[FingerPosition, ImageInfo]:
-    """``finger_images`` of the CAR ``payload`` (a fresh dict each call)."""
-    return dict(_images(payload))
+def car_images(payload: bytes) -> FingerImages:
+    """``finger_images`` of the CAR ``payload``, remembered (read-only: each image is
+    described once, when a stage first asks for it)."""
+    return finger_images(parsed(payload))
 
 
 @lru_cache(maxsize=KEPT)

@@ -30,6 +30,7 @@ from scomm.ebts import (
     CourtDisposition,
     EbtsError,
     EncodedRecord,
+    FingerImages,
     ImageInfo,
     encode_car,
 )
@@ -111,9 +112,12 @@ def token_of(images: Mapping[FingerPosition, ImageInfo]) -> str | None:
     """The oracle token the prints carry (None: not oracle prints). Prints of two people in one
     CAR are refused, as a real search would fail to make sense of them."""
     found: set[str] = set()
-    for position, info in images.items():
-        text = info.data
-        if info.compression != "NONE" or not text.startswith(MARKER):
+    if isinstance(images, FingerImages):
+        items = images.encoded_items()
+    else:
+        items = ((p, info.compression, info.data) for p, info in images.items())
+    for position, compression, text in items:
+        if compression != "NONE" or not text.startswith(MARKER):
             return None
         token, _, finger = text[len(MARKER) :].decode("ascii", "replace").partition(" ")
         if finger != str(int(position)):

@@ -11,6 +11,7 @@ against the EBTS 9.1 rule table. Every problem is an ``EbtsError`` naming where 
 from scomm.ebts.car import (
     CarFacts,
     CourtDisposition,
+    FingerImages,
     build_car,
     encode_car,
     finger_images,
@@ -70,6 +71,7 @@ __all__ = [
     "Envelope",
     "ErrorResponse",
     "Field",
+    "FingerImages",
     "ImageInfo",
     "ImmigrationQuery",
     "ImmigrationResponse",

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TypedDict, Unpack
 
 import numpy as np
 
@@ -35,8 +36,10 @@ from scomm.ebts.images import (
     GCA_CODES,
     ImageInfo,
     PixelArray,
+    binary_compression,
     encode_wsq,
-    image_infos,
+    image_info,
+    native_ppi,
     wsq_dimensions,
 )
 from scomm.ebts.records import BinaryRecord, Record, TaggedRecord
@@ -124,21 +127,28 @@ class CarFacts:
             raise EbtsError(f"CAR does not describe a valid booking: {exc}") from None
 
 
+class CarOptions(TypedDict, total=False):
+    """``build_car``'s keyword arguments that pass on to ``car_values`` (which holds their
+    defaults), listed once for both."""
+
+    destination: str | Ori
+    tot: str
+    submitter: str | Ori | None
+    height: str
+    weight: str
+    eyes: str
+    hair: str
+    retain: bool
+    disposition: CourtDisposition | None
+    disposition_at: dt.datetime | None
+
+
 def build_car(
     booking: Booking,
     images: Mapping[FingerPosition, FingerImage],
     *,
     ppi: int = 500,
-    destination: str | Ori = FBI_CJIS_ORI,
-    tot: str = "CAR",
-    submitter: str | Ori | None = None,
-    height: str = UNKNOWN_HEIGHT,
-    weight: str = UNKNOWN_WEIGHT,
-    eyes: str = UNKNOWN_COLOR,
-    hair: str = UNKNOWN_COLOR,
-    retain: bool = True,
-    disposition: CourtDisposition | None = None,
-    disposition_at: dt.datetime | None = None,
+    **options: Unpack[CarOptions],
 ) -> Transaction:
     """A CAR for ``booking`` with one image per finger position.
 
@@ -149,21 +159,18 @@ def build_car(
     With ``disposition`` it is the booking's CAR re-submitted with the court's conviction
     (2.051 CSL) at ``disposition_at`` (1.014 GMT): its own TCN (``<booking TCN>-C``) and the
     booking's TCN in 1.010 TCR; the arrest fields (2.045 DOA, 2.047 ASL) stay the booking's.
+    The other keyword arguments and their defaults are ``car_values``'.
     """
-    _check_tot(tot)
+    envelope, type2 = car_values(booking, **options)
     if not images:
         raise EbtsError("a CAR needs at least one fingerprint image")
     if ppi <= 0:
         raise EbtsError(f"ppi must be positive, got {ppi}")
-    envelope, type2 = car_values(
-        booking, destination=destination, tot=tot, submitter=submitter, height=height,
-        weight=weight, eyes=eyes, hair=hair, retain=retain, disposition=disposition,
-        disposition_at=disposition_at,
-    )  # fmt: skip
     day = booking.booked_at.date()
     records: list[Record] = []
     for idc, (position, image) in enumerate(sorted(images.items()), start=1):
         records.append(_image_record(FingerPosition(position), image, idc, ppi, booking, day))
+    tot = options.get("tot", "CAR")
     return text_transaction(tot, envelope, type2, images=records, resolution=FINGERPRINT_RESOLUTION)
 
 
@@ -347,19 +354,75 @@ def _finger(value: int | str) -> FingerPosition:
     return FingerPosition.parse(value)
 
 
-def finger_images(tx: Transaction) -> dict[FingerPosition, ImageInfo]:
-    """The fingerprint images of a transaction by finger position (still encoded)."""
-    out: dict[FingerPosition, ImageInfo] = {}
-    for info in image_infos(tx):
-        if info.record_type in (4, 14) and info.positions:
+class FingerImages(Mapping[FingerPosition, ImageInfo]):
+    """A transaction's fingerprint images by finger position (still encoded, in file order),
+    each described when first asked for. Finding the positions, and refusing a bad or repeated
+    one, reads only the records' headers; an oracle search reads only the bytes
+    (:meth:`encoded_items`): a CAR's ten ``ImageInfo``s cost CJIS more than its oracle search, and
+    only a full search (pixels) needs them. Read-only: what it builds is kept, never changed."""
+
+    __slots__ = ("_built", "_native", "_where")
+
+    def __init__(self, tx: Transaction) -> None:
+        self._native = native_ppi(tx)
+        self._where: dict[FingerPosition, tuple[int, Record]] = {}
+        self._built: dict[FingerPosition, ImageInfo] = {}
+        for index, record in enumerate(tx.records[1:], start=2):
+            info = None
+            if isinstance(record, BinaryRecord) and record.type == 4:
+                first = record.header[2]  # FGP's first entry, nearly always the one used
+                positions = (first,) if first != 255 else record.finger_positions
+            elif isinstance(record, TaggedRecord) and record.type == 14:
+                info = image_info(record, index, self._native)
+                if info is None:
+                    continue
+                positions = info.positions
+            else:
+                continue
+            if not positions:
+                continue
             try:
-                position = _finger(info.positions[0])
+                position = _finger(positions[0])
             except ValueError as exc:
-                raise EbtsError(str(exc), record=info.record) from None
-            if position in out:
-                raise EbtsError(f"two images for {position.name}", record=info.record)
-            out[position] = info
-    return out
+                raise EbtsError(str(exc), record=index) from None
+            if position in self._where:
+                raise EbtsError(f"two images for {position.name}", record=index)
+            self._where[position] = (index, record)
+            if info is not None:
+                self._built[position] = info
+
+    def __getitem__(self, position: FingerPosition) -> ImageInfo:
+        info = self._built.get(position)
+        if info is None:
+            index, record = self._where[position]
+            info = image_info(record, index, self._native)
+            assert info is not None  # a Type-4 record always describes an image
+            self._built[position] = info
+        return info
+
+    def __iter__(self) -> Iterator[FingerPosition]:
+        return iter(self._where)
+
+    def __len__(self) -> int:
+        return len(self._where)
+
+    def __repr__(self) -> str:
+        return f"FingerImages({dict(self.items())!r})"
+
+    def encoded_items(self) -> Iterator[tuple[FingerPosition, str, bytes]]:
+        """(position, compression, data) of each image, without describing any whole."""
+        for position, (_, record) in self._where.items():
+            info = self._built.get(position)
+            if info is not None:
+                yield position, info.compression, info.data
+            else:
+                assert isinstance(record, BinaryRecord)  # tagged ones are described at once
+                yield position, binary_compression(record), record.data
+
+
+def finger_images(tx: Transaction) -> FingerImages:
+    """The fingerprint images of a transaction by finger position (still encoded)."""
+    return FingerImages(tx)
 
 
 def read_car(tx: Transaction) -> tuple[CarFacts, dict[FingerPosition, PixelArray]]:

@@ -76,24 +76,38 @@ class ImageInfo:
 
 def image_infos(tx: Transaction) -> list[ImageInfo]:
     """Every image record of the transaction, in file order."""
-    native = _native_ppi(tx)
+    native = native_ppi(tx)
     out = []
     for index, record in enumerate(tx.records[1:], start=2):
         if record.type in IMAGE_RECORD_TYPES:
-            info = _info(record, index, native)
+            info = image_info(record, index, native)
             if info is not None:
                 out.append(info)
     return out
 
 
-def _native_ppi(tx: Transaction) -> float | None:
+def native_ppi(tx: Transaction) -> float | None:
+    """The native scanning resolution of 1.011 NSR in ppi (None: not a number)."""
     try:
         return float(tx.header.text(11)) * MM_PER_INCH
     except ValueError:
         return None
 
 
-def _info(record: Record, index: int, native: float | None) -> ImageInfo | None:
+def binary_compression(record: BinaryRecord) -> str:
+    """How a binary image record's data is compressed (``ImageInfo.compression``), read from
+    its header alone."""
+    if record.type == 8:
+        srt = record.value("SRT")
+        return {0: "NONE", 1: "FAX", 2: "VECTOR"}.get(srt, f"SRT {srt}")
+    if record.type in (5, 6):
+        return {0: "NONE", 1: "G4FAX"}.get(record.value("GCA"), "UNKNOWN")
+    gca = record.value("GCA")
+    return GCA_NAMES.get(gca) or f"GCA {gca}"  # names are never empty
+
+
+def image_info(record: Record, index: int, native: float | None) -> ImageInfo | None:
+    """The image record at ``index`` (1-based) described; None for one without an image."""
     if isinstance(record, BinaryRecord):
         if record.type == 7:
             return None
@@ -112,24 +126,13 @@ def _binary_description(
     isr = record.value("ISR")
     low = record.type in (3, 5)
     ppi = native if isr == 1 else (LOW_RESOLUTION_PPI if low else MINIMUM_PPI)
-    if record.type == 8:
-        srt = record.value("SRT")
-        compression = {0: "NONE", 1: "FAX", 2: "VECTOR"}.get(srt, f"SRT {srt}")
-        bits = 8
-    elif record.type in (5, 6):
-        compression = {0: "NONE", 1: "G4FAX"}.get(record.value("GCA"), "UNKNOWN")
-        bits = 1
-    else:
-        gca = record.value("GCA")
-        compression = GCA_NAMES.get(gca) or f"GCA {gca}"  # names are never empty
-        bits = 8
     return (
         record.finger_positions,
         record.value("HLL"),
         record.value("VLL"),
         ppi,
-        compression,
-        bits,
+        binary_compression(record),
+        1 if record.type in (5, 6) else 8,
     )
 
 
