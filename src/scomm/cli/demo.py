@@ -115,6 +115,7 @@ def _replay(
 ) -> float:
     """Enter ``rows`` at the booking desk while worker processes drain the queues."""
     import multiprocessing as mp
+    from multiprocessing.connection import wait
 
     open_run(
         engine, run.run_id, policy="historical", mode=run.mode, scenario=DEMO_SPEC.scenario,
@@ -142,7 +143,8 @@ def _replay(
             if time.perf_counter() - counted >= COUNT_EVERY_S:
                 progress.update(answered, completed=answered_count(engine, run.run_id))
                 counted = time.perf_counter()
-            time.sleep(0.5)
+            # wakes as soon as a worker ends (the queues are empty), not half a second later
+            wait([w.sentinel for w in workers if w.is_alive()], timeout=0.5)
         progress.update(answered, completed=answered_count(engine, run.run_id))
     for worker in workers:
         worker.join()
