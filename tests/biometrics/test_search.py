@@ -314,3 +314,16 @@ def test_searching_lets_go_of_the_template_pages_it_read(
     monkeypatch.setattr("scomm.biometrics.gallery.MAPPED_READ_BUDGET", 0)
     assert Searcher(reopened).search(probe, 5, exhaustive=True) == kept
     assert _resident_bytes_of(templates) == 0
+
+
+def test_probes_of_many_fingers_skip_the_sketches(gallery: Gallery) -> None:
+    """Three fingers (one not enrolled) are past SKETCH_MAX_FINGERS: fused votes alone choose,
+    and the mate is still found; two fingers still go through the sketch stage."""
+    searcher = Searcher(gallery, comparisons=6, min_subjects=1, by_votes=0.0)
+    for i in (3, 21):
+        two = {f: impression(i, f, 1) for f in INDEXES}
+        three = two | {F.RIGHT_THUMB: impression(i, F.RIGHT_THUMB, 1)}
+        assert searcher.search(two, 1)[0].subject_id == f"P{i:03d}"
+        assert searcher.last.shortlisted > searcher.last.proposed
+        assert searcher.search(three, 1)[0].subject_id == f"P{i:03d}"
+        assert searcher.last.shortlisted == 0 and searcher.last.proposed == 2

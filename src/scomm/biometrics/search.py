@@ -49,6 +49,11 @@ BY_VOTES = 1 / 3
 """Share of the compared subjects taken by votes alone, before the sketches choose the rest:
 a mate with many votes but one of few cylinders to sketch stays in (at 100,000 templates, two
 of 120 mates at vote rank 18 fell to sketch ranks 314 and 1,377)."""
+SKETCH_MAX_FINGERS = 2
+"""Probes with more fingers than this skip the sketch stage: ten fingers' fused votes already
+put the mate first (the demo's FBI searches found 110 of 110 on file by votes alone), while
+sketching 500 subjects on ten fingers made the demo's tenprint searches dearer (a first run's
+FBI calibration and full replay, ~25 CPU-s together)."""
 MIN_SUBJECTS = 50
 RECALIBRATE_AFTER = 0.25
 """FPIR grows with the gallery: a threshold is redone once the gallery changed size by this."""
@@ -170,7 +175,9 @@ class Searcher:
             _add_by_owner(votes, owners, fused)
             late.append(owners[index.size :][allowed[index.size :]])
         wanted = max(self.min_subjects, self.comparisons // len(probe))
-        shortlist = top_voted(fused, max(wanted, self.shortlist // len(probe)))
+        sketching = len(probe) <= SKETCH_MAX_FINGERS
+        listed = self.shortlist // len(probe) if sketching else 0
+        shortlist = top_voted(fused, max(wanted, listed))
         chosen = shortlist[:wanted]
         if shortlist.size > wanted:
             self._shortlisted = int(shortlist.size)
