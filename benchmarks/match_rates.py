@@ -234,7 +234,9 @@ def measure(
         def submit_strangers() -> None:
             strangers.extend(calibration.submit_strangers(pool))
 
-        demo_full._fillers(pool, galleries, args.subjects, _ignore, times, then=submit_strangers)
+        demo_full.fill_galleries(
+            pool, galleries, args.subjects, _ignore, times, then=submit_strangers
+        )
         with times.phase("index builds and writes (main)"):
             bulk.close()
         calibration.calibrate_galleries(pool, galleries, strangers, _ignore, times)

@@ -240,7 +240,7 @@ def prepare(
         def submit_strangers() -> None:  # queued behind the fillers: they overlap index builds
             strangers.extend(calibration.submit_strangers(pool))
 
-        _fillers(pool, galleries, gallery_subjects, tick, times, then=submit_strangers)
+        fill_galleries(pool, galleries, gallery_subjects, tick, times, then=submit_strangers)
         with times.phase("index builds and writes (main)"):
             bulk.close()
         if warm_up:
@@ -257,7 +257,7 @@ def prepare(
     return times
 
 
-def _fillers(
+def fill_galleries(
     pool: ProcessPoolExecutor, galleries: dict[str, Gallery], subjects: int, tick: Tick,
     times: PhaseTimes, then: Callable[[], None],
 ) -> None:  # fmt: skip
