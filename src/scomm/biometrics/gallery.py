@@ -71,6 +71,7 @@ MIN_PENDING = 2000
 BULK_SPILL = 20_000
 """During bulk enrolment, pending templates and keys go to disk every this many."""
 SKETCH_ARRAYS = ("bits", "directions", "xy", "offsets")
+"""``Sketches``' fields, in order: the arrays of ``sketch.npz``."""
 SKETCH_CHUNK = 20_000
 MAPPED_READ_BUDGET = 64 << 20
 """Template bytes a process reads through the map before it lets the pages go again."""
@@ -414,22 +415,14 @@ class Gallery:
         if done == self._indexed:
             return
         parts, records = [self._sketches], self._records
+        blob, min_set = np.asarray(self._blob), self.params.min_set_cells
         for start in range(done, self._indexed, SKETCH_CHUNK):
             chunk = records[start : min(start + SKETCH_CHUNK, self._indexed)]
-            blob = np.asarray(self._blob)
-            min_set = self.params.min_set_cells
             parts.append(sketch_stored(blob, chunk["offset"], chunk["count"], min_set))
             self._release_pages(blob_length(1) * int(chunk["count"].sum()))
         self._sketches = Sketches.joined(parts)
-        done_now = self._sketches
         tmp = path.with_suffix(f".{os.getpid()}.tmp.npz")  # processes opening it at once
-        np.savez(
-            tmp,
-            bits=done_now.bits,
-            directions=done_now.directions,
-            xy=done_now.xy,
-            offsets=done_now.offsets,
-        )
+        np.savez(tmp, **{name: getattr(self._sketches, name) for name in SKETCH_ARRAYS})
         os.replace(tmp, path)
 
     @property

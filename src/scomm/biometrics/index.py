@@ -81,6 +81,14 @@ def set_cells(bits: npt.NDArray[np.uint64], m: int) -> int:
 
 
 @numba.njit(cache=True)
+def is_indexed(
+    bits: npt.NDArray[np.uint64], usable: npt.NDArray[np.bool_], m: int, min_set: int
+) -> bool:
+    """Whether cylinder ``m`` is hashed (and sketched): usable, with ``min_set`` set cells."""
+    return bool(usable[m]) and set_cells(bits, m) >= min_set
+
+
+@numba.njit(cache=True)
 def first_set(
     bits: npt.NDArray[np.uint64], m: int, order: npt.NDArray[np.int32], after: int
 ) -> int:
@@ -133,7 +141,7 @@ def _minhash_keys(
     keys = np.full((n, tables), -1, dtype=np.int64)
     lows = np.empty(hashes, dtype=np.int64)
     for m in range(n):
-        if not usable[m] or set_cells(bits, m) < min_set:
+        if not is_indexed(bits, usable, m, min_set):
             continue
         d = (_direction_bin(theta[m])[0] + turn) % DIRECTION_BINS
         for t in range(tables):
@@ -167,7 +175,7 @@ def _probe_keys(
     lows = np.empty(hashes, dtype=np.int64)
     row = 0
     for m in range(n):
-        if not usable[m] or set_cells(bits, m) < min_set:
+        if not is_indexed(bits, usable, m, min_set):
             continue
         own, nearer = _direction_bin(theta[m])
         for t in range(tables):

@@ -22,7 +22,7 @@ import numba
 import numpy as np
 import numpy.typing as npt
 
-from scomm.biometrics.index import IndexParams, first_set, rank_orders, set_cells
+from scomm.biometrics.index import IndexParams, first_set, is_indexed, rank_orders
 from scomm.biometrics.popcount import popcount64
 from scomm.biometrics.stored import MASK_BYTES, WORDS, read_stored
 from scomm.biometrics.template import ANGLE_STEP, POSITION_SCALE, Template
@@ -143,7 +143,7 @@ def _sketch_rows(
     index hashes) from row ``at`` on; returns the next free row. Bit ``j`` is the parity of
     MinHash ``j``: two cylinders agree on it with probability (1 + Jaccard) / 2."""
     for m in range(bits.shape[0]):
-        if not usable[m] or set_cells(bits, m) < min_set:
+        if not is_indexed(bits, usable, m, min_set):
             continue
         value = np.uint64(0)
         for j in range(orders.shape[0]):
@@ -215,11 +215,11 @@ def sketch_template(template: Template, min_set_cells: int) -> Sketches:
     """The sketch of one template (a probe), equal to that of the same template stored."""
     cyl = template.cylinders
     n = len(template)
+    if n == 0:
+        return Sketches.empty()
     out_bits = np.zeros(n, dtype=np.uint64)
     out_dirs = np.zeros(n, dtype=np.uint8)
     out_xy = np.zeros((n, 2), dtype=np.int16)
-    if n == 0:
-        return Sketches.empty()
     orders = _sketch_orders(int(cyl.bits.shape[1]) * 64)
     rows = _sketch_rows(
         cyl.bits,

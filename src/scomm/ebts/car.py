@@ -370,8 +370,7 @@ class FingerImages(Mapping[FingerPosition, ImageInfo]):
         for index, record in enumerate(tx.records[1:], start=2):
             info = None
             if isinstance(record, BinaryRecord) and record.type == 4:
-                first = record.header[2]  # FGP's first entry, nearly always the one used
-                positions = (first,) if first != 255 else record.finger_positions
+                positions = record.finger_positions
             elif isinstance(record, TaggedRecord) and record.type == 14:
                 info = image_info(record, index, self._native)
                 if info is None:
