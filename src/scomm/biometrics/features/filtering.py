@@ -74,23 +74,24 @@ class MinutiaeFilter:
         depth = distance[raw.y, raw.x] if n else np.zeros(0, dtype=np.float32)
         keep &= depth >= p.border
 
-        at = {(int(y), int(x)): i for i, (y, x) in enumerate(zip(raw.y, raw.x, strict=True))}
-        for i in range(n):
-            other = at.get((int(raw.hit_y[i]), int(raw.hit_x[i])), -1)
-            steps = raw.hit_steps[i]
-            if raw.kind[i] == ENDING and raw.hit_code[i] in (HIT_ENDING, HIT_JUNCTION):
-                if steps <= p.spur * period:
-                    keep[i] = False
-                    if other >= 0:
-                        keep[other] = False
-            elif (
-                raw.kind[i] == BIFURCATION
-                and raw.hit_code[i] == HIT_JUNCTION
-                and steps <= p.bridge * period
-            ):
-                keep[i] = False
-                if other >= 0:
-                    keep[other] = False
+        # A spur or short ridge (an ending whose trace soon met another minutia) and a bridge
+        # (a bifurcation whose trace soon met a junction) go, with the minutia met.
+        spur = (
+            (raw.kind == ENDING)
+            & np.isin(raw.hit_code, (HIT_ENDING, HIT_JUNCTION))
+            & (raw.hit_steps <= p.spur * period)
+        )
+        bridge = (
+            (raw.kind == BIFURCATION)
+            & (raw.hit_code == HIT_JUNCTION)
+            & (raw.hit_steps <= p.bridge * period)
+        )
+        dropped = spur | bridge
+        at = np.full(mask.shape, -1, dtype=np.int64)
+        at[raw.y, raw.x] = np.arange(n)  # minutiae sit on distinct pixels
+        met = at[raw.hit_y[dropped], raw.hit_x[dropped]]
+        keep[dropped] = False
+        keep[met[met >= 0]] = False
 
         if n:
             pts = np.stack([raw.x, raw.y], axis=1).astype(np.float64)
@@ -118,19 +119,19 @@ class MinutiaeFilter:
     ) -> None:
         p = self.params
         endings = np.nonzero(raw.kind == ENDING)[0]
-        for a_pos, i in enumerate(endings):
-            for j in endings[a_pos + 1 :]:
-                if dist[i, j] > p.gap * period:
-                    continue
-                # Facing: directions roughly opposite, each pointing away from the other
-                # (an ending points into its own ridge, so facing endings point apart).
-                facing = abs(_angle_diff(raw.theta[i], raw.theta[j] + math.pi)) < p.gap_angle
-                link = math.atan2(raw.y[j] - raw.y[i], raw.x[j] - raw.x[i])
-                aligned = abs(_angle_diff(raw.theta[i] + math.pi, link)) < p.gap_angle
-                if facing and aligned:
-                    keep[i] = False
-                    keep[j] = False
+        first, second = np.triu_indices(endings.size, k=1)
+        i, j = endings[first], endings[second]
+        near = dist[i, j] <= p.gap * period
+        i, j = i[near], j[near]
+        # Facing: directions roughly opposite, each pointing away from the other
+        # (an ending points into its own ridge, so facing endings point apart).
+        facing = np.abs(_angle_diff(raw.theta[i], raw.theta[j] + math.pi)) < p.gap_angle
+        link = np.arctan2(raw.y[j] - raw.y[i], raw.x[j] - raw.x[i])
+        aligned = np.abs(_angle_diff(raw.theta[i] + math.pi, link)) < p.gap_angle
+        broken = facing & aligned
+        keep[i[broken]] = False
+        keep[j[broken]] = False
 
 
-def _angle_diff(a: float, b: float) -> float:
+def _angle_diff(a: npt.NDArray[np.float64], b: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
     return (a - b + math.pi) % (2 * math.pi) - math.pi
