@@ -12,6 +12,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
+from scomm.biometrics.features.components import labelled_components
 from scomm.biometrics.features.params import StageParams
 
 FloatImage = npt.NDArray[np.float32]
@@ -51,10 +52,10 @@ class Segmenter:
 
 
 def _largest_filled_region(binary: npt.NDArray[np.uint8]) -> Mask:
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(binary, connectivity=8)
-    if count <= 1:
+    labels, areas = labelled_components(binary)
+    if areas.size <= 1:
         return np.zeros(binary.shape, dtype=bool)
-    largest = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
+    largest = 1 + int(np.argmax(areas[1:]))
     region = (labels == largest).astype(np.uint8)
     contours, _ = cv2.findContours(region, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
     filled = np.zeros_like(region)

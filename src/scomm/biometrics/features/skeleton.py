@@ -13,6 +13,7 @@ import numba
 import numpy as np
 import numpy.typing as npt
 
+from scomm.biometrics.features.components import labelled_components
 from scomm.biometrics.features.params import StageParams
 
 Binary = npt.NDArray[np.uint8]
@@ -95,8 +96,8 @@ class Skeletonizer:
         if self.params.smoothing > 1:
             ridges = np.asarray(cv2.medianBlur(ridges, self.params.smoothing | 1), dtype=np.uint8)
         if self.params.min_component > 0:
-            _count, labels, stats, _ = cv2.connectedComponentsWithStats(ridges, connectivity=8)
-            small = stats[:, cv2.CC_STAT_AREA] < self.params.min_component
+            labels, areas = labelled_components(ridges)
+            small = areas < self.params.min_component
             small[0] = False
             ridges[small[labels]] = 0
         return ridges
