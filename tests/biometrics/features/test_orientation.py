@@ -9,7 +9,7 @@ from scomm.biometrics.features.orientation import OrientationEstimator, Orientat
 
 
 def _by_numpy(image: np.ndarray, p: OrientationParams) -> tuple[np.ndarray, np.ndarray]:
-    """The field as numpy computes it: float32 arctan2 and the coherence formula."""
+    """The field as numpy and OpenCV compute it directly: Gaussian filters, float32 arctan2."""
     smoothed = cv2.GaussianBlur(image, (0, 0), p.gradient_sigma)
     gx = cv2.Sobel(smoothed, cv2.CV_32F, 1, 0, ksize=3)
     gy = cv2.Sobel(smoothed, cv2.CV_32F, 0, 1, ksize=3)
@@ -35,7 +35,12 @@ def test_the_field_is_numpys_to_an_ulp() -> None:
     theta, coherence = _by_numpy(image, params)
     assert (field.coherence == coherence).all()
     turn = np.abs(field.theta - theta)
-    assert np.minimum(turn, math.pi - turn).max() <= 2.5e-7
+    turn = np.minimum(turn, math.pi - turn)
+    # the field's smoothing goes through the DFT (float rounding apart, the same filter), and
+    # where the smoothed field is weak its angle feels that rounding; a template stores
+    # angles in steps of 2 pi / 65536 (9.6e-5)
+    assert np.median(turn) <= 2.5e-7
+    assert turn.max() < 2e-5
     assert ((field.theta >= 0) & (field.theta < math.pi)).all()
 
 

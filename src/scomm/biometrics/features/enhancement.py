@@ -17,6 +17,7 @@ import numpy as np
 import numpy.typing as npt
 
 from scomm.biometrics.features.params import StageParams
+from scomm.biometrics.features.spectral import shifted_spectrum
 
 FloatImage = npt.NDArray[np.float32]
 
@@ -107,7 +108,7 @@ def oriented_filter(
             for slot, k in enumerate(chosen.tolist()):
                 kernel_spectrum = spectra.get(k)
                 if kernel_spectrum is None:
-                    spectra[k] = kernel_spectrum = _spectrum(kernels[k], rows, cols)
+                    spectra[k] = kernel_spectrum = shifted_spectrum(kernels[k], rows, cols)
                 product = cv2.mulSpectrums(spectrum, kernel_spectrum, 0)
                 response = cv2.dft(
                     product,
@@ -148,17 +149,6 @@ def _pick(
         for x in range(w):
             if wanted[y, x]:
                 target[y, x] = responses[slots[choice[y, x]], y, x]
-
-
-def _spectrum(kernel: FloatImage, rows: int, cols: int) -> FloatImage:
-    """The spectrum of ``kernel`` shifted so that a tile pixel's response lands where the pixel
-    is (``2 r`` before where it would: r for the padding, r for the kernel's centre); the
-    inverse transform then needs to give only the tile's first rows. The kernels are
-    symmetric, so convolution is correlation."""
-    canvas = np.zeros((rows, cols), dtype=np.float32)
-    canvas[: kernel.shape[0], : kernel.shape[1]] = kernel
-    canvas = np.roll(canvas, (1 - kernel.shape[0], 1 - kernel.shape[1]), axis=(0, 1))
-    return np.asarray(cv2.dft(canvas, flags=cv2.DFT_REAL_OUTPUT), dtype=np.float32)
 
 
 class GaborEnhancer:

@@ -15,6 +15,7 @@ import numpy as np
 import numpy.typing as npt
 
 from scomm.biometrics.features.params import StageParams
+from scomm.biometrics.features.spectral import gaussian_blur
 
 FloatImage = npt.NDArray[np.float32]
 
@@ -52,8 +53,8 @@ class OrientationEstimator:
         sin2 = 2.0 * gxy
         strength = gxx + gyy
         coherence = _coherence(cos2, sin2, strength)
-        cos2 = np.asarray(cv2.GaussianBlur(cos2, (0, 0), p.field_sigma), dtype=np.float32)
-        sin2 = np.asarray(cv2.GaussianBlur(sin2, (0, 0), p.field_sigma), dtype=np.float32)
+        cos2 = gaussian_blur(cos2, p.field_sigma)
+        sin2 = gaussian_blur(sin2, p.field_sigma)
         return OrientationField(_ridge_direction(cos2, sin2), coherence)
 
 
