@@ -97,7 +97,11 @@ def _checked_names(tcn: str, ori: str) -> tuple[Tcn, Ori]:
     return Tcn(tcn), Ori(ori)
 
 
+@functools.lru_cache(maxsize=_KEPT)
 def digest(payload: bytes) -> str:
+    """How a ledger entry names the bytes that moved. Remembered: a message that is only
+    forwarded (a CAR from the LEA to the state bureau, to CJIS and on to IDENT; an SRE; an
+    IAR to the field office and to the agency) is the same bytes at every hop."""
     return "sha256:" + hashlib.sha256(payload).hexdigest()
 
 
