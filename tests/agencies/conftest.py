@@ -46,9 +46,10 @@ class Replay:
     def intakes(self, rows: Sequence[int]) -> list[Intake]:
         return list(intakes(self.world, rows))
 
-    def worker(self) -> PipelineWorker:
+    def worker(self, chain: bool = True) -> PipelineWorker:
         contexts = RunContexts(self.channel, self.data_dir, self.registry)
-        return PipelineWorker(StageRunner(self.channel, contexts, self.registry), batch_size=50)
+        runner = StageRunner(self.channel, contexts, self.registry)
+        return PipelineWorker(runner, batch_size=50, chain=chain)
 
 
 @pytest.fixture(scope="session")

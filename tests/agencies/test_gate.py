@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import inspect
+from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -51,9 +52,8 @@ def test_the_actors_never_hold_the_channel() -> None:
     assert "WorkChannel" not in source and "Session" not in source and "Ledger" not in source
 
 
-def test_every_message_between_agencies_came_through_the_gate(
-    replay: Replay, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def spy_on_puts(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str, str]]:
+    """(stage, file, function) of every message enqueued from now on."""
     seen: list[tuple[str, str, str]] = []
     original = WorkChannel.put_many
 
@@ -65,15 +65,82 @@ def test_every_message_between_agencies_came_through_the_gate(
         return original(self, batch, session)
 
     monkeypatch.setattr(WorkChannel, "put_many", spy)
-    replay.enter(replay.intakes(replay.rows(40)))
-    replay.worker().run()
-    stages = {stage for stage, _, _ in seen}
-    assert {routing.SIB, routing.CJIS, routing.LEA_INBOX, routing.IDENT} <= stages
+    return seen
+
+
+def assert_enqueued_by_the_gate(seen: list[tuple[str, str, str]]) -> None:
     for stage, filename, function in seen:
         if stage == routing.LEA:
             assert (filename, function) == ("intake.py", "enter_bookings")
         else:
             assert (filename, function) == ("gate.py", "pass_all")
+
+
+def test_every_message_between_agencies_came_through_the_gate(
+    replay: Replay, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen = spy_on_puts(monkeypatch)
+    replay.enter(replay.intakes(replay.rows(40)))
+    replay.worker(chain=False).run()
+    stages = {stage for stage, _, _ in seen}
+    assert {routing.SIB, routing.CJIS, routing.LEA_INBOX, routing.IDENT} <= stages
+    assert_enqueued_by_the_gate(seen)
+
+
+def test_every_message_handed_on_within_a_batch_has_its_allowed_ledger_entry(
+    replay: Replay, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A worker that runs the next stage itself hands it the message in the same batch
+    # instead of enqueueing it: the stage must still get exactly what the gate let through.
+    from scomm.agencies import Agencies
+    from scomm.agencies.gate import digest
+    from scomm.ledger import Ledger
+
+    handled: list[tuple[str, str, str, str]] = []
+    original = Agencies.handler
+
+    def watched(self: Agencies, stage: str) -> Any:
+        handler = original(self, stage)
+
+        def spy(tot: str, payload: bytes, booking: Any) -> Any:
+            handled.append((stage, booking.tcn, tot, digest(payload)))
+            return handler(tot, payload, booking)
+
+        return spy
+
+    monkeypatch.setattr(Agencies, "handler", watched)
+    seen = spy_on_puts(monkeypatch)
+    rows = replay.rows(40)
+    replay.enter(replay.intakes(rows))
+    replay.worker().run()
+    assert_enqueued_by_the_gate(seen)
+    assert {stage for stage, _, _ in seen} == {routing.LEA}  # every hop handed on here
+    log = Ledger(replay.engine, replay.data_dir / "keys", migrate=False)
+    parties = {routing.CJIS: routing.CJIS_PARTY, routing.IDENT: routing.IDENT_PARTY,
+               routing.LESC: routing.LESC_PARTY}  # fmt: skip
+    allowed: Counter[tuple[str, str, str, str]] = Counter()
+    for row in rows:
+        for record in log.entries_for_tcn(replay.world.booking(row).tcn):
+            event = record.event
+            if event.allowed:
+                for d in event.record_digests:
+                    allowed[(event.recipient, event.tcn.value, event.transfer, d)] += 1
+    received: Counter[tuple[str, ...]] = Counter()
+    for stage, tcn, tot, d in handled:
+        if stage == routing.LEA:  # from the agency's own booking desk, no hand-over
+            continue
+        recipient = parties.get(stage)
+        matches = [k for k in allowed if k[1:] == (tcn, tot, d)]
+        assert matches, (stage, tcn, tot)
+        if recipient is not None:
+            assert any(k[0] == recipient for k in matches), (stage, tcn, tot)
+        received[(tcn, tot, d)] += 1
+    by_message: Counter[tuple[str, ...]] = Counter()
+    for (_, *message), n in allowed.items():
+        by_message[tuple(message)] += n
+    assert received == by_message  # each allowed hand-over received exactly once
+    assert {stage for stage, *_ in handled} >= {routing.SIB, routing.CJIS, routing.IDENT,
+                                                 routing.LEA_INBOX}  # fmt: skip
 
 
 def test_a_refused_transfer_is_logged_and_not_sent(replay: Replay) -> None:

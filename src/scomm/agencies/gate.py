@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 
 from sqlalchemy import Connection
@@ -97,7 +97,11 @@ def _checked_names(tcn: str, ori: str) -> tuple[Tcn, Ori]:
     return Tcn(tcn), Ori(ori)
 
 
+@functools.lru_cache(maxsize=_KEPT)
 def digest(payload: bytes) -> str:
+    """How a ledger entry names the bytes that moved. Remembered: a message that is only
+    forwarded (a CAR from the LEA to the state bureau, to CJIS and on to IDENT; an SRE; an
+    IAR to the field office and to the agency) is the same bytes at every hop."""
     return "sha256:" + hashlib.sha256(payload).hexdigest()
 
 
@@ -192,13 +196,29 @@ class DisclosureGate:
         handovers = [handover for _, _, handover in requests]
         return Clearance(handovers, decisions, encode_events(events), messages)
 
-    def pass_all(self, session: Session | Connection, clearance: Clearance) -> list[Passage]:
+    def pass_all(
+        self,
+        session: Session | Connection,
+        clearance: Clearance,
+        delivered: Collection[int] = (),
+    ) -> list[Passage]:
         """Log every decision of ``clearance`` (one ledger append) and enqueue the allowed
-        messages (one statement), in the caller's transaction."""
+        messages (one statement), in the caller's transaction.
+
+        ``delivered``: positions of allowed messages the caller has already handed to the
+        receiving stage in its own process (:class:`scomm.agencies.runner.StageRunner`): that
+        stage's work on them commits in this same transaction, so they are logged here like
+        every other hand-over but not enqueued."""
         if not clearance.handovers:
             return []
         indices = self.ledger.append_encoded(clearance.entries, within=session)
-        self.channel.put_many([m for m in clearance.messages if m is not None], session)
+        messages = clearance.messages
+        if delivered:
+            handed = set(delivered)
+            if any(messages[i] is None for i in handed):
+                raise ValueError("a refused hand-over cannot have been delivered")
+            messages = [m for i, m in enumerate(messages) if i not in handed]
+        self.channel.put_many([m for m in messages if m is not None], session)
         return [
             Passage(handover, decision, index)
             for handover, decision, index in zip(

@@ -303,21 +303,8 @@ class WorkChannel:
             held = {int(row.id) for row in gone}
             lost = [lease.id for lease in leases if lease.id not in held]
             raise LeaseLost(f"leases no longer held, items {lost}")
-        if not record:
-            return
-        now = self.clock()
-        rows = [{"stage": lease.stage, "key": lease.key, "processed_at": now} for lease in leases]
-        dialect = postgresql if self._skip_locked else sqlite
-        inserted = ex.execute(
-            dialect.insert(PROCESSED)
-            .on_conflict_do_nothing()
-            .returning(PROCESSED.c.stage, PROCESSED.c.key),
-            rows,
-        ).all()
-        if len(inserted) != len(rows):
-            fresh = {(row.stage, row.key) for row in inserted}
-            repeated = [(r["stage"], r["key"]) for r in rows if (r["stage"], r["key"]) not in fresh]
-            raise AlreadyProcessed(f"already processed: {repeated}")
+        if record:
+            self._record(ex, [(lease.stage, lease.key) for lease in leases])
 
     def _ack_sqlite(self, ex: Connection, leases: Sequence[Lease], record: bool) -> None:
         """:meth:`_ack` with the driver's executemany (one primary-key delete per lease); the
@@ -332,21 +319,47 @@ class WorkChannel:
                 f"{len(leases) - gone.rowcount} of {len(leases)} leases no longer held; "
                 f"items now held by another delivery or released: {sorted(left)}"
             )
-        if not record:
-            return
+        if record:
+            self._record(ex, [(lease.stage, lease.key) for lease in leases])
+
+    def record_processed(
+        self, handled: Sequence[tuple[str, str]], session: Executor | None = None
+    ) -> None:
+        """Mark each (stage, key) of ``handled`` processed without any lease: messages a worker
+        handed from one stage to the next in its own process, whose effects commit in this
+        transaction. Raises :class:`AlreadyProcessed` as :meth:`ack_many` does."""
+        if handled:
+            self._run(session, lambda ex: self._record(ex, handled))
+
+    def _record(self, ex: Connection, handled: Sequence[tuple[str, str]]) -> None:
+        """Insert the processed records of ``handled``; every one must be new."""
         now = self.clock()
-        rows = [(lease.stage, lease.key, now) for lease in leases]
-        inserted = ex.exec_driver_sql(_SQLITE_PROCESSED, rows)
-        if inserted.rowcount != len(rows):
+        if self._sqlite:
+            rows = [(stage, key, now) for stage, key in handled]
+            if ex.exec_driver_sql(_SQLITE_PROCESSED, rows).rowcount == len(rows):
+                return
             by_stage: dict[str, list[str]] = {}
-            for lease in leases:
-                by_stage.setdefault(lease.stage, []).append(lease.key)
+            for stage, key in handled:
+                by_stage.setdefault(stage, []).append(key)
             repeated = [
                 (stage, key)
                 for stage, keys in by_stage.items()
                 for key in sorted(self.processed_keys(stage, keys, ex))
             ]
             raise AlreadyProcessed(f"already processed: {repeated}")
+        values = [{"stage": stage, "key": key, "processed_at": now} for stage, key in handled]
+        dialect = postgresql if self._skip_locked else sqlite
+        inserted = ex.execute(
+            dialect.insert(PROCESSED)
+            .on_conflict_do_nothing()
+            .returning(PROCESSED.c.stage, PROCESSED.c.key),
+            values,
+        ).all()
+        if len(inserted) != len(values):
+            fresh = {(row.stage, row.key) for row in inserted}
+            raise AlreadyProcessed(
+                f"already processed: {[pair for pair in handled if pair not in fresh]}"
+            )
 
     def fail(self, lease: Lease, error: str, session: Executor | None = None) -> str:
         """Report a failed attempt; returns ``"retry"`` or ``"dead"``.  Raises LeaseLost."""
