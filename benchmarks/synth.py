@@ -6,7 +6,8 @@ Targets (issue 7): at least 10 master prints per second and at least 20 further 
 second of an existing master, on one core. The last row is a gallery filler as the demo makes
 it: a template-level master, one impression and the engine's template with its cylinders.
 Rates are given both per CPU second of this single-threaded process (what one core delivers,
-robust to other load on the machine) and per wall-clock second. The last line is one JSON object of the figures.
+robust to other load on the machine) and per wall-clock second. The last line is one JSON
+object of the figures.
 """
 
 from __future__ import annotations

@@ -24,6 +24,7 @@ from scomm.biometrics.synthetic.ridges import (
     slit_pinning,
     spiral_unit,
 )
+from scomm.biometrics.synthetic.seeding import seeded_generator
 from scomm.biometrics.synthetic.templates import (
     _minutiae_to_image,
     _spaced,
@@ -236,3 +237,16 @@ def test_smooth_phase_testing_only_slits_nearby_equals_testing_every_slit(
         phase.slit_length, phase.slit_wrap,
     )  # fmt: skip
     assert np.array_equal(fast, plain)
+
+
+def test_seeded_generators_are_default_rngs_state_for_state() -> None:
+    draws = np.random.default_rng(5)
+    cases: list[tuple[int, ...]] = [(0,), (0, 0, 0, 0, 0), (2**32,), (2**64 + 5, 1, 2**32 - 1)]
+    cases += [(5, 10_000_000 + i, 1 + i % 10, i % 5, *([i] if i % 2 else [])) for i in range(300)]
+    cases += [tuple(int(v) for v in draws.integers(0, 2**63, 1 + i % 9)) for i in range(300)]
+    for values in cases:
+        plain, fast = np.random.default_rng(list(values)), seeded_generator(*values)
+        assert fast.bit_generator.state == plain.bit_generator.state
+        assert np.array_equal(fast.normal(size=5), plain.normal(size=5))
+    with pytest.raises(ValueError, match=">= 0"):
+        seeded_generator(1, -2)

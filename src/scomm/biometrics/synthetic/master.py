@@ -40,6 +40,7 @@ from scomm.biometrics.synthetic.ridges import (
     render_ridges,
     slit_pinning,
 )
+from scomm.biometrics.synthetic.seeding import seeded_generator
 from scomm.domain import FingerPosition
 
 Array = npt.NDArray[np.float64]
@@ -81,7 +82,7 @@ def finger_rng(
     for name, value in (("seed", seed), ("identity", identity), ("finger", finger)):
         if value < 0:
             raise ValueError(f"{name} must be >= 0, got {value}")
-    return np.random.default_rng([seed, identity, finger, stream, *more])
+    return seeded_generator(seed, identity, finger, stream, *more)  # default_rng's stream
 
 
 def generate_master(
