@@ -13,7 +13,7 @@ from numba import njit
 from scomm.biometrics.synthetic import generate_master
 from scomm.biometrics.synthetic.draws import cumulative_shares, draw_index
 from scomm.biometrics.synthetic.impression import draw_capture, draw_warp
-from scomm.biometrics.synthetic.master import MIN_SPACING, Fingertip, finger_rng
+from scomm.biometrics.synthetic.master import MIN_SPACING, Fingertip, _dart_throw, finger_rng
 from scomm.biometrics.synthetic.pattern import MASTER_HEIGHT, MASTER_WIDTH, PatternClass
 from scomm.biometrics.synthetic.phase import _squared_norm, solve_continuous_phase
 from scomm.biometrics.synthetic.ridges import (
@@ -250,3 +250,20 @@ def test_seeded_generators_are_default_rngs_state_for_state() -> None:
         assert np.array_equal(fast.normal(size=5), plain.normal(size=5))
     with pytest.raises(ValueError, match=">= 0"):
         seeded_generator(1, -2)
+
+
+def test_dart_throwing_keeps_the_candidates_the_plain_loop_keeps() -> None:
+    rng = np.random.default_rng(12)
+    for count in (0, 1, 5, 60, 400):
+        cx, cy = rng.uniform(12, 467, 10 * count + 50), rng.uniform(12, 547, 10 * count + 50)
+        chosen: list[int] = []
+        for index in range(len(cx)):
+            if len(chosen) >= count:
+                break
+            if chosen:
+                near = np.hypot(cx[chosen] - cx[index], cy[chosen] - cy[index])
+                if near.min() < MIN_SPACING:
+                    continue
+            chosen.append(index)
+        fast = _dart_throw(cx, cy, count, MIN_SPACING)
+        assert fast.dtype == np.int64 and fast.tolist() == chosen
