@@ -303,7 +303,9 @@ def render_ridges(
     height, width = skin.shape
     ys, xs = np.nonzero(skin)
     smooth_img = np.zeros((height, width), dtype=np.float32)
-    smooth_img[ys, xs] = _smooth_at(phase, pin, xs.astype(np.float64), ys.astype(np.float64))
+    # a boolean mask visits the pixels in np.nonzero's (row-major) order: the same assignment,
+    # ~15x cheaper than indexing by the coordinate arrays (1.7 ms a master)
+    smooth_img[skin] = _smooth_at(phase, pin, xs.astype(np.float64), ys.astype(np.float64))
     half_h, half_w = height // 2, width // 2
     # only the coarse nodes that the interpolation reads for some skin pixel (those within two
     # nodes of a node over skin); the others stay (1, 0) and are never read
@@ -319,8 +321,8 @@ def render_ridges(
     )
     cos_s = np.ones((half_h, half_w), dtype=np.float32)
     sin_s = np.zeros((half_h, half_w), dtype=np.float32)
-    cos_s[hy, hx] = cos_n
-    sin_s[hy, hx] = sin_n
+    cos_s[needed] = cos_n
+    sin_s[needed] = sin_n
     size = (width, height)
     up_c = cv2.resize(cos_s, size, interpolation=cv2.INTER_LINEAR)
     up_s = cv2.resize(sin_s, size, interpolation=cv2.INTER_LINEAR)
