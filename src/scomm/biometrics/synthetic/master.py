@@ -154,15 +154,23 @@ class Fingertip:
 
     def image(self) -> npt.NDArray[np.float32]:
         # u depends on the column only and v on the row only: their powers are taken once per
-        # column and row, and only the sum's root per pixel
+        # column and row, and the sum's root only on the soft edge: well inside (radius below
+        # 0.95, (1 - radius) * 25 >= 1.25) the outline is 1 and outside (a sum of powers above
+        # 1.001, so a radius above 1.0003) it is 0, far beyond the root's rounding either way
         xs = np.arange(MASTER_WIDTH, dtype=np.float32)
         ys = np.arange(MASTER_HEIGHT, dtype=np.float32)[:, None]
         u = np.abs(xs - np.float32(self.centre_x)) / np.float32(self.half_width)
         v = np.abs(ys - np.float32(self.centre_y)) / np.float32(self.half_height)
         v = np.where(ys > self.centre_y, v * np.float32(0.6), v)
         power = np.float32(self.power)
-        radius = (u**power + v**power) ** (np.float32(1.0) / power)
-        return np.asarray(np.clip((1.0 - radius) * 25.0, 0.0, 1.0), dtype=np.float32)
+        total = u**power + v**power
+        outline = np.zeros(total.shape, dtype=np.float32)
+        inside = total <= np.float32(0.95 ** float(power) * (1 - 1e-4))
+        outline[inside] = 1.0
+        edge = ~inside & (total < np.float32(1.001))
+        radius = total[edge] ** (np.float32(1.0) / power)
+        outline[edge] = np.clip((1.0 - radius) * 25.0, 0.0, 1.0)
+        return outline
 
 
 def _creases(rng: np.random.Generator, shape: tuple[int, ...]) -> npt.NDArray[np.float32]:
