@@ -107,14 +107,26 @@ def _grid(
 
 
 @numba.njit(cache=True)
-def _set_known(row: npt.NDArray[np.uint64], valid: npt.NDArray[np.bool_], nd: int) -> None:
-    ns = valid.shape[0]
-    for i in range(ns):
-        for j in range(ns):
-            if valid[i, j]:
-                for k in range(nd):
-                    bit = (i * ns + j) * nd + k
-                    row[bit // 64] |= np.uint64(1) << np.uint64(bit % 64)
+def _set_cells(row: npt.NDArray[np.uint64], cell: int, nd: int, run: np.uint64) -> None:
+    """Set the ``nd`` direction bits of spatial cell ``cell`` (consecutive bits) in ``row``."""
+    first = cell * nd
+    word, off = first >> 6, first & 63
+    row[word] |= run << np.uint64(off)
+    if off + nd > 64:
+        row[word + 1] |= run >> np.uint64(64 - off)
+
+
+@numba.njit(cache=True)
+def _direction_weights(
+    dtheta: float, nd: int, dd: float, root2sd: float, cd: npt.NDArray[np.float64]
+) -> None:
+    """Each direction bin's share of a neighbour at relative direction ``dtheta`` (``cd``)."""
+    two_pi = 2.0 * math.pi
+    for k in range(nd):
+        phi = -math.pi + (k + 0.5) * dd
+        alpha = (phi - dtheta + math.pi) % two_pi - math.pi
+        upper = math.erf((alpha + dd / 2.0) / root2sd)
+        cd[k] = 0.5 * (upper - math.erf((alpha - dd / 2.0) / root2sd))
 
 
 @numba.njit(cache=True)
@@ -134,8 +146,13 @@ def _build(
     min_neighbours: int,
     words: int,
 ) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.uint64], npt.NDArray[np.bool_]]:
-    """Each neighbour adds its contribution to the few cells within 3 sigma of it (the
-    contribution is zero beyond), in neighbour order, so sums equal the cell-by-cell loop's."""
+    """Each neighbour adds its contribution to the cells within 3 sigma of it (the contribution
+    is zero beyond), in neighbour order, so sums equal the cell-by-cell loop's.
+
+    The cells within 3 sigma lie within ``3 sigma / ds`` cells of the neighbour along either
+    axis of the rotated grid (the rotation keeps lengths), so only those rows and columns are
+    visited, with a margin far above rounding; the exact distance test still decides. A
+    neighbour's direction weights are worked out only once a cell needs them."""
     n = xs.size
     bits = np.zeros((n, words), dtype=np.uint64)
     known = np.zeros((n, words), dtype=np.uint64)
@@ -143,11 +160,12 @@ def _build(
     ds = 2.0 * radius / ns
     dd = 2.0 * math.pi / nd
     reach2 = (3.0 * sigma_s) ** 2
-    reach_cells = math.ceil(3.0 * sigma_s / ds) + 1
+    reach_cells = 3.0 * sigma_s / ds + 1e-6
     norm_s = 1.0 / (sigma_s * math.sqrt(2.0 * math.pi))
     root2sd = sigma_d * math.sqrt(2.0)
     two_pi = 2.0 * math.pi
     half = (ns + 1) / 2.0
+    run = np.uint64((1 << nd) - 1)
     inside = _inside(radius, ns)
     in_circle = int(inside.sum())
     valid = np.zeros((ns, ns), dtype=np.bool_)
@@ -166,18 +184,14 @@ def _build(
             if t == m or dx * dx + dy * dy > outer2:
                 continue
             count += 1
-            dtheta = (th[t] - th[m] + math.pi) % two_pi - math.pi
-            for k in range(nd):
-                phi = -math.pi + (k + 0.5) * dd
-                alpha = (phi - dtheta + math.pi) % two_pi - math.pi
-                cd[k] = 0.5 * (
-                    math.erf((alpha + dd / 2.0) / root2sd) - math.erf((alpha - dd / 2.0) / root2sd)
-                )
+            if valid_cells == 0:
+                continue
             # the neighbour in cell units: px = x_m + ds * (u c - v s), py = y_m + ds * (u s + v c)
             cu = (dx * c + dy * s) / ds + half
             cv = (-dx * s + dy * c) / ds + half
-            i0, i1 = max(1, int(cu) - reach_cells), min(ns, int(cu) + reach_cells + 1)
-            j0, j1 = max(1, int(cv) - reach_cells), min(ns, int(cv) + reach_cells + 1)
+            i0, i1 = max(1, math.ceil(cu - reach_cells)), min(ns, math.floor(cu + reach_cells))
+            j0, j1 = max(1, math.ceil(cv - reach_cells)), min(ns, math.floor(cv + reach_cells))
+            weighed = False
             for i in range(i0, i1 + 1):
                 for j in range(j0, j1 + 1):
                     if not valid[i - 1, j - 1]:
@@ -185,19 +199,23 @@ def _build(
                     d2 = (xs[t] - cell_x[i - 1, j - 1]) ** 2 + (ys[t] - cell_y[i - 1, j - 1]) ** 2
                     if d2 > reach2:
                         continue
+                    if not weighed:
+                        dtheta = (th[t] - th[m] + math.pi) % two_pi - math.pi
+                        _direction_weights(dtheta, nd, dd, root2sd, cd)
+                        weighed = True
                     cs = norm_s * math.exp(-d2 / (2.0 * sigma_s * sigma_s))
                     for k in range(nd):
                         contrib[i - 1, j - 1, k] += cs * cd[k]
-        _set_known(known[m], valid, nd)
         for i in range(ns):
             for j in range(ns):
                 if not valid[i, j]:
                     continue
+                _set_cells(known[m], i * ns + j, nd, run)
                 base = (i * ns + j) * nd
                 for k in range(nd):
-                    bit = base + k
                     if contrib[i, j, k] >= mu_psi:
-                        bits[m, bit // 64] |= np.uint64(1) << np.uint64(bit % 64)
+                        bit = base + k
+                        bits[m, bit >> 6] |= np.uint64(1) << np.uint64(bit & 63)
         usable[m] = valid_cells >= min_valid * in_circle and count >= min_neighbours
     return bits, known, usable
 

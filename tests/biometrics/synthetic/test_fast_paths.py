@@ -8,10 +8,12 @@ from __future__ import annotations
 import cv2
 import numpy as np
 import pytest
+from numba import njit
 
 from scomm.biometrics.synthetic import generate_master
+from scomm.biometrics.synthetic.draws import cumulative_shares, draw_index
 from scomm.biometrics.synthetic.impression import draw_capture, draw_warp
-from scomm.biometrics.synthetic.master import MIN_SPACING, Fingertip, finger_rng
+from scomm.biometrics.synthetic.master import MIN_SPACING, Fingertip, _dart_throw, finger_rng
 from scomm.biometrics.synthetic.pattern import MASTER_HEIGHT, MASTER_WIDTH, PatternClass
 from scomm.biometrics.synthetic.phase import _squared_norm, solve_continuous_phase
 from scomm.biometrics.synthetic.ridges import (
@@ -22,6 +24,7 @@ from scomm.biometrics.synthetic.ridges import (
     slit_pinning,
     spiral_unit,
 )
+from scomm.biometrics.synthetic.seeding import seeded_generator
 from scomm.biometrics.synthetic.templates import (
     _minutiae_to_image,
     _spaced,
@@ -35,7 +38,7 @@ from scomm.domain import FingerPosition
 
 def test_fingertip_outline_is_the_superellipse_pixel_by_pixel() -> None:
     rng = np.random.default_rng(4)
-    for _ in range(20):
+    for _ in range(300):  # the root is taken on the soft edge only: many outlines
         tip = Fingertip.sample(rng)
         ys, xs = np.mgrid[0:MASTER_HEIGHT, 0:MASTER_WIDTH].astype(np.float32)
         u = np.abs(xs - np.float32(tip.centre_x)) / np.float32(tip.half_width)
@@ -46,6 +49,7 @@ def test_fingertip_outline_is_the_superellipse_pixel_by_pixel() -> None:
         plain = np.clip((1.0 - radius) * 25.0, 0.0, 1.0).astype(np.float32)
         fast = tip.image()
         assert fast.dtype == np.float32 and np.array_equal(fast, plain)
+        assert np.array_equal(np.signbit(fast), np.signbit(plain))
 
 
 @pytest.mark.parametrize("pattern_class", [PatternClass.WHORL, PatternClass.RIGHT_LOOP])
@@ -117,3 +121,150 @@ def test_spacing_rule_is_the_upper_triangle_of_close_pairs() -> None:
         close = np.hypot(xs[:, None] - xs[None, :], ys[:, None] - ys[None, :]) < MIN_SPACING
         plain = ~np.triu(close, 1).any(axis=0)
         assert np.array_equal(_spaced(xs, ys, MIN_SPACING), plain)
+
+
+@pytest.mark.parametrize(
+    "shares", [(0.09, 0.08, 0.16, 0.35, 0.32), (0.55, 0.2, 0.25), (0.9, 0.04, 0.06), (1.0,)]
+)
+def test_weighted_draw_is_numpys_choice_and_leaves_the_same_state(
+    shares: tuple[float, ...],
+) -> None:
+    cdf = cumulative_shares(shares)
+    for seed in range(3000):
+        plain, fast = np.random.default_rng([seed, 1]), np.random.default_rng([seed, 1])
+        assert draw_index(fast, cdf) == int(plain.choice(len(shares), p=shares))
+        assert fast.random() == plain.random()
+
+
+def test_shares_that_are_not_a_distribution_are_refused() -> None:
+    for bad in ((), (0.5, 0.6), (-0.2, 1.2), (float("nan"), 1.0)):
+        with pytest.raises(ValueError, match="shares"):
+            cumulative_shares(bad)
+
+
+@njit(cache=False)
+def _spiral_point_by_point(
+    px: np.ndarray, py: np.ndarray, skip: np.ndarray, mx: np.ndarray, my: np.ndarray,
+    mp: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    """The spiral product as first written: one point at a time, spiral after spiral."""
+    n = px.shape[0]
+    cos_s, sin_s = np.empty(n), np.empty(n)
+    for p in range(n):
+        re, im = 1.0, 0.0
+        for m in range(mx.shape[0]):
+            if m == skip[p]:
+                continue
+            dx = px[p] - mx[m]
+            dy = (py[p] - my[m]) * mp[m]
+            re, im = re * dx - im * dy, re * dy + im * dx
+            if (m & 7) == 7:
+                mag = np.sqrt(re * re + im * im)
+                if mag > 0.0:
+                    re /= mag
+                    im /= mag
+        mag = np.sqrt(re * re + im * im)
+        cos_s[p], sin_s[p] = (re / mag, im / mag) if mag > 0.0 else (1.0, 0.0)
+    return cos_s, sin_s
+
+
+@pytest.mark.parametrize("spirals", [0, 1, 7, 8, 70, 133])
+def test_spiral_product_in_blocks_equals_the_point_by_point_product(spirals: int) -> None:
+    rng = np.random.default_rng(spirals)
+    n = 1000 + spirals  # a last block that is not full
+    px, py = rng.uniform(0, 480, n), rng.uniform(0, 560, n)
+    mx, my = rng.uniform(0, 480, spirals), rng.uniform(0, 560, spirals)
+    mp = rng.choice([-1.0, 1.0], spirals)
+    on = min(spirals, 3)
+    px[:on], py[:on] = mx[:on], my[:on]  # on a spiral: the product is zero
+    for skip in (
+        np.full(n, -1, dtype=np.int64),
+        rng.integers(-1, max(spirals, 1), n),  # some points leave one spiral out
+    ):
+        fast = spiral_unit(px, py, skip, mx, my, mp)
+        plain = _spiral_point_by_point(px, py, skip, mx, my, mp)
+        for got, want in zip(fast, plain, strict=True):
+            assert np.array_equal(got, want)
+
+
+@njit(cache=False)
+def _smooth_testing_every_slit(
+    px: np.ndarray, py: np.ndarray, psi: np.ndarray, step: float, slit_start: np.ndarray,
+    slit_dir: np.ndarray, slit_length: np.ndarray, slit_wrap: np.ndarray,
+) -> np.ndarray:  # fmt: skip
+    """The bilinear continuous phase as first written: every node tested against every slit
+    (the slit pinning, unchanged, is left out)."""
+    rows, cols = psi.shape
+    out = np.empty(px.shape[0])
+    for p in range(px.shape[0]):
+        x, y = px[p], py[p]
+        fx, fy = (x + 0.5) / step - 0.5, (y + 0.5) / step - 0.5
+        j0 = min(max(int(np.floor(fx)), 0), cols - 2)
+        i0 = min(max(int(np.floor(fy)), 0), rows - 2)
+        wx, wy = min(max(fx - j0, 0.0), 1.0), min(max(fy - i0, 0.0), 1.0)
+        acc = 0.0
+        for di in range(2):
+            for dj in range(2):
+                i, j = i0 + di, j0 + dj
+                value = psi[i, j]
+                node_x, node_y = (j + 0.5) * step - 0.5, (i + 0.5) * step - 0.5
+                for k in range(slit_length.shape[0]):
+                    ex = slit_start[k, 0] + slit_dir[k, 0] * slit_length[k]
+                    ey = slit_start[k, 1] + slit_dir[k, 1] * slit_length[k]
+                    sx, sy = slit_start[k, 0], slit_start[k, 1]
+                    d1 = (ex - sx) * (y - sy) - (ey - sy) * (x - sx)
+                    d2 = (ex - sx) * (node_y - sy) - (ey - sy) * (node_x - sx)
+                    d3 = (node_x - x) * (sy - y) - (node_y - y) * (sx - x)
+                    d4 = (node_x - x) * (ey - y) - (node_y - y) * (ex - x)
+                    if d1 * d2 < 0.0 and d3 * d4 < 0.0:
+                        value = slit_wrap[k] - value
+                acc += (wx if dj == 1 else 1.0 - wx) * (wy if di == 1 else 1.0 - wy) * value
+        out[p] = acc
+    return out
+
+
+@pytest.mark.parametrize("pattern_class", list(PatternClass))
+def test_smooth_phase_testing_only_slits_nearby_equals_testing_every_slit(
+    pattern_class: PatternClass,
+) -> None:
+    master = generate_master(21, 4, FingerPosition.RIGHT_THUMB, pattern_class)
+    phase = solve_continuous_phase(master.pattern, master.periods)
+    ys, xs = np.mgrid[-3 : MASTER_HEIGHT + 3, -3 : MASTER_WIDTH + 3].astype(np.float64)
+    xs, ys = xs.ravel() + 0.25, ys.ravel() - 0.125  # every pixel, a little off the grid
+    no_pin = np.zeros((len(phase.slit_length), 2))  # no pinning: the bilinear part alone
+    fast = _smooth_at(phase, no_pin, xs, ys)
+    plain = _smooth_testing_every_slit(
+        xs, ys, phase.values, float(phase.step), phase.slit_start, phase.slit_dir,
+        phase.slit_length, phase.slit_wrap,
+    )  # fmt: skip
+    assert np.array_equal(fast, plain)
+
+
+def test_seeded_generators_are_default_rngs_state_for_state() -> None:
+    draws = np.random.default_rng(5)
+    cases: list[tuple[int, ...]] = [(0,), (0, 0, 0, 0, 0), (2**32,), (2**64 + 5, 1, 2**32 - 1)]
+    cases += [(5, 10_000_000 + i, 1 + i % 10, i % 5, *([i] if i % 2 else [])) for i in range(300)]
+    cases += [tuple(int(v) for v in draws.integers(0, 2**63, 1 + i % 9)) for i in range(300)]
+    for values in cases:
+        plain, fast = np.random.default_rng(list(values)), seeded_generator(*values)
+        assert fast.bit_generator.state == plain.bit_generator.state
+        assert np.array_equal(fast.normal(size=5), plain.normal(size=5))
+    with pytest.raises(ValueError, match=">= 0"):
+        seeded_generator(1, -2)
+
+
+def test_dart_throwing_keeps_the_candidates_the_plain_loop_keeps() -> None:
+    rng = np.random.default_rng(12)
+    for count in (0, 1, 5, 60, 400):
+        cx, cy = rng.uniform(12, 467, 10 * count + 50), rng.uniform(12, 547, 10 * count + 50)
+        chosen: list[int] = []
+        for index in range(len(cx)):
+            if len(chosen) >= count:
+                break
+            if chosen:
+                near = np.hypot(cx[chosen] - cx[index], cy[chosen] - cy[index])
+                if near.min() < MIN_SPACING:
+                    continue
+            chosen.append(index)
+        fast = _dart_throw(cx, cy, count, MIN_SPACING)
+        assert fast.dtype == np.int64 and fast.tolist() == chosen

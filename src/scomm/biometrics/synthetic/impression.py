@@ -16,6 +16,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
+from scomm.biometrics.synthetic.draws import cumulative_shares, draw_index
 from scomm.biometrics.synthetic.master import MasterPrint, finger_rng
 from scomm.biometrics.synthetic.minutiae import GroundTruthMinutiae
 from scomm.biometrics.synthetic.profile import DB1_B_LIKE, CaptureProfile
@@ -190,11 +191,11 @@ def draw_capture(rng: np.random.Generator, profile: CaptureProfile = DEFAULT_PRO
     the finger) lands at a random place in the frame; careless captures are turned and moved
     further, or pressed and dragged so that the skin distorts more.
     """
-    manner = rng.choice(len(profile.manner_shares), p=profile.manner_shares)
+    manner = draw_index(rng, cumulative_shares(profile.manner_shares))
     displaced, distorted = manner == 1, manner == 2
     limit = profile.rotation_limit
     turn = rng.normal(0, profile.rotation_sd[int(displaced)])
-    rotation = np.deg2rad(np.clip(turn, -limit, limit))
+    rotation = np.deg2rad(min(max(turn, -limit), limit))  # np.clip, without its overhead
     pad = rng.normal(0, profile.pad_sd, 2) + np.array([0.0, profile.pad_below_centre])
     careless = profile.placement_careless if displaced else 1.0
     place = rng.normal(0, 1, 2) * np.array(profile.placement_sd) * careless
@@ -209,7 +210,7 @@ def draw_capture(rng: np.random.Generator, profile: CaptureProfile = DEFAULT_PRO
         shift_x=float(shift[0]),
         shift_y=float(shift[1]),
         pressure=float(rng.beta(2.0, 2.0)),
-        moisture=float(np.clip(rng.normal(profile.moisture_mean, profile.moisture_sd), -1, 1)),
+        moisture=min(max(rng.normal(profile.moisture_mean, profile.moisture_sd), -1.0), 1.0),
         contact_x=float(place[0]),
         contact_y=float(place[1]),
         distortion=float(rng.uniform(low, high)),

@@ -18,6 +18,7 @@ from enum import Enum
 import numpy as np
 import numpy.typing as npt
 
+from scomm.biometrics.synthetic.draws import cumulative_shares, draw_index
 from scomm.domain import FingerPosition
 
 Array = npt.NDArray[np.float64]
@@ -47,6 +48,11 @@ _CLASS_PRIORS: dict[int, tuple[float, float, float, float, float]] = {
     3: (0.02, 0.02, 0.02, 0.48, 0.46),
     4: (0.02, 0.02, 0.01, 0.75, 0.20),
 }
+_CLASS_SHARES = {
+    index: cumulative_shares(tuple(np.array(priors) / np.array(priors).sum()))
+    for index, priors in _CLASS_PRIORS.items()
+}
+"""The priors as ``rng.choice(5, p=priors / priors.sum())`` accumulates them."""
 _CLASSES = (
     PatternClass.ARCH,
     PatternClass.TENTED_ARCH,
@@ -130,8 +136,7 @@ def _finger_index(finger: FingerPosition | int) -> tuple[int, bool]:
 def sample_pattern(rng: np.random.Generator, finger: FingerPosition | int) -> FingerPattern:
     """Draw a pattern class for the finger, then its singular points and flow corrections."""
     index, left_hand = _finger_index(finger)
-    priors = np.array(_CLASS_PRIORS[index])
-    pattern_class = _CLASSES[int(rng.choice(5, p=priors / priors.sum()))]
+    pattern_class = _CLASSES[draw_index(rng, _CLASS_SHARES[index])]
     if left_hand and pattern_class in (PatternClass.LEFT_LOOP, PatternClass.RIGHT_LOOP):
         pattern_class = (
             PatternClass.RIGHT_LOOP

@@ -60,11 +60,26 @@ def smooth_phase(
     band: float,
     fade: float,
 ) -> Array:  # pragma: no cover - compiled
-    """Per point: psi_c (bilinear, nodes across a slit mirrored) minus the slit pinning."""
+    """Per point: psi_c (bilinear, nodes across a slit mirrored) minus the slit pinning.
+
+    A slit can only lie between a point and a node when it comes near the box around the
+    point and its four nodes, so the crossing tests are made only for points with a slit's
+    bounding box within a pixel of theirs (most points have none)."""
     rows, cols = psi.shape
     n = px.shape[0]
     out = np.empty(n)
     n_slits = slit_length.shape[0]
+    slit_end = np.empty((n_slits, 2))
+    slit_box = np.empty((n_slits, 4))  # x0, x1, y0, y1, a pixel wider than the slit
+    for k in range(n_slits):
+        ex = slit_start[k, 0] + slit_dir[k, 0] * slit_length[k]
+        ey = slit_start[k, 1] + slit_dir[k, 1] * slit_length[k]
+        slit_end[k, 0] = ex
+        slit_end[k, 1] = ey
+        slit_box[k, 0] = min(slit_start[k, 0], ex) - 1.0
+        slit_box[k, 1] = max(slit_start[k, 0], ex) + 1.0
+        slit_box[k, 2] = min(slit_start[k, 1], ey) - 1.0
+        slit_box[k, 3] = max(slit_start[k, 1], ey) + 1.0
     for p in range(n):
         x = px[p]
         y = py[p]
@@ -74,6 +89,14 @@ def smooth_phase(
         i0 = min(max(int(np.floor(fy)), 0), rows - 2)
         wx = min(max(fx - j0, 0.0), 1.0)
         wy = min(max(fy - i0, 0.0), 1.0)
+        near = False
+        for k in range(n_slits):
+            near |= (
+                slit_box[k, 0] <= max(x, (j0 + 1.5) * step - 0.5)
+                and slit_box[k, 1] >= min(x, (j0 + 0.5) * step - 0.5)
+                and slit_box[k, 2] <= max(y, (i0 + 1.5) * step - 0.5)
+                and slit_box[k, 3] >= min(y, (i0 + 0.5) * step - 0.5)
+            )
         acc = 0.0
         for di in range(2):
             for dj in range(2):
@@ -82,10 +105,9 @@ def smooth_phase(
                 value = psi[i, j]
                 node_x = (j + 0.5) * step - 0.5
                 node_y = (i + 0.5) * step - 0.5
-                for k in range(n_slits):
-                    ex = slit_start[k, 0] + slit_dir[k, 0] * slit_length[k]
-                    ey = slit_start[k, 1] + slit_dir[k, 1] * slit_length[k]
-                    if _crosses(x, y, node_x, node_y, slit_start[k, 0], slit_start[k, 1], ex, ey):
+                for k in range(n_slits if near else 0):
+                    sx, sy = slit_start[k, 0], slit_start[k, 1]
+                    if _crosses(x, y, node_x, node_y, sx, sy, slit_end[k, 0], slit_end[k, 1]):
                         value = slit_wrap[k] - value
                 w = (wx if dj == 1 else 1.0 - wx) * (wy if di == 1 else 1.0 - wy)
                 acc += w * value
@@ -109,6 +131,44 @@ def smooth_phase(
     return out
 
 
+#: points whose products are carried along together in :func:`spiral_unit`
+SPIRAL_BLOCK = 32
+
+
+@njit(cache=True)
+def _spiral_step(
+    px: Array,
+    py: Array,
+    skip: npt.NDArray[np.int64],
+    start: int,
+    width: int,
+    m: int,
+    sx: float,
+    sy: float,
+    polarity: float,
+    re: Array,
+    im: Array,
+) -> None:  # pragma: no cover - compiled
+    """Spiral ``m``'s factor into the products of points ``start`` .. ``start + width``, with
+    the skips and, every eighth spiral, the renormalisation."""
+    renormalise = (m & 7) == 7
+    for b in range(width):
+        p = start + b
+        if m == skip[p]:
+            continue
+        dx = px[p] - sx
+        dy = (py[p] - sy) * polarity
+        r, i = re[b], im[b]
+        r, i = r * dx - i * dy, r * dy + i * dx
+        if renormalise:
+            mag = np.sqrt(r * r + i * i)
+            if mag > 0.0:
+                r /= mag
+                i /= mag
+        re[b] = r
+        im[b] = i
+
+
 @njit(cache=True)
 def spiral_unit(
     px: Array, py: Array, skip: npt.NDArray[np.int64], mx: Array, my: Array, mp: Array
@@ -116,33 +176,44 @@ def spiral_unit(
     """Per point, (cos, sin) of the spiral phase sum(p_n * arg(z - z_n)), as a complex product.
 
     ``skip[i]`` is a spiral left out at point i (-1 for none), so that the phase a minutia sits
-    in can be measured without its own spiral.
+    in can be measured without its own spiral. Each point's product takes the same steps in
+    the same order as a point-by-point loop; the points go ``SPIRAL_BLOCK`` at a time, spiral
+    by spiral, so that the processor works on independent products instead of waiting for each
+    multiplication of one product in turn.
     """
     n = px.shape[0]
     cos_s = np.empty(n)
     sin_s = np.empty(n)
     n_min = mx.shape[0]
-    for p in range(n):
-        re = 1.0
-        im = 0.0
+    re = np.empty(SPIRAL_BLOCK)
+    im = np.empty(SPIRAL_BLOCK)
+    for start in range(0, n, SPIRAL_BLOCK):
+        width = min(SPIRAL_BLOCK, n - start)
+        re[:] = 1.0
+        im[:] = 0.0
+        skips = False
+        for b in range(width):
+            skips |= 0 <= skip[start + b] < n_min
         for m in range(n_min):
-            if m == skip[p]:
+            sx, sy, polarity = mx[m], my[m], mp[m]
+            if skips or (m & 7) == 7:
+                _spiral_step(px, py, skip, start, width, m, sx, sy, polarity, re, im)
                 continue
-            dx = px[p] - mx[m]
-            dy = (py[p] - my[m]) * mp[m]
-            re, im = re * dx - im * dy, re * dy + im * dx
-            if (m & 7) == 7:
-                mag = np.sqrt(re * re + im * im)
-                if mag > 0.0:
-                    re /= mag
-                    im /= mag
-        mag = np.sqrt(re * re + im * im)
-        if mag > 0.0:
-            cos_s[p] = re / mag
-            sin_s[p] = im / mag
-        else:
-            cos_s[p] = 1.0
-            sin_s[p] = 0.0
+            for b in range(width):  # the common step, with nothing to test: vectorised
+                dx = px[start + b] - sx
+                dy = (py[start + b] - sy) * polarity
+                r, i = re[b], im[b]
+                re[b] = r * dx - i * dy
+                im[b] = r * dy + i * dx
+        for b in range(width):
+            r, i = re[b], im[b]
+            mag = np.sqrt(r * r + i * i)
+            if mag > 0.0:
+                cos_s[start + b] = r / mag
+                sin_s[start + b] = i / mag
+            else:
+                cos_s[start + b] = 1.0
+                sin_s[start + b] = 0.0
     return cos_s, sin_s
 
 
@@ -232,7 +303,9 @@ def render_ridges(
     height, width = skin.shape
     ys, xs = np.nonzero(skin)
     smooth_img = np.zeros((height, width), dtype=np.float32)
-    smooth_img[ys, xs] = _smooth_at(phase, pin, xs.astype(np.float64), ys.astype(np.float64))
+    # a boolean mask visits the pixels in np.nonzero's (row-major) order: the same assignment,
+    # ~15x cheaper than indexing by the coordinate arrays (1.7 ms a master)
+    smooth_img[skin] = _smooth_at(phase, pin, xs.astype(np.float64), ys.astype(np.float64))
     half_h, half_w = height // 2, width // 2
     # only the coarse nodes that the interpolation reads for some skin pixel (those within two
     # nodes of a node over skin); the others stay (1, 0) and are never read
@@ -248,8 +321,8 @@ def render_ridges(
     )
     cos_s = np.ones((half_h, half_w), dtype=np.float32)
     sin_s = np.zeros((half_h, half_w), dtype=np.float32)
-    cos_s[hy, hx] = cos_n
-    sin_s[hy, hx] = sin_n
+    cos_s[needed] = cos_n
+    sin_s[needed] = sin_n
     size = (width, height)
     up_c = cv2.resize(cos_s, size, interpolation=cv2.INTER_LINEAR)
     up_s = cv2.resize(sin_s, size, interpolation=cv2.INTER_LINEAR)
