@@ -20,8 +20,11 @@ wrong candidate above it counts as a miss and is reported); a non-mated search i
 positive when its best candidate reaches it. 95 % intervals are Clopper-Pearson (exact).
 
 Writes the figures to ``src/scomm/agencies/data/match_rates.json`` (``--out``; ``--no-write``
-to leave it), which ``scomm.agencies.services.DEFAULT_RATES`` loads for oracle mode. Prints a
-table first and one JSON object last.
+to leave it), which ``scomm.agencies.services.DEFAULT_RATES`` loads for oracle mode, with what
+the thresholds were calibrated for (``calibrated_for``: gallery size, capture profile, FPIR,
+seeds, the engine's fingerprint; ``scomm.cli.demo_thresholds``): where that is what the demo
+is about to build, its full mode operates at these thresholds instead of calibrating its own.
+Prints a table first and one JSON object last.
 
 Run: nice -n 10 .venv/bin/python benchmarks/match_rates.py [--tenprint-people 80]
      [--two-finger-people 200] [--subjects 10000] [--processes 2]
@@ -53,6 +56,7 @@ from scomm.biometrics import DEFAULT_FPIR, Gallery, Searcher, Template
 from scomm.biometrics.synthetic import generate_master, template_impression, to_engine_template
 from scomm.cli import demo_full
 from scomm.cli.demo_calibration import Made, Probe
+from scomm.cli.demo_thresholds import calibrated_for
 from scomm.cli.phase_times import PhaseTimes
 from scomm.domain import INDEX_FINGERS, TEN_FINGERS, FingerPosition
 
@@ -372,6 +376,7 @@ def main() -> None:
         "gallery_subjects": args.subjects,
         "target_fpir": DEFAULT_FPIR,
         "calibration_searches": calibration_searches,
+        "calibrated_for": calibrated_for(args.subjects),
         "interval": f"Clopper-Pearson {CONFIDENCE:.0%}",
         "cjis": {"probe": "ten fingers", **rates["cjis"].to_json()},
         "ident": {"probe": "two index fingers", **rates["ident"].to_json()},

@@ -11,6 +11,7 @@ import pytest
 
 from scomm.agencies import services
 from scomm.agencies.services import DEFAULT_RATES, MATCH_RATES, measured_rates
+from scomm.cli.demo_thresholds import shipped_calibration
 
 
 @pytest.fixture(scope="module")
@@ -37,6 +38,13 @@ def test_the_file_says_how_it_was_measured(shipped: dict[str, object]) -> None:
     dt.datetime.fromisoformat(str(shipped["date"]))
     assert shipped["commit"] and shipped["capture_profile"] == "booking-live-scan"
     assert int(str(shipped["gallery_subjects"])) >= 10_000
+    # what the demo needs to decide whether its galleries may operate at these thresholds
+    calibration = shipped_calibration()
+    assert calibration is not None
+    assert calibration.calibrated_for["gallery_subjects"] == shipped["gallery_subjects"]
+    assert set(calibration.calibrated_for["engine"]) == {
+        "templates_sha256", "mated_score", "comparisons", "shortlist"
+    }  # fmt: skip
     for name in ("cjis", "ident"):
         m = shipped[name]
         assert isinstance(m, dict)

@@ -36,6 +36,8 @@ def test_the_demo_replays_full_and_oracle_bookings_and_writes_its_reports(
     assert "demo-full: 8 bookings with images" in summary[0]
     assert "300 bookings replayed" in summary[0] and "0 dead letters" in summary[0]
     assert "0 problems" in summary[3]
+    # 60-subject galleries are not what the shipped thresholds were calibrated for
+    assert "calibrated at run time (40 non-mated searches of each gallery" in summary[0]
     # The full-mode searches find the people on file and (almost) no one else.
     cjis = re.search(r"FBI identified (\d+) of (\d+) on file \((\d+) false\)", summary[0])
     ident = re.search(r"IDENT matched (\d+) of (\d+) \((\d+) false\)", summary[0])
@@ -98,3 +100,31 @@ def test_filler_people_are_in_both_files_with_the_same_index_finger_captures() -
         assert all(dhs[f].to_bytes() == fbi[f].to_bytes() for f in dhs)
     # different people have different fingers
     assert ident[2][int(INDEX_FINGERS[0])].to_bytes() != ident[1][int(INDEX_FINGERS[0])].to_bytes()
+
+
+@pytest.mark.slow
+def test_galleries_made_for_the_shipped_calibration_operate_at_its_thresholds(
+    tmp_path: Path,
+) -> None:
+    from scomm.agencies.services import CJIS_FULL, IDENT_FULL
+    from scomm.biometrics import Gallery
+    from scomm.cli.demo_calibration import SHIPPED, Thresholds
+    from scomm.cli.demo_full import choose_rows, prepare, prepared, thresholds_used
+    from scomm.domain import INDEX_FINGERS
+    from scomm.sim.replay import build_world
+
+    world = build_world(demo.DEMO_SPEC)
+    rows = choose_rows(world, 3)
+    spec = demo.DEMO_SPEC.to_json()
+    shipped = Thresholds(0.0123, 0.0234, SHIPPED, "a test's")
+    times = prepare(world, spec, rows, tmp_path, 40, lambda _what, _count: None, shipped=shipped)
+    assert times.cpu["fillers: synthesis (workers)"] > 0
+    assert not [name for name in times.cpu if "calibration" in name]
+    assert thresholds_used(tmp_path) == shipped
+    assert Gallery.open(tmp_path / CJIS_FULL).threshold(TEN_FINGERS) == 0.0123
+    assert Gallery.open(tmp_path / IDENT_FULL).threshold(INDEX_FINGERS) == 0.0234
+    key = {"rows": rows, "subjects": 40, "world": spec}
+    assert prepared(tmp_path, key, shipped)
+    # made at other shipped thresholds, or without knowing of these: made again
+    assert not prepared(tmp_path, key, Thresholds(0.5, 0.5, SHIPPED, "another file's"))
+    assert not prepared(tmp_path, key, None)

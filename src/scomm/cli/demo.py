@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import shutil
 import time
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from rich.console import Console
@@ -27,6 +27,7 @@ import scomm.cli.demo_calibration as calibration
 from scomm.agencies import enter_bookings, finish_run, open_run
 from scomm.agencies.intake import Intake
 from scomm.agencies.workers import WorkerConfig, start_workers
+from scomm.cli.demo_calibration import Thresholds
 from scomm.cli.demo_full import (
     choose_rows,
     full_intakes,
@@ -34,7 +35,9 @@ from scomm.cli.demo_full import (
     one_thread_per_process,
     prepare,
     prepared,
+    thresholds_used,
 )
+from scomm.cli.demo_thresholds import ShippedCalibration, calibrated_for, shipped_calibration
 from scomm.cli.phase_times import PhaseTimes
 from scomm.ledger import Ledger
 from scomm.policy import Registry
@@ -72,6 +75,8 @@ class RunPlan:
     intakes: Callable[[list[int]], Iterable[Intake]]
     chunk: int = FEED_CHUNK
     batch: int = ORACLE_BATCH
+    notes: Mapping[str, str] = field(default_factory=dict)
+    """Said in the run's parameters, for its report (the full run: its thresholds)."""
 
 
 def _progress(console: Console) -> Progress:
@@ -120,7 +125,10 @@ def _replay(
     open_run(
         engine, run.run_id, policy="historical", mode=run.mode, scenario=DEMO_SPEC.scenario,
         seed=DEMO_SPEC.seed,
-        parameters={"world": DEMO_SPEC.to_json(), "galleries": run.galleries, "services": SERVICES},
+        parameters={
+            "world": DEMO_SPEC.to_json(), "galleries": run.galleries, "services": SERVICES,
+            **run.notes,
+        },
     )  # fmt: skip
     channel = WorkChannel(engine)
     registry = Registry.shipped()
@@ -169,12 +177,14 @@ def _report(
 @dataclass(frozen=True)
 class FullRun:
     """The demo's full-mode part: what it booked, where its prints and galleries are, and
-    how long making them (``made_s``, 0 when cached) and replaying the bookings took."""
+    how long making them (``made_s``, 0 when cached) and replaying the bookings took, and the
+    thresholds its searches decided at."""
 
     rows: list[int]
     directory: Path
     made_s: float
     replay_s: float
+    thresholds: Thresholds
 
 
 def full_part(
@@ -192,26 +202,13 @@ def full_part(
     directory = root / "galleries" / name
     key = {"rows": rows, "subjects": size, "world": DEMO_SPEC.to_json()}
     start = time.perf_counter()
-    preparing = phases.phase("full: prints and galleries", children=True)
-    if prepared(directory, key):
+    shipped_file = shipped_calibration()
+    if prepared(directory, key, shipped_file.thresholds if shipped_file else None):
         console.print(f"full mode: prints and galleries cached in {directory}")
     else:
-        with preparing, _progress(console) as progress:
-            tasks = {
-                "prints": progress.add_task("full: booked people's prints", total=len(rows)),
-                "cjis": progress.add_task("full: FBI gallery", total=size),
-                "ident": progress.add_task("full: IDENT gallery", total=size),
-                "calibration": progress.add_task(
-                    "full: threshold calibration", total=2 * calibration.CALIBRATION_SEARCHES
-                ),
-            }
-
-            def tick(what: str, count: int) -> None:
-                progress.update(tasks[what], advance=count)
-
-            times = prepare(world, DEMO_SPEC.to_json(), rows, directory, size, tick)
-            for task in tasks.values():
-                progress.update(task, completed=progress.tasks[task].total)
+        with phases.phase("full: prints and galleries", children=True):
+            shipped = _shipped_thresholds(console, shipped_file, size)
+            times = _prepare(console, world, rows, directory, size, shipped)
         console.print(
             f"full mode: prints and galleries made in {time.perf_counter() - start:.0f} s,"
             f" {times.total_cpu:.0f} CPU-s (by phase: {directory / 'times.json'})"
@@ -224,13 +221,59 @@ def full_part(
         f"{years[0]}-{years[-1]}), FBI and IDENT galleries of {size:,} "
         f"subjects each, {WORKERS} worker processes"
     )
+    thresholds = thresholds_used(directory)
+    console.print(f"full mode: {thresholds.describe()}")
     plan = RunPlan(
         FULL_RUN_ID, "full", name,
         lambda chunk: list(full_intakes(world, chunk, directory)), chunk=10, batch=2,
+        notes={"thresholds": thresholds.describe()},
     )  # fmt: skip
     with phases.phase("full: bookings replayed", children=True):
         replayed = _replay(console, root, url, engine, plan, rows)
-    return FullRun(rows, directory, made, replayed)
+    return FullRun(rows, directory, made, replayed, thresholds)
+
+
+def _shipped_thresholds(
+    console: Console, shipped: ShippedCalibration | None, subjects: int
+) -> Thresholds | None:
+    """The shipped thresholds when they were calibrated for the galleries about to be made."""
+    if shipped is None:
+        console.print("full mode: no shipped calibration says what it was made for")
+        return None
+    with console.status("checking the shipped calibration against this engine"):
+        differences = shipped.differences(calibrated_for(subjects))
+    if differences:
+        console.print(
+            f"full mode: the shipped thresholds were calibrated for other galleries"
+            f" ({', '.join(differences)} differ): calibrating at run time"
+        )
+        return None
+    return shipped.thresholds
+
+
+def _prepare(
+    console: Console, world: World, rows: list[int], directory: Path, size: int,
+    shipped: Thresholds | None,
+) -> PhaseTimes:  # fmt: skip
+    """``demo_full.prepare`` under progress bars."""
+    with _progress(console) as progress:
+        tasks = {
+            "prints": progress.add_task("full: booked people's prints", total=len(rows)),
+            "cjis": progress.add_task("full: FBI gallery", total=size),
+            "ident": progress.add_task("full: IDENT gallery", total=size),
+        }
+        if shipped is None:
+            tasks["calibration"] = progress.add_task(
+                "full: threshold calibration", total=2 * calibration.CALIBRATION_SEARCHES
+            )
+
+        def tick(what: str, count: int) -> None:
+            progress.update(tasks[what], advance=count)
+
+        times = prepare(world, DEMO_SPEC.to_json(), rows, directory, size, tick, shipped=shipped)
+        for task in tasks.values():
+            progress.update(task, completed=progress.tasks[task].total)
+    return times
 
 
 def run_demo(console: Console, quick: bool = False) -> None:
@@ -266,7 +309,8 @@ def run_demo(console: Console, quick: bool = False) -> None:
             f" ({full_elapsed / max(1, done['bookings']):.2f} s each; prints and galleries"
             f" {made:.0f} s), FBI identified {hits['cjis_hits']} of {hits['cjis_on_file']} on"
             f" file ({hits['cjis_false']} false), IDENT matched {hits['ident_hits']} of"
-            f" {hits['ident_on_file']} ({hits['ident_false']} false); "
+            f" {hits['ident_on_file']} ({hits['ident_false']} false) at its"
+            f" {run.thresholds.describe()}; "
         )
         full_detainers = f"; {FULL_RUN_ID}: {done['detainers']} detainers"
     else:

@@ -22,12 +22,13 @@ probes, as before, set a threshold that let 3.2 % of independent strangers throu
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 import numpy as np
 
@@ -54,6 +55,8 @@ CAPTURE_PROFILE: CaptureProfile = BOOKING_LIVE_SCAN
 (a supervised booking live scan; docs/synthetic-fingerprints.md, "Capture profiles")."""
 PROBE_INDEX = 1  # the impression a CAR carries; galleries hold impression 0
 SEARCH_CHUNK = 10
+SHIPPED = "shipped"
+RUN_TIME = "calibrated at run time"
 
 Probe = dict[FingerPosition, Template]
 T = TypeVar("T")
@@ -65,6 +68,33 @@ class Made(Generic[T]):
 
     value: T
     cpu_s: float
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """A full-mode run's thresholds at FPIR 1 % (``cjis``: ten fingers, ``ident``: the two
+    index fingers), whether they were ``shipped`` or calibrated at run time, and from where."""
+
+    cjis: float
+    ident: float
+    origin: str
+    source: str
+
+    def to_json(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @staticmethod
+    def from_json(data: dict[str, Any]) -> Thresholds:
+        return Thresholds(
+            float(data["cjis"]), float(data["ident"]), str(data["origin"]), str(data["source"])
+        )
+
+    def describe(self) -> str:
+        """One line for the summary and the report: the values and where they came from."""
+        return (
+            f"thresholds at FPIR {DEFAULT_FPIR:.0%}: CJIS {self.cjis:.6f}, IDENT "
+            f"{self.ident:.6f}, {self.origin} ({self.source})"
+        )
 
 
 def car_image(master: MasterPrint) -> np.ndarray:
@@ -168,6 +198,29 @@ def calibrate(
         gallery.thresholds[key] = (threshold_for_fpir(tops, DEFAULT_FPIR), gallery.template_count)
         gallery.mark_changed()
         gallery.flush()
+
+
+GALLERY_FINGERS = {"cjis": len(TEN_FINGERS), "ident": len(INDEX_FINGERS)}
+
+
+def store_thresholds(galleries: Mapping[str, Gallery], thresholds: Thresholds) -> None:
+    """Operate both galleries at ``thresholds`` (valid for their present size)."""
+    for name, value in (("cjis", thresholds.cjis), ("ident", thresholds.ident)):
+        gallery = galleries[name]
+        key = threshold_key(GALLERY_FINGERS[name], DEFAULT_FPIR)
+        gallery.thresholds[key] = (value, gallery.template_count)
+        gallery.mark_changed()
+        gallery.flush()
+
+
+def calibrated_thresholds(galleries: Mapping[str, Gallery]) -> Thresholds:
+    """The thresholds ``calibrate_galleries`` stored in both galleries."""
+    values = {
+        name: galleries[name].thresholds[threshold_key(GALLERY_FINGERS[name], DEFAULT_FPIR)][0]
+        for name in GALLERY_FINGERS
+    }
+    source = f"{CALIBRATION_SEARCHES} non-mated searches of each gallery with strangers' prints"
+    return Thresholds(values["cjis"], values["ident"], RUN_TIME, source)
 
 
 def nonmated_tops(path: Path, probes: Sequence[Probe]) -> Made[list[float]]:

@@ -27,6 +27,7 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
+import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -50,7 +51,7 @@ from scomm.biometrics.synthetic import (
     template_impression,
     to_engine_template,
 )
-from scomm.cli.demo_calibration import Made
+from scomm.cli.demo_calibration import RUN_TIME, Made, Thresholds
 from scomm.cli.phase_times import PhaseTimes
 from scomm.domain import INDEX_FINGERS, TEN_FINGERS, FingerPosition
 from scomm.ebts import build_car
@@ -64,6 +65,8 @@ GALLERY_SUBJECTS = 10_000
 PROCESSES = 2
 CHUNK = 100
 COMPLETE = "complete.json"
+THRESHOLDS = "thresholds.json"
+WARM_UP_PEOPLE = 12
 
 Fingers = dict[int, Template]
 Filler = tuple[list[Fingers], list[Fingers]]
@@ -170,19 +173,20 @@ def _filler_chunk(start: int, count: int, cjis: int, ident: int) -> Made[Filler]
     clock = time.process_time()
     made: Filler = ([], [])
     for number in range(start, start + count):
-        identity = 10_000_000 + number  # never a world person's number
         fingers = TEN_FINGERS if number < cjis else INDEX_FINGERS if number < ident else ()
-        templates = {
-            int(f): to_engine_template(
-                template_impression(synthesize_master_template(FILLER_SEED, identity, f), 0)
-            )
-            for f in fingers
-        }
+        templates = {int(f): filler_template(number, f) for f in fingers}
         if number < cjis:
             made[0].append(templates)
         if number < ident:
             made[1].append({int(f): templates[int(f)] for f in INDEX_FINGERS})
     return Made(made, time.process_time() - clock)
+
+
+def filler_template(number: int, finger: FingerPosition) -> Template:
+    """Filler person ``number``'s finger, at template level (impression 0)."""
+    identity = 10_000_000 + number  # never a world person's number
+    master = synthesize_master_template(FILLER_SEED, identity, finger)
+    return to_engine_template(template_impression(master, 0))
 
 
 def _complete(path: Path, key: dict[str, Any]) -> bool:
@@ -195,20 +199,35 @@ def _with_capture(key: dict[str, Any]) -> dict[str, Any]:
     return {**key, "capture": calibration.CAPTURE_PROFILE.to_json()}
 
 
-def prepared(directory: Path, key: dict[str, Any]) -> bool:
-    """Whether the CARs and both galleries of ``key`` are cached in ``directory``."""
-    return _complete(directory, key)
+def _threshold_marks(shipped: Thresholds | None) -> list[Any]:
+    """What a cache key says of its thresholds: calibrated at run time, or these shipped ones."""
+    return [RUN_TIME] if shipped is None else [shipped.to_json(), RUN_TIME]
+
+
+def prepared(directory: Path, key: dict[str, Any], shipped: Thresholds | None = None) -> bool:
+    """Whether the CARs and both galleries of ``key`` are cached in ``directory``, with
+    thresholds calibrated at run time or at the ``shipped`` ones (a cache made at other
+    shipped thresholds is made again)."""
+    marks = _threshold_marks(shipped)
+    return any(_complete(directory, {**key, "thresholds": mark}) for mark in marks)
+
+
+def thresholds_used(directory: Path) -> Thresholds:
+    """The thresholds the cached galleries in ``directory`` operate at, and their origin."""
+    return Thresholds.from_json(json.loads((directory / THRESHOLDS).read_text()))
 
 
 def prepare(
     world: World, spec_json: dict[str, Any], rows: Sequence[int], directory: Path,
     gallery_subjects: int, tick: Tick, processes: int = PROCESSES,
+    shipped: Thresholds | None = None,
 ) -> PhaseTimes:  # fmt: skip
-    """Make (or keep) the CARs of ``rows`` and the CJIS and IDENT full galleries; returns what
-    each phase cost (also written to ``times.json`` beside them)."""
+    """Make (or keep) the CARs of ``rows`` and the CJIS and IDENT full galleries, operating at
+    the ``shipped`` thresholds, else calibrated here; returns what each phase cost (also written
+    to ``times.json`` beside them)."""
     key = {"rows": list(rows), "subjects": gallery_subjects, "world": spec_json}
     times = PhaseTimes()
-    if _complete(directory, key):
+    if prepared(directory, key, shipped):
         return times
     cars = directory / "cars"
     cars.mkdir(parents=True, exist_ok=True)
@@ -228,33 +247,55 @@ def prepare(
         bulk = ExitStack()  # one index build per gallery, when all are enrolled
         for gallery in galleries.values():
             bulk.enter_context(gallery.bulk_enrolment())
-        warm_up: Fingers = {}
+        searched: list[Fingers] = []  # a few booked people, to compile the search code with
         with times.phase("booked prints: enrol, write CARs (main)"):
             for made in chain(first, pool.map(_prints_in_worker, rows[1:], chunksize=4)):
                 times.worker("booked prints: masters, impressions, WSQ (workers)", made.cpu_s)
                 _enrol_booked(world, galleries, cars, made.value)
-                warm_up = warm_up or made.value.templates
+                if len(searched) < WARM_UP_PEOPLE:
+                    searched.append(made.value.templates)
                 tick("prints", 1)
         strangers: calibration.StrangerJobs = []
 
-        def submit_strangers() -> None:  # queued behind the fillers: they overlap index builds
-            strangers.extend(calibration.submit_strangers(pool))
+        def while_fillers_are_made() -> None:
+            if shipped is None:  # queued behind the fillers: they overlap the index builds
+                strangers.extend(calibration.submit_strangers(pool))
+            with times.phase("search code compiled, for the workers too (main)"):
+                compile_search_code(searched, directory)
 
-        fill_galleries(pool, galleries, gallery_subjects, tick, times, then=submit_strangers)
+        fill_galleries(pool, galleries, gallery_subjects, tick, times, while_fillers_are_made)
         with times.phase("index builds and writes (main)"):
             bulk.close()
-        if warm_up:
-            with times.phase("search code compiled, for the workers too (main)"):
-                # one search here, while the workers render the strangers, leaves the search
-                # code compiled in the cache, so that the workers load it instead of each
-                # compiling it again (several seconds each on a first run)
-                Searcher(galleries["cjis"]).search(_as_positions(warm_up), 1)
-        calibration.calibrate_galleries(pool, galleries, strangers, tick, times)
+        if shipped is None:
+            calibration.calibrate_galleries(pool, galleries, strangers, tick, times)
+            used = calibration.calibrated_thresholds(galleries)
+        else:
+            calibration.store_thresholds(galleries, shipped)
+            used = shipped
         for gallery in galleries.values():
             gallery.close()
+    mark = RUN_TIME if shipped is None else shipped.to_json()
     (directory / "times.json").write_text(json.dumps(times.to_json(), indent=2))
-    (directory / COMPLETE).write_text(json.dumps(_with_capture(key)))
+    (directory / THRESHOLDS).write_text(json.dumps(used.to_json(), indent=2))
+    (directory / COMPLETE).write_text(json.dumps(_with_capture({**key, "thresholds": mark})))
     return times
+
+
+def compile_search_code(people: Sequence[Fingers], directory: Path) -> None:
+    """Search a scratch gallery of ``people`` (ten-finger and two-finger probes, small budgets
+    so that every stage runs): the search code is then compiled in numba's cache, which the
+    agency workers load instead of each compiling it again (several CPU-s each on a first run).
+    Done in the main process while the pool makes the fillers, so it costs no core's idle time."""
+    if not people:
+        return
+    with tempfile.TemporaryDirectory(dir=directory) as scratch:
+        with Gallery.open(scratch) as gallery, gallery.bulk_enrolment():
+            for number, fingers in enumerate(people):
+                gallery.enrol(f"warm-up-{number}", _as_positions(fingers))
+        searcher = Searcher(Gallery.open(scratch), comparisons=4, min_subjects=2, shortlist=20)
+        probe = _as_positions(people[0])
+        searcher.search(probe, 1)
+        searcher.search({f: probe[f] for f in INDEX_FINGERS}, 1)
 
 
 def fill_galleries(
