@@ -28,6 +28,7 @@ from scomm.biometrics.synthetic.profile import (
 )
 from scomm.biometrics.synthetic.templates import (
     MasterTemplate,
+    impression_of_new_finger,
     synthesize_master_template,
     template_impression,
     to_engine_template,
@@ -48,6 +49,7 @@ __all__ = [
     "PatternClass",
     "SingularPoint",
     "generate_master",
+    "impression_of_new_finger",
     "profile_named",
     "render_impression",
     "synthesize_master_template",

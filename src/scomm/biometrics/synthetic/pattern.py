@@ -53,7 +53,7 @@ _CLASS_SHARES = {
     for index, priors in _CLASS_PRIORS.items()
 }
 """The priors as ``rng.choice(5, p=priors / priors.sum())`` accumulates them."""
-_CLASSES = (
+CLASS_ORDER = (
     PatternClass.ARCH,
     PatternClass.TENTED_ARCH,
     PatternClass.LEFT_LOOP,
@@ -135,15 +135,20 @@ def _finger_index(finger: FingerPosition | int) -> tuple[int, bool]:
 
 def sample_pattern(rng: np.random.Generator, finger: FingerPosition | int) -> FingerPattern:
     """Draw a pattern class for the finger, then its singular points and flow corrections."""
+    return pattern_for_class(rng, draw_pattern_class(rng, finger))
+
+
+def draw_pattern_class(rng: np.random.Generator, finger: FingerPosition | int) -> PatternClass:
+    """The finger's pattern class, drawn from its priors (loops mirrored on the left hand)."""
     index, left_hand = _finger_index(finger)
-    pattern_class = _CLASSES[draw_index(rng, _CLASS_SHARES[index])]
+    pattern_class = CLASS_ORDER[draw_index(rng, _CLASS_SHARES[index])]
     if left_hand and pattern_class in (PatternClass.LEFT_LOOP, PatternClass.RIGHT_LOOP):
         pattern_class = (
             PatternClass.RIGHT_LOOP
             if pattern_class is PatternClass.LEFT_LOOP
             else PatternClass.LEFT_LOOP
         )
-    return pattern_for_class(rng, pattern_class)
+    return pattern_class
 
 
 def pattern_for_class(rng: np.random.Generator, pattern_class: PatternClass) -> FingerPattern:

@@ -17,16 +17,8 @@ from typing import Protocol
 
 import numpy as np
 import numpy.typing as npt
-from numba import njit
 
-from scomm.biometrics.synthetic.impression import (
-    DEFAULT_PROFILE,
-    DEFAULT_SIZE,
-    SkinWarp,
-    contact_axes,
-    draw_capture,
-    draw_warp,
-)
+from scomm.biometrics.synthetic.impression import DEFAULT_PROFILE, DEFAULT_SIZE, SkinWarp
 from scomm.biometrics.synthetic.master import (
     DENSITY_RANGE,
     ENDING_SHARE,
@@ -38,10 +30,24 @@ from scomm.biometrics.synthetic.minutiae import BIFURCATION, ENDING, GroundTruth
 from scomm.biometrics.synthetic.pattern import (
     MASTER_HEIGHT,
     MASTER_WIDTH,
+    CLASS_ORDER,
     FingerPattern,
+    draw_pattern_class,
     sample_pattern,
 )
 from scomm.biometrics.synthetic.profile import CaptureProfile
+from scomm.biometrics.synthetic.template_kernels import (
+    FLOW_CX,
+    FLOW_CY,
+    W_ROTATION,
+    draw_flow,
+    draw_placement,
+    master_minutiae,
+    observed_minutiae,
+    packed_profile,
+    spaced_points,
+    spurious_directions,
+)
 from scomm.biometrics.template import MinutiaType, Template
 from scomm.domain import FingerPosition
 
@@ -105,7 +111,7 @@ def synthesize_master_template(
     for point in pattern.singular_points:
         keep &= np.hypot(xs - point.x, ys - point.y) > 20
     xs, ys = xs[keep], ys[keep]
-    spaced = _spaced(xs, ys, MIN_SPACING)  # drop the later point of each close pair
+    spaced = spaced_points(xs, ys, MIN_SPACING)  # drop the later point of each close pair
     xs, ys = xs[spaced][:count], ys[spaced][:count]
     along_ridge = pattern.normal_angle(xs, ys) - np.pi / 2
     theta = along_ridge + np.pi * rng.integers(0, 2, len(xs))
@@ -124,20 +130,6 @@ def synthesize_master_template(
     )
 
 
-@njit(cache=True)
-def _spaced(xs: Array, ys: Array, spacing: float) -> npt.NDArray[np.bool_]:  # pragma: no cover
-    """Per point, whether no earlier point lies closer than ``spacing`` (earlier points that
-    are dropped themselves count too: one pass, no chains)."""
-    n = xs.shape[0]
-    keep = np.ones(n, dtype=np.bool_)
-    for j in range(n):
-        for i in range(j):
-            if np.hypot(xs[i] - xs[j], ys[i] - ys[j]) < spacing:
-                keep[j] = False
-                break
-    return keep
-
-
 def template_impression(
     source: FingerSource,
     index: int,
@@ -150,39 +142,75 @@ def template_impression(
     same capture ``profile``), so for a master print the template lines up with the rendered
     image of the same index and profile.
     """
+    flow, points = packed_flow(source.pattern)
+    return _impression(source, flow, points, source.minutiae, index, size, profile)
+
+
+def impression_of_new_finger(
+    seed: int,
+    identity: int,
+    finger: FingerPosition | int,
+    index: int = 0,
+    size: tuple[int, int] = DEFAULT_SIZE,
+    profile: CaptureProfile = DEFAULT_PROFILE,
+) -> GroundTruthMinutiae:
+    """``template_impression(synthesize_master_template(seed, identity, finger), index, ...)``
+    without the master's Python objects: the gallery fillers' path (the same numbers)."""
+    finger_code = int(finger)
+    rng = finger_rng(seed, identity, finger_code, 4)
+    flow, points = draw_flow(rng, CLASS_ORDER.index(draw_pattern_class(rng, finger_code)))
+    x, y, theta, kind = master_minutiae(
+        rng, flow, points, DENSITY_RANGE, DENSITY_SCALE, MIN_SPACING, ENDING_SHARE
+    )
+    truth = _Truth(x, y, theta, kind)
+    return _impression(_Finger(seed, identity, finger_code), flow, points, truth, index, size, profile)
+
+
+@dataclass(frozen=True)
+class _Finger:
+    """Whose streams an impression draws from."""
+
+    seed: int
+    identity: int
+    finger: int
+
+
+@dataclass(frozen=True, eq=False)
+class _Truth:
+    """Master minutiae as ``GroundTruthMinutiae`` holds them (float32, directions in [0, 2 pi))
+    without its checks: they come straight from ``master_minutiae``."""
+
+    x: npt.NDArray[np.float32]
+    y: npt.NDArray[np.float32]
+    theta: npt.NDArray[np.float32]
+    kind: npt.NDArray[np.uint8]
+
+
+def _impression(
+    source: _Finger | FingerSource,
+    flow: Array,
+    points: Array,
+    truth: _Truth | GroundTruthMinutiae,
+    index: int,
+    size: tuple[int, int],
+    profile: CaptureProfile,
+) -> GroundTruthMinutiae:
+    """An impression's minutiae, drawn in compiled steps (``template_kernels``) from the
+    streams of the plain code: placement and skin (stream 1), extractor noise (stream 3)."""
     if index < 0:
         raise ValueError(f"impression index must be >= 0, got {index}")
     height, width = size
     rng = finger_rng(source.seed, source.identity, source.finger, 1, index)
-    capture = draw_capture(rng, profile)
-    pattern = source.pattern
-    warp = draw_warp(rng, pattern.centre_x, pattern.centre_y, capture, height, width, profile)
-    half_w, half_h = contact_axes(rng, capture, height, width, profile)
-    truth = source.minutiae
-    qx, qy, theta = _minutiae_to_image(warp, truth)
-    in_contact = np.hypot((qx - warp.contact[0]) / half_w, (qy - warp.contact[1]) / half_h) < 1
-    keep = in_contact & (qx >= 0) & (qx <= width - 1) & (qy >= 0) & (qy <= height - 1)
-
+    w, centres, vectors, half_w, half_h = draw_placement(
+        rng, packed_profile(profile), flow[FLOW_CX], flow[FLOW_CY], height, width
+    )
     noise = finger_rng(source.seed, source.identity, source.finger, 3, index)
-    miss_rate = noise.uniform(*MISS_RATE)
-    keep &= noise.uniform(0, 1, len(qx)) >= miss_rate
-    kept = int(keep.sum())
-    x = qx[keep] + noise.normal(0, POSITION_JITTER, kept)
-    y = qy[keep] + noise.normal(0, POSITION_JITTER, kept)
-    t = theta[keep] + noise.normal(0, ANGLE_JITTER, kept)
-    kind = truth.kind[keep].copy()
-    confused = noise.uniform(0, 1, kept) < TYPE_CONFUSION
-    kind[confused] = 1 - kind[confused]
-
-    spurious = int(noise.poisson(SPURIOUS_RATE * max(kept, 1)))
-    sx = warp.contact[0] + half_w * noise.uniform(-0.8, 0.8, spurious)
-    sy = warp.contact[1] + half_h * noise.uniform(-0.8, 0.8, spurious)
-    inside = (sx >= 0) & (sx <= width - 1) & (sy >= 0) & (sy <= height - 1)
-    sx, sy = sx[inside], sy[inside]
-    back_x, back_y = warp.to_master(sx, sy)
-    st = pattern.normal_angle(back_x, back_y) - np.pi / 2 - capture.rotation
-    st = st + np.pi * noise.integers(0, 2, len(sx))
-    sk = noise.integers(0, 2, len(sx)).astype(np.uint8)
+    x, y, t, kind, sx, sy = observed_minutiae(
+        noise, w, centres, vectors, half_w, half_h, truth.x, truth.y,
+        np.cos(truth.theta), np.sin(truth.theta), truth.kind, height, width, _RATES,
+    )  # fmt: skip
+    back_x, back_y = _skin_warp(w, centres, vectors).to_master(sx, sy) if sx.size else (sx, sy)
+    st, sk = spurious_directions(noise, flow, points, back_x, back_y, w[W_ROTATION])
     return GroundTruthMinutiae(
         np.clip(np.concatenate([x, sx]), 0, width - 1).astype(np.float32),
         np.clip(np.concatenate([y, sy]), 0, height - 1).astype(np.float32),
@@ -191,66 +219,38 @@ def template_impression(
     )
 
 
-def _minutiae_to_image(warp: SkinWarp, truth: GroundTruthMinutiae) -> tuple[Array, Array, Array]:
-    """``warp.minutiae_to_image(truth)`` with the fixed-point inversion of the skin warp
-    compiled, point by point, instead of eight rounds of small numpy operations."""
-    n = len(truth)
-    mx = truth.x.astype(np.float64)
-    my = truth.y.astype(np.float64)
-    packed = np.array(
+_RATES = np.array(
+    [*MISS_RATE, POSITION_JITTER, ANGLE_JITTER, TYPE_CONFUSION, SPURIOUS_RATE], dtype=np.float64
+)
+
+
+def _skin_warp(w: Array, centres: Array, vectors: Array) -> SkinWarp:
+    """The numpy skin warp of a packed one (its ``to_master`` is numpy's, BLAS product and all)."""
+    return SkinWarp(
+        centre_image=w[0:2], centre_master=w[2:4], cos_r=float(w[4]), sin_r=float(w[5]),
+        contact=w[6:8], inner=float(w[8]), outer=float(w[9]), skin_cos=float(w[10]),
+        skin_sin=float(w[11]), skin_shift=w[12:14], bump_centres=centres,
+        bump_vectors=vectors, bump_scale=float(w[14]),
+    )  # fmt: skip
+
+
+def packed_flow(pattern: FingerPattern) -> tuple[Array, Array]:
+    """A pattern's ridge flow as ``template_kernels`` takes it (``flow``, ``points``)."""
+    flow = np.array(
         [
-            *warp.centre_image, *warp.centre_master, warp.cos_r, warp.sin_r,
-            *warp.contact, warp.inner, warp.outer, warp.skin_cos, warp.skin_sin,
-            *warp.skin_shift, warp.bump_scale,
+            pattern.base_angle, pattern.centre_x, pattern.centre_y, pattern.arch_strength,
+            *(value for wave in pattern.wobble for value in wave),
         ],
         dtype=np.float64,
     )  # fmt: skip
-    both_x, both_y = _warp_to_image(
-        np.concatenate([mx, mx + 3 * np.cos(truth.theta)]),
-        np.concatenate([my, my + 3 * np.sin(truth.theta)]),
-        packed,
-        np.ascontiguousarray(warp.bump_centres, dtype=np.float64),
-        np.ascontiguousarray(warp.bump_vectors, dtype=np.float64),
-    )
-    qx, qy = both_x[:n], both_y[:n]
-    return qx, qy, np.arctan2(both_y[n:] - qy, both_x[n:] - qx)
-
-
-@njit(cache=True)
-def _warp_to_image(
-    mx: Array, my: Array, w: Array, centres: Array, vectors: Array
-) -> tuple[Array, Array]:  # pragma: no cover - compiled
-    """``SkinWarp.to_image`` (``w`` packed as in ``_minutiae_to_image``): master points to
-    impression points by fixed-point iteration of the skin distortion."""
-    n = mx.shape[0]
-    out_x = np.empty(n)
-    out_y = np.empty(n)
-    scale = -0.5 / w[14] ** 2
-    for p in range(n):
-        vx = mx[p] - w[2]
-        vy = my[p] - w[3]
-        tx = w[0] + w[4] * vx + w[5] * vy
-        ty = w[1] - w[5] * vx + w[4] * vy
-        qx, qy = tx, ty
-        for _ in range(8):  # the distortion's slope is well under 0.3: converges fast
-            rx = qx - w[6]
-            ry = qy - w[7]
-            ring = min(max((np.hypot(rx, ry) - w[8]) / (w[9] - w[8]), 0.0), 1.0)
-            brick = ring * ring * (3 - 2 * ring)
-            dx = brick * ((w[10] - 1) * rx - w[11] * ry + w[12])
-            dy = brick * (w[11] * rx + (w[10] - 1) * ry + w[13])
-            bump_x = 0.0
-            bump_y = 0.0
-            for b in range(centres.shape[0]):
-                ex = qx - centres[b, 0]
-                ey = qy - centres[b, 1]
-                g = np.exp((ex * ex + ey * ey) * scale)
-                bump_x += g * vectors[b, 0]
-                bump_y += g * vectors[b, 1]
-            qx, qy = tx - (dx + bump_x), ty - (dy + bump_y)
-        out_x[p] = qx
-        out_y[p] = qy
-    return out_x, out_y
+    points = np.array(
+        [
+            (p.x, p.y, 0.5 if p.is_core else -0.5, cut)
+            for p, cut in zip(pattern.singular_points, pattern.cut_angles, strict=True)
+        ],
+        dtype=np.float64,
+    ).reshape(-1, 4)
+    return flow, points
 
 
 def to_engine_template(
