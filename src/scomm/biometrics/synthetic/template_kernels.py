@@ -226,12 +226,24 @@ def master_minutiae(
 @njit(cache=True)
 def spaced_points(xs: Array, ys: Array, spacing: float) -> npt.NDArray[np.bool_]:  # pragma: no cover
     """Per point, whether no earlier point lies closer than ``spacing`` (earlier points that
-    are dropped themselves count too: one pass, no chains)."""
+    are dropped themselves count too: one pass, no chains).
+
+    ``np.hypot`` decides only near the spacing: a pair a coordinate ``spacing`` or more apart
+    is not closer (the hypotenuse is at least either side, rounding included), and squared
+    distances clear of ``spacing ** 2`` by a relative 1e-9, far beyond their rounding, say
+    which side of it the hypotenuse lies."""
     n = xs.shape[0]
     keep = np.ones(n, dtype=np.bool_)
+    below = spacing * spacing * (1.0 - 1e-9)
+    above = spacing * spacing * (1.0 + 1e-9)
     for j in range(n):
         for i in range(j):
-            if np.hypot(xs[i] - xs[j], ys[i] - ys[j]) < spacing:
+            dx = xs[i] - xs[j]
+            dy = ys[i] - ys[j]
+            if abs(dx) >= spacing or abs(dy) >= spacing:
+                continue
+            d2 = dx * dx + dy * dy
+            if d2 < below or (d2 <= above and np.hypot(dx, dy) < spacing):
                 keep[j] = False
                 break
     return keep
@@ -310,26 +322,31 @@ def observed_minutiae(
     image. ``rates``: miss rate range, position and angle jitter, type confusion, spurious rate;
     ``cos_theta`` and ``sin_theta`` are numpy's float32 ones of the master directions."""
     n = x.shape[0]
-    mx = np.empty(2 * n)
-    my = np.empty(2 * n)
-    for i in range(n):
-        mx[i], my[i] = x[i], y[i]
-        mx[n + i] = np.float64(x[i]) + np.float64(np.float32(3) * cos_theta[i])
-        my[n + i] = np.float64(y[i]) + np.float64(np.float32(3) * sin_theta[i])
-    both_x, both_y = warp_to_image(mx, my, w, centres, vectors)
+    px, py = warp_to_image(x.astype(np.float64), y.astype(np.float64), w, centres, vectors)
     keep = np.zeros(n, dtype=np.bool_)
-    theta = np.empty(n)
     for i in range(n):
-        qx, qy = both_x[i], both_y[i]
-        theta[i] = np.arctan2(both_y[n + i] - qy, both_x[n + i] - qx)
+        qx, qy = px[i], py[i]
         in_contact = np.hypot((qx - w[W_CONTACT_X]) / half_w, (qy - w[W_CONTACT_Y]) / half_h) < 1
         keep[i] = in_contact and qx >= 0 and qx <= width - 1 and qy >= 0 and qy <= height - 1
+    # directions: a point 3 px along each kept minutia, mapped too (the others' are never used)
+    ahead = np.flatnonzero(keep)
+    ex = np.empty(ahead.size)
+    ey = np.empty(ahead.size)
+    for a in range(ahead.size):
+        i = ahead[a]
+        ex[a] = np.float64(x[i]) + np.float64(np.float32(3) * cos_theta[i])
+        ey[a] = np.float64(y[i]) + np.float64(np.float32(3) * sin_theta[i])
+    ex, ey = warp_to_image(ex, ey, w, centres, vectors)
+    theta = np.zeros(n)
+    for a in range(ahead.size):
+        i = ahead[a]
+        theta[i] = np.arctan2(ey[a] - py[i], ex[a] - px[i])
 
     miss_rate = noise.uniform(rates[0], rates[1])
     keep &= noise.uniform(0.0, 1.0, n) >= miss_rate
     kept = int(keep.sum())
-    ox = both_x[:n][keep] + noise.normal(0.0, rates[2], kept)
-    oy = both_y[:n][keep] + noise.normal(0.0, rates[2], kept)
+    ox = px[keep] + noise.normal(0.0, rates[2], kept)
+    oy = py[keep] + noise.normal(0.0, rates[2], kept)
     ot = theta[keep] + noise.normal(0.0, rates[3], kept)
     okind = kind[keep].copy()
     confused = noise.uniform(0.0, 1.0, kept) < rates[4]
