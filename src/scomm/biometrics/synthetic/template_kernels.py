@@ -1,12 +1,15 @@
-"""Template-level synthesis compiled: the draws and arithmetic of ``templates``, bit for bit.
+"""Template-level synthesis compiled: the arithmetic of ``templates``, bit for bit.
 
-The demo's galleries hold 100,000 filler templates; drawn with small numpy calls (~150 a
+The demo's galleries hold 100,000 filler templates; made with small numpy operations (~150 a
 template: the pattern, the outline, the thinning, the placement, the skin warp, the noise)
-each cost ~1 ms before its cylinders were built. Here the same numbers are drawn from the same
-generators in the same order inside compiled code (numba's ``np.random.Generator`` methods
-reproduce NumPy's streams), and the same float64 operations are applied in the same order, so
-every template is the one the plain numpy code makes
-(tests/biometrics/synthetic/test_template_kernels.py keeps that code and compares).
+each cost ~1 ms before its cylinders were built. Here the random numbers are still drawn by
+NumPy from the same generators in the same order, but in as few calls as give the same
+numbers: ``uniform(low, high)`` is ``low + (high - low) * random()`` and ``normal(loc, scale)``
+is ``loc + scale * standard_normal()`` in NumPy's own code, one double or one Gaussian each,
+so a run of them is one ``random(k)`` or ``standard_normal(k)`` call whose values these
+kernels scale with the same float64 operations. Everything between the draws is compiled and
+does the plain code's operations in its order, so every template is the one the numpy code
+makes (tests/biometrics/synthetic/test_template_kernels.py keeps that code and compares).
 
 Two steps stay in numpy, where compiled code would round differently: the float32 ``cos`` and
 ``sin`` of the master minutiae's directions (NumPy has its own SIMD float32 routines), and the
@@ -25,7 +28,6 @@ import numpy as np
 import numpy.typing as npt
 from numba import njit
 
-from scomm.biometrics.synthetic.draws import cumulative_shares
 from scomm.biometrics.synthetic.pattern import MASTER_HEIGHT, MASTER_WIDTH
 from scomm.biometrics.synthetic.profile import CaptureProfile
 
@@ -42,7 +44,6 @@ P_DIST_ORD_LO, P_DIST_ORD_HI, P_DIST_STRONG_LO, P_DIST_STRONG_HI = 8, 9, 10, 11
 P_SKIN_ROT_SD, P_SKIN_SHIFT_SD, P_BUMP_SD = 12, 13, 14
 P_CONTACT_LO, P_CONTACT_HI, P_ELONG_LO, P_ELONG_HI = 15, 16, 17, 18
 P_MOIST_MEAN, P_MOIST_SD = 19, 20
-P_MANNER = 21  # three cumulative shares
 
 # the skin warp, packed as ``templates._warp_to_image`` reads it, then the capture's rotation
 W_CONTACT_X, W_CONTACT_Y, W_ROTATION = 6, 7, 15
@@ -63,21 +64,9 @@ def packed_profile(profile: CaptureProfile) -> Array:
             profile.skin_rotation_sd, profile.skin_shift_sd, profile.bump_sd,
             *profile.contact_half_width, *profile.contact_elongation,
             profile.moisture_mean, profile.moisture_sd,
-            *cumulative_shares(profile.manner_shares),
         ],
         dtype=np.float64,
     )  # fmt: skip
-
-
-@njit(cache=True)
-def draw_index(rng: np.random.Generator, cdf: Array) -> int:  # pragma: no cover - compiled
-    """``draws.draw_index``: how many cumulative shares lie at or below one ``rng.random()``."""
-    r = rng.random()
-    index = 0
-    for share in cdf:
-        if share <= r:
-            index += 1
-    return index
 
 
 @njit(cache=True)
@@ -98,73 +87,76 @@ def normal_angle(x: float, y: float, flow: Array, points: Array) -> float:  # pr
     for w in range(WAVES):
         fx, fy, amp, phase = flow[FLOW_WAVES + 4 * w : FLOW_WAVES + 4 * w + 4]
         correction = correction + amp * np.sin(2 * np.pi * (fx * u + fy * v) + phase)
-    return theta + correction + np.pi / 2
+    return float(theta + correction + np.pi / 2)
 
 
 @njit(cache=True)
-def draw_flow(
-    rng: np.random.Generator, pattern_class: int
+def flow_from_draws(
+    pattern_class: int, normals: Array, uniforms: Array, waves: Array
 ) -> tuple[Array, Array]:  # pragma: no cover - compiled
-    """``pattern.pattern_for_class``'s draws (classes numbered as ``pattern.CLASS_ORDER``), as
-    ``flow`` and ``points`` (see the module's docstring)."""
-    cx = MASTER_WIDTH / 2 + rng.normal(0.0, 12.0)
-    cy = MASTER_HEIGHT * 0.5 + rng.normal(0.0, 15.0)
-    base = rng.normal(0.0, 0.06)
+    """``pattern.pattern_for_class`` (classes numbered as ``pattern.CLASS_ORDER``) from its
+    draws: ``normals`` (centre, base angle and a tented arch's core: standard normals),
+    ``uniforms`` (the class's ``random()`` draws in order), ``waves`` (per wave three standard
+    normals and a ``random()``, then the arch strength's ``random()``)."""
+    cx = MASTER_WIDTH / 2 + (0.0 + 12.0 * normals[0])
+    cy = MASTER_HEIGHT * 0.5 + (0.0 + 15.0 * normals[1])
+    base = 0.0 + 0.06 * normals[2]
     points = np.zeros((0, 4))
     if pattern_class == 1:  # tented arch
-        core_x = cx + rng.normal(0.0, 10.0)
-        core_y = cy - 20 + rng.normal(0.0, 10.0)
-        gap = rng.uniform(45.0, 85.0)
+        core_x = cx + (0.0 + 10.0 * normals[3])
+        core_y = cy - 20 + (0.0 + 10.0 * normals[4])
+        gap = _uniform(45.0, 85.0, uniforms[0])
         points = np.array([[core_x, core_y, 0.5, 0.0], [core_x, core_y + gap, -0.5, 0.0]])
         _pair(points, 0, 1)
     elif pattern_class == 2 or pattern_class == 3:  # left or right loop
         side = 1.0 if pattern_class == 2 else -1.0
-        core_x = cx + side * rng.uniform(5.0, 35.0)
-        core_y = cy - rng.uniform(10.0, 50.0)
-        distance = rng.uniform(120.0, 175.0)
-        angle = rng.uniform(45.0, 70.0) * DEG
-        points = np.array(
-            [
-                [core_x, core_y, 0.5, 0.0],
-                [
-                    core_x + side * distance * np.cos(angle),
-                    core_y + distance * np.sin(angle),
-                    -0.5,
-                    0.0,
-                ],
-            ]
-        )
+        core_x = cx + side * _uniform(5.0, 35.0, uniforms[0])
+        core_y = cy - _uniform(10.0, 50.0, uniforms[1])
+        distance = _uniform(120.0, 175.0, uniforms[2])
+        angle = _uniform(45.0, 70.0, uniforms[3]) * DEG
+        points = np.zeros((2, 4))
+        points[0, 0], points[0, 1], points[0, 2] = core_x, core_y, 0.5
+        points[1, 0] = core_x + side * distance * np.cos(angle)
+        points[1, 1] = core_y + distance * np.sin(angle)
+        points[1, 2] = -0.5
         _pair(points, 0, 1)
-        base += side * rng.uniform(0.0, 0.25)
+        base += side * _uniform(0.0, 0.25, uniforms[4])
     elif pattern_class == 4:  # whorl
-        spread = rng.uniform(0.0, 40.0)
-        tilt = rng.uniform(0.0, np.pi)
+        spread = _uniform(0.0, 40.0, uniforms[0])
+        tilt = _uniform(0.0, np.pi, uniforms[1])
         points = np.zeros((4, 4))
         points[0, 0] = cx + 0.5 * spread * np.cos(tilt)
         points[0, 1] = cy - 30 + 0.5 * spread * np.sin(tilt) + 8
         points[1, 0] = cx - 0.5 * spread * np.cos(tilt)
         points[1, 1] = cy - 30 - 0.5 * spread * np.sin(tilt) - 8
-        points[2, 0] = cx - rng.uniform(100.0, 150.0)
-        points[2, 1] = cy + rng.uniform(70.0, 140.0)
-        points[3, 0] = cx + rng.uniform(100.0, 150.0)
-        points[3, 1] = cy + rng.uniform(70.0, 140.0)
+        points[2, 0] = cx - _uniform(100.0, 150.0, uniforms[2])
+        points[2, 1] = cy + _uniform(70.0, 140.0, uniforms[3])
+        points[3, 0] = cx + _uniform(100.0, 150.0, uniforms[4])
+        points[3, 1] = cy + _uniform(70.0, 140.0, uniforms[5])
         points[:2, 2] = 0.5
         points[2:, 2] = -0.5
         _pair(points, 0, 1)
-        points[2, 3] = np.pi * rng.uniform(0.75, 0.9)
-        points[3, 3] = np.pi * rng.uniform(0.1, 0.25)
+        points[2, 3] = np.pi * _uniform(0.75, 0.9, uniforms[6])
+        points[3, 3] = np.pi * _uniform(0.1, 0.25, uniforms[7])
     flow = np.zeros(FLOW_SIZE)
     for w in range(WAVES):
-        flow[FLOW_WAVES + 4 * w] = rng.normal(0.0, 0.9)
-        flow[FLOW_WAVES + 4 * w + 1] = rng.normal(0.0, 0.9)
-        flow[FLOW_WAVES + 4 * w + 2] = rng.normal(0.0, 0.08)
-        flow[FLOW_WAVES + 4 * w + 3] = rng.uniform(0.0, 2 * np.pi)
-    arch = rng.uniform(2.0, 3.5) if pattern_class == 0 else rng.uniform(0.6, 1.6)
+        flow[FLOW_WAVES + 4 * w] = 0.0 + 0.9 * waves[4 * w]
+        flow[FLOW_WAVES + 4 * w + 1] = 0.0 + 0.9 * waves[4 * w + 1]
+        flow[FLOW_WAVES + 4 * w + 2] = 0.0 + 0.08 * waves[4 * w + 2]
+        flow[FLOW_WAVES + 4 * w + 3] = _uniform(0.0, 2 * np.pi, waves[4 * w + 3])
+    last = waves[4 * WAVES]
+    arch = _uniform(2.0, 3.5, last) if pattern_class == 0 else _uniform(0.6, 1.6, last)
     flow[FLOW_BASE] = base
     flow[FLOW_CX] = cx
     flow[FLOW_CY] = cy + (60 if pattern_class == 0 else 0)
     flow[FLOW_ARCH] = arch
     return flow, points
+
+
+@njit(cache=True)
+def _uniform(low: float, high: float, draw: float) -> float:  # pragma: no cover - compiled
+    """NumPy's ``uniform(low, high)`` of the ``random()`` value ``draw``."""
+    return low + (high - low) * draw
 
 
 @njit(cache=True)
@@ -176,55 +168,60 @@ def _pair(points: Array, a: int, b: int) -> None:  # pragma: no cover - compiled
 
 
 @njit(cache=True)
-def master_minutiae(
-    rng: np.random.Generator,
-    flow: Array,
-    points: Array,
-    density_range: tuple[float, float],
-    density_scale: float,
-    min_spacing: float,
-    ending_share: float,
-) -> tuple[
-    npt.NDArray[np.float32], npt.NDArray[np.float32], npt.NDArray[np.float32], npt.NDArray[np.uint8]
-]:  # pragma: no cover - compiled
-    """``synthesize_master_template``'s draws after the pattern: the fingertip, the candidate
-    points, their thinning, directions and types (arrays as ``GroundTruthMinutiae`` keeps them)."""
-    tip_x = MASTER_WIDTH / 2 + rng.normal(0.0, 6.0)
-    tip_y = MASTER_HEIGHT / 2 + 40 + rng.normal(0.0, 8.0)
-    half_width = rng.uniform(175.0, 205.0)
-    half_height = rng.uniform(250.0, 280.0)
-    power = rng.uniform(2.2, 2.8)
-    box = 4.0 * half_width * min(half_height, MASTER_HEIGHT / 2)
-    count = rng.poisson(rng.uniform(density_range[0], density_range[1]) * box * density_scale)
-    n = count + count // 2 + 8
-    xs = rng.uniform(12.0, MASTER_WIDTH - 12.0, n)
-    ys = rng.uniform(12.0, MASTER_HEIGHT - 12.0, n)
+def candidate_minutiae(
+    tip: Array, count: int, positions: Array, points: Array, min_spacing: float
+) -> tuple[Array, Array]:  # pragma: no cover - compiled
+    """``synthesize_master_template``'s candidates thinned: those well inside the fingertip
+    (``tip``: centre x, centre y, half width, half height, power), away from the singular
+    points and spaced, at most ``count``. ``positions``: the candidates' ``random()`` draws,
+    all x then all y."""
+    n = positions.shape[0] // 2
+    xs = 12.0 + (MASTER_WIDTH - 12.0 - 12.0) * positions[:n]
+    ys = 12.0 + (MASTER_HEIGHT - 12.0 - 12.0) * positions[n:]
     keep = np.zeros(n, dtype=np.bool_)
-    root = 1.0 / power
+    root = 1.0 / tip[4]
     for i in range(n):
-        u = np.abs(xs[i] - tip_x) / half_width
-        v = np.abs(ys[i] - tip_y) / half_height
-        if ys[i] > tip_y:
+        u = np.abs(xs[i] - tip[0]) / tip[2]
+        v = np.abs(ys[i] - tip[1]) / tip[3]
+        if ys[i] > tip[1]:
             v = v * 0.6
-        radius = (u**power + v**power) ** root
+        radius = (u ** tip[4] + v ** tip[4]) ** root
         keep[i] = min(max((1.0 - radius) * 25.0, 0.0), 1.0) > 0.9
         for p in range(points.shape[0]):
             keep[i] &= np.hypot(xs[i] - points[p, 0], ys[i] - points[p, 1]) > 20
     xs, ys = xs[keep], ys[keep]
     spaced = spaced_points(xs, ys, min_spacing)
-    xs, ys = xs[spaced][:count], ys[spaced][:count]
+    return xs[spaced][:count], ys[spaced][:count]
+
+
+@njit(cache=True)
+def master_directions(
+    xs: Array,
+    ys: Array,
+    flow: Array,
+    points: Array,
+    turns: npt.NDArray[np.int64],
+    kinds: Array,
+    ending_share: float,
+) -> tuple[
+    npt.NDArray[np.float32], npt.NDArray[np.float32], npt.NDArray[np.float32], npt.NDArray[np.uint8]
+]:  # pragma: no cover - compiled
+    """The master minutiae as ``GroundTruthMinutiae`` keeps them: along the flow, turned half
+    a turn where ``turns`` says, ridge endings where the ``random()`` in ``kinds`` is below
+    ``ending_share``."""
     m = xs.shape[0]
-    turns = rng.integers(0, 2, m)
     theta = np.empty(m)
     for i in range(m):
         theta[i] = normal_angle(xs[i], ys[i], flow, points) - np.pi / 2 + np.pi * turns[i]
-    kind = (rng.uniform(0.0, 1.0, m) >= ending_share).astype(np.uint8)
+    kind = (kinds >= ending_share).astype(np.uint8)
     theta32 = np.mod(theta.astype(np.float32), np.float32(2 * np.pi))
     return xs.astype(np.float32), ys.astype(np.float32), theta32, kind
 
 
 @njit(cache=True)
-def spaced_points(xs: Array, ys: Array, spacing: float) -> npt.NDArray[np.bool_]:  # pragma: no cover
+def spaced_points(
+    xs: Array, ys: Array, spacing: float
+) -> npt.NDArray[np.bool_]:  # pragma: no cover
     """Per point, whether no earlier point lies closer than ``spacing`` (earlier points that
     are dropped themselves count too: one pass, no chains).
 
@@ -250,59 +247,71 @@ def spaced_points(xs: Array, ys: Array, spacing: float) -> npt.NDArray[np.bool_]
 
 
 @njit(cache=True)
-def draw_placement(
-    rng: np.random.Generator, prof: Array, centre_x: float, centre_y: float, height: int, width: int
+def placement_from_draws(
+    prof: Array,
+    manner: int,
+    normals: Array,
+    pressure: float,
+    uniforms: Array,
+    skin: Array,
+    bumps: Array,
+    centre_x: float,
+    centre_y: float,
+    height: int,
+    width: int,
 ) -> tuple[Array, Array, Array, float, float]:  # pragma: no cover - compiled
-    """``draw_capture``, ``draw_warp`` and ``contact_axes`` in a row: the packed skin warp
-    (with the rotation after it), its bump centres and vectors, and the contact's half-axes."""
-    manner = draw_index(rng, prof[P_MANNER : P_MANNER + 3])
+    """``draw_capture``, ``draw_warp`` and ``contact_axes`` in a row, from their draws:
+    ``normals`` (turn, pad x and y, placement x and y), ``uniforms`` (distortion, inner ring,
+    outer ring, bump scale, contact width, contact elongation), ``skin`` (rotation, shift x
+    and y: standard normals), ``bumps`` (ten ``random()`` for the centres, ten standard
+    normals for the vectors). Returns the packed skin warp (the rotation after it), its bump
+    centres and vectors, and the contact's half-axes."""
     displaced, distorted = manner == 1, manner == 2
     limit = prof[P_ROT_LIMIT]
-    turn = rng.normal(0.0, prof[P_ROT_SD1] if displaced else prof[P_ROT_SD0])
+    turn = 0.0 + (prof[P_ROT_SD1] if displaced else prof[P_ROT_SD0]) * normals[0]
     rotation = min(max(turn, -limit), limit) * DEG
-    pad = rng.normal(0.0, prof[P_PAD_SD], 2)
-    pad_x, pad_y = pad[0] + 0.0, pad[1] + prof[P_PAD_BELOW]
+    pad_x = (0.0 + prof[P_PAD_SD] * normals[1]) + 0.0
+    pad_y = (0.0 + prof[P_PAD_SD] * normals[2]) + prof[P_PAD_BELOW]
     careless = prof[P_CARELESS] if displaced else 1.0
-    place = rng.normal(0.0, 1.0, 2)
-    place_x = place[0] * prof[P_PLACE_SD_X] * careless
-    place_y = place[1] * prof[P_PLACE_SD_Y] * careless
+    place_x = (0.0 + 1.0 * normals[3]) * prof[P_PLACE_SD_X] * careless
+    place_y = (0.0 + 1.0 * normals[4]) * prof[P_PLACE_SD_Y] * careless
     cos_r, sin_r = np.cos(rotation), np.sin(rotation)
     shift_x = pad_x - (cos_r * place_x - sin_r * place_y)
     shift_y = pad_y - (sin_r * place_x + cos_r * place_y)
     low = prof[P_DIST_STRONG_LO] if distorted else prof[P_DIST_ORD_LO]
     high = prof[P_DIST_STRONG_HI] if distorted else prof[P_DIST_ORD_HI]
-    pressure = rng.beta(2.0, 2.0)
-    rng.normal(prof[P_MOIST_MEAN], prof[P_MOIST_SD])  # the moisture: images only
-    strength = rng.uniform(low, high)
+    strength = _uniform(low, high, uniforms[0])
 
     w = np.empty(WARP_SIZE)
     w[0], w[1] = (width - 1) / 2, (height - 1) / 2
     w[2], w[3] = centre_x + shift_x, centre_y + shift_y
     w[4], w[5] = cos_r, sin_r
     w[6], w[7] = w[0] + place_x, w[1] + place_y
-    inner = rng.uniform(35.0, 70.0) * (0.8 + 0.4 * pressure)
-    skin_angle = rng.normal(0.0, prof[P_SKIN_ROT_SD] * strength) * DEG
+    inner = _uniform(35.0, 70.0, uniforms[1]) * (0.8 + 0.4 * pressure)
+    skin_angle = (0.0 + prof[P_SKIN_ROT_SD] * strength * skin[0]) * DEG
     w[8] = inner
-    w[9] = inner + rng.uniform(80.0, 140.0)
+    w[9] = inner + _uniform(80.0, 140.0, uniforms[2])
     w[10], w[11] = np.cos(skin_angle), np.sin(skin_angle)
-    shift = rng.normal(0.0, prof[P_SKIN_SHIFT_SD] * strength, 2)
-    w[12], w[13] = shift[0], shift[1]
-    centres = rng.uniform(0.0, 1.0, 2 * BUMPS).reshape(BUMPS, 2)
-    centres[:, 0] *= width
-    centres[:, 1] *= height
-    vectors = rng.normal(0.0, prof[P_BUMP_SD] * strength, 2 * BUMPS).reshape(BUMPS, 2)
-    w[14] = rng.uniform(50.0, 90.0)
+    w[12] = 0.0 + prof[P_SKIN_SHIFT_SD] * strength * skin[1]
+    w[13] = 0.0 + prof[P_SKIN_SHIFT_SD] * strength * skin[2]
+    centres = np.empty((BUMPS, 2))
+    vectors = np.empty((BUMPS, 2))
+    for b in range(BUMPS):
+        centres[b, 0] = (0.0 + 1.0 * bumps[2 * b]) * width
+        centres[b, 1] = (0.0 + 1.0 * bumps[2 * b + 1]) * height
+        vectors[b, 0] = 0.0 + prof[P_BUMP_SD] * strength * bumps[2 * BUMPS + 2 * b]
+        vectors[b, 1] = 0.0 + prof[P_BUMP_SD] * strength * bumps[2 * BUMPS + 2 * b + 1]
+    w[14] = _uniform(50.0, 90.0, uniforms[3])
     w[W_ROTATION] = rotation
 
     low, high = prof[P_CONTACT_LO], prof[P_CONTACT_HI]
-    half_w = (low + (high - low) * pressure) * rng.uniform(0.85, 1.15)
-    half_h = half_w * rng.uniform(prof[P_ELONG_LO], prof[P_ELONG_HI])
+    half_w = (low + (high - low) * pressure) * _uniform(0.85, 1.15, uniforms[4])
+    half_h = half_w * _uniform(prof[P_ELONG_LO], prof[P_ELONG_HI], uniforms[5])
     return w, centres, vectors, min(half_w, width), min(half_h, height)
 
 
 @njit(cache=True)
-def observed_minutiae(
-    noise: np.random.Generator,
+def visible_minutiae(
     w: Array,
     centres: Array,
     vectors: Array,
@@ -312,22 +321,24 @@ def observed_minutiae(
     y: npt.NDArray[np.float32],
     cos_theta: npt.NDArray[np.float32],
     sin_theta: npt.NDArray[np.float32],
-    kind: npt.NDArray[np.uint8],
+    misses: Array,
+    miss_range: Array,
     height: int,
     width: int,
-    rates: Array,
-) -> tuple[Array, Array, Array, npt.NDArray[np.uint8], Array, Array]:  # pragma: no cover
-    """``template_impression`` from the master minutiae's positions to the spurious ones: the
-    kept minutiae with their noise (x, y, direction, type), and the spurious positions in the
-    image. ``rates``: miss rate range, position and angle jitter, type confusion, spurious rate;
-    ``cos_theta`` and ``sin_theta`` are numpy's float32 ones of the master directions."""
+) -> tuple[Array, Array, Array, npt.NDArray[np.bool_]]:  # pragma: no cover - compiled
+    """The master minutiae in the impression (positions, directions) and which of them the
+    extractor reports: inside the frame and the contact, and not missed (``misses``: the
+    miss rate's ``random()`` and then one per minutia). ``cos_theta`` and ``sin_theta`` are
+    NumPy's float32 ones of the master directions."""
     n = x.shape[0]
     px, py = warp_to_image(x.astype(np.float64), y.astype(np.float64), w, centres, vectors)
+    miss_rate = _uniform(miss_range[0], miss_range[1], misses[0])
     keep = np.zeros(n, dtype=np.bool_)
     for i in range(n):
         qx, qy = px[i], py[i]
         in_contact = np.hypot((qx - w[W_CONTACT_X]) / half_w, (qy - w[W_CONTACT_Y]) / half_h) < 1
-        keep[i] = in_contact and qx >= 0 and qx <= width - 1 and qy >= 0 and qy <= height - 1
+        inside = in_contact and qx >= 0 and qx <= width - 1 and qy >= 0 and qy <= height - 1
+        keep[i] = inside and (0.0 + 1.0 * misses[1 + i]) >= miss_rate
     # directions: a point 3 px along each kept minutia, mapped too (the others' are never used)
     ahead = np.flatnonzero(keep)
     ex = np.empty(ahead.size)
@@ -337,48 +348,64 @@ def observed_minutiae(
         ex[a] = np.float64(x[i]) + np.float64(np.float32(3) * cos_theta[i])
         ey[a] = np.float64(y[i]) + np.float64(np.float32(3) * sin_theta[i])
     ex, ey = warp_to_image(ex, ey, w, centres, vectors)
-    theta = np.zeros(n)
+    theta = np.empty(ahead.size)
     for a in range(ahead.size):
-        i = ahead[a]
-        theta[i] = np.arctan2(ey[a] - py[i], ex[a] - px[i])
+        theta[a] = np.arctan2(ey[a] - py[ahead[a]], ex[a] - px[ahead[a]])
+    return px[keep], py[keep], theta, keep
 
-    miss_rate = noise.uniform(rates[0], rates[1])
-    keep &= noise.uniform(0.0, 1.0, n) >= miss_rate
-    kept = int(keep.sum())
-    ox = px[keep] + noise.normal(0.0, rates[2], kept)
-    oy = py[keep] + noise.normal(0.0, rates[2], kept)
-    ot = theta[keep] + noise.normal(0.0, rates[3], kept)
-    okind = kind[keep].copy()
-    confused = noise.uniform(0.0, 1.0, kept) < rates[4]
-    for i in range(kept):
-        if confused[i]:
+
+@njit(cache=True)
+def reported_minutiae(
+    x: Array,
+    y: Array,
+    theta: Array,
+    kind: npt.NDArray[np.uint8],
+    jitter: Array,
+    confusion: Array,
+    spurious: Array,
+    contact: Array,
+    half_w: float,
+    half_h: float,
+    rates: Array,
+    height: int,
+    width: int,
+) -> tuple[Array, Array, Array, npt.NDArray[np.uint8], Array, Array]:  # pragma: no cover
+    """The kept minutiae with the extractor's jitter (``jitter``: standard normals for x, y,
+    then directions) and type confusions (a ``random()`` each), and the spurious minutiae's
+    positions inside the frame (``spurious``: ``random()`` for all x, then all y). ``rates``:
+    position jitter, angle jitter, type confusion."""
+    k = x.shape[0]
+    ox = x + (0.0 + rates[0] * jitter[:k])
+    oy = y + (0.0 + rates[0] * jitter[k : 2 * k])
+    ot = theta + (0.0 + rates[1] * jitter[2 * k :])
+    okind = kind.copy()
+    for i in range(k):
+        if (0.0 + 1.0 * confusion[i]) < rates[2]:
             okind[i] = 1 - okind[i]
-
-    spurious = noise.poisson(rates[5] * max(kept, 1))
-    sx = w[W_CONTACT_X] + half_w * noise.uniform(-0.8, 0.8, spurious)
-    sy = w[W_CONTACT_Y] + half_h * noise.uniform(-0.8, 0.8, spurious)
+    m = spurious.shape[0] // 2
+    sx = contact[0] + half_w * (-0.8 + (0.8 - -0.8) * spurious[:m])
+    sy = contact[1] + half_h * (-0.8 + (0.8 - -0.8) * spurious[m:])
     inside = (sx >= 0) & (sx <= width - 1) & (sy >= 0) & (sy <= height - 1)
     return ox, oy, ot, okind, sx[inside], sy[inside]
 
 
 @njit(cache=True)
 def spurious_directions(
-    noise: np.random.Generator,
     flow: Array,
     points: Array,
     back_x: Array,
     back_y: Array,
     rotation: float,
-) -> tuple[Array, npt.NDArray[np.uint8]]:  # pragma: no cover - compiled
-    """The spurious minutiae's directions (along the flow at their master points, either way)
-    and types, drawn as ``template_impression`` draws them."""
+    turns: npt.NDArray[np.int64],
+) -> Array:  # pragma: no cover - compiled
+    """The spurious minutiae's directions: along the flow at their master points, turned half
+    a turn where ``turns`` says."""
     m = back_x.shape[0]
-    turns = noise.integers(0, 2, m)
     st = np.empty(m)
     for i in range(m):
         st[i] = normal_angle(back_x[i], back_y[i], flow, points) - np.pi / 2 - rotation
         st[i] = st[i] + np.pi * turns[i]
-    return st, noise.integers(0, 2, m).astype(np.uint8)
+    return st
 
 
 @njit(cache=True)

@@ -18,6 +18,7 @@ from typing import Protocol
 import numpy as np
 import numpy.typing as npt
 
+from scomm.biometrics.synthetic.draws import cumulative_shares, draw_index
 from scomm.biometrics.synthetic.impression import DEFAULT_PROFILE, DEFAULT_SIZE, SkinWarp
 from scomm.biometrics.synthetic.master import (
     DENSITY_RANGE,
@@ -28,25 +29,28 @@ from scomm.biometrics.synthetic.master import (
 )
 from scomm.biometrics.synthetic.minutiae import BIFURCATION, ENDING, GroundTruthMinutiae
 from scomm.biometrics.synthetic.pattern import (
+    CLASS_ORDER,
     MASTER_HEIGHT,
     MASTER_WIDTH,
-    CLASS_ORDER,
     FingerPattern,
     draw_pattern_class,
     sample_pattern,
 )
 from scomm.biometrics.synthetic.profile import CaptureProfile
 from scomm.biometrics.synthetic.template_kernels import (
+    BUMPS,
     FLOW_CX,
     FLOW_CY,
     W_ROTATION,
-    draw_flow,
-    draw_placement,
-    master_minutiae,
-    observed_minutiae,
+    candidate_minutiae,
+    flow_from_draws,
+    master_directions,
     packed_profile,
+    placement_from_draws,
+    reported_minutiae,
     spaced_points,
     spurious_directions,
+    visible_minutiae,
 )
 from scomm.biometrics.template import MinutiaType, Template
 from scomm.domain import FingerPosition
@@ -158,12 +162,40 @@ def impression_of_new_finger(
     without the master's Python objects: the gallery fillers' path (the same numbers)."""
     finger_code = int(finger)
     rng = finger_rng(seed, identity, finger_code, 4)
-    flow, points = draw_flow(rng, CLASS_ORDER.index(draw_pattern_class(rng, finger_code)))
-    x, y, theta, kind = master_minutiae(
-        rng, flow, points, DENSITY_RANGE, DENSITY_SCALE, MIN_SPACING, ENDING_SHARE
+    pattern_class = CLASS_ORDER.index(draw_pattern_class(rng, finger_code))
+    normals = rng.standard_normal(5 if pattern_class == 1 else 3)
+    uniforms = rng.random(_CLASS_UNIFORMS[pattern_class])
+    waves = np.concatenate(
+        [part for _ in range(2) for part in (rng.standard_normal(3), rng.random(1))]
+        + [rng.standard_normal(3), rng.random(2)]
     )
-    truth = _Truth(x, y, theta, kind)
-    return _impression(_Finger(seed, identity, finger_code), flow, points, truth, index, size, profile)
+    flow, points = flow_from_draws(pattern_class, normals, uniforms, waves)
+    tip_normals = rng.standard_normal(2)
+    tip_uniforms = rng.random(4)
+    tip = np.array(
+        [
+            MASTER_WIDTH / 2 + (0.0 + 6.0 * tip_normals[0]),
+            MASTER_HEIGHT / 2 + 40 + (0.0 + 8.0 * tip_normals[1]),
+            175 + (205 - 175) * tip_uniforms[0],
+            250 + (280 - 250) * tip_uniforms[1],
+            2.2 + (2.8 - 2.2) * tip_uniforms[2],
+        ]
+    )
+    density = DENSITY_RANGE[0] + (DENSITY_RANGE[1] - DENSITY_RANGE[0]) * tip_uniforms[3]
+    box = 4.0 * tip[2] * min(tip[3], MASTER_HEIGHT / 2)
+    count = int(rng.poisson(density * box * DENSITY_SCALE))
+    positions = rng.random(2 * (count + count // 2 + 8))
+    xs, ys = candidate_minutiae(tip, count, positions, points, MIN_SPACING)
+    turns = rng.integers(0, 2, len(xs))
+    truth = _Truth(
+        *master_directions(xs, ys, flow, points, turns, rng.random(len(xs)), ENDING_SHARE)
+    )
+    source = _Finger(seed, identity, finger_code)
+    return _impression(source, flow, points, truth, index, size, profile)
+
+
+_CLASS_UNIFORMS = (0, 1, 5, 5, 8)
+"""How many ``random()`` draws each class's singular points take (``flow_from_draws``)."""
 
 
 @dataclass(frozen=True)
@@ -178,7 +210,7 @@ class _Finger:
 @dataclass(frozen=True, eq=False)
 class _Truth:
     """Master minutiae as ``GroundTruthMinutiae`` holds them (float32, directions in [0, 2 pi))
-    without its checks: they come straight from ``master_minutiae``."""
+    without its checks: they come straight from ``master_directions``."""
 
     x: npt.NDArray[np.float32]
     y: npt.NDArray[np.float32]
@@ -195,22 +227,45 @@ def _impression(
     size: tuple[int, int],
     profile: CaptureProfile,
 ) -> GroundTruthMinutiae:
-    """An impression's minutiae, drawn in compiled steps (``template_kernels``) from the
-    streams of the plain code: placement and skin (stream 1), extractor noise (stream 3)."""
+    """An impression's minutiae: placement and skin from stream 1, the extractor's noise from
+    stream 3, each drawn in the plain code's order (``template_kernels`` does the rest)."""
     if index < 0:
         raise ValueError(f"impression index must be >= 0, got {index}")
     height, width = size
     rng = finger_rng(source.seed, source.identity, source.finger, 1, index)
-    w, centres, vectors, half_w, half_h = draw_placement(
-        rng, packed_profile(profile), flow[FLOW_CX], flow[FLOW_CY], height, width
-    )
+    prof = packed_profile(profile)
+    manner = draw_index(rng, cumulative_shares(profile.manner_shares))
+    normals = rng.standard_normal(5)
+    pressure = float(rng.beta(2.0, 2.0))
+    rng.standard_normal()  # the skin's moisture: images only
+    ring = rng.random(2)
+    skin_rotation = rng.standard_normal(1)
+    outer = rng.random(1)
+    skin = np.concatenate([skin_rotation, rng.standard_normal(2)])
+    bumps = np.concatenate([rng.random(2 * BUMPS), rng.standard_normal(2 * BUMPS)])
+    uniforms = np.concatenate([ring, outer, rng.random(3)])
+    w, centres, vectors, half_w, half_h = placement_from_draws(
+        prof, manner, normals, pressure, uniforms, skin, bumps, flow[FLOW_CX], flow[FLOW_CY],
+        height, width,
+    )  # fmt: skip
+
     noise = finger_rng(source.seed, source.identity, source.finger, 3, index)
-    x, y, t, kind, sx, sy = observed_minutiae(
-        noise, w, centres, vectors, half_w, half_h, truth.x, truth.y,
-        np.cos(truth.theta), np.sin(truth.theta), truth.kind, height, width, _RATES,
+    x, y, theta, keep = visible_minutiae(
+        w, centres, vectors, half_w, half_h, truth.x, truth.y, np.cos(truth.theta),
+        np.sin(truth.theta), noise.random(1 + len(truth.x)), _MISS_RANGE, height, width,
+    )  # fmt: skip
+    kept = len(x)
+    jitter = noise.standard_normal(3 * kept)
+    confusion = noise.random(kept)
+    spurious = noise.random(2 * int(noise.poisson(SPURIOUS_RATE * max(kept, 1))))
+    x, y, t, kind, sx, sy = reported_minutiae(
+        x, y, theta, truth.kind[keep], jitter, confusion, spurious, w[6:8], half_w, half_h,
+        _RATES, height, width,
     )  # fmt: skip
     back_x, back_y = _skin_warp(w, centres, vectors).to_master(sx, sy) if sx.size else (sx, sy)
-    st, sk = spurious_directions(noise, flow, points, back_x, back_y, w[W_ROTATION])
+    turns = noise.integers(0, 2, len(sx))
+    st = spurious_directions(flow, points, back_x, back_y, w[W_ROTATION], turns)
+    sk = noise.integers(0, 2, len(sx)).astype(np.uint8)
     return GroundTruthMinutiae(
         np.clip(np.concatenate([x, sx]), 0, width - 1).astype(np.float32),
         np.clip(np.concatenate([y, sy]), 0, height - 1).astype(np.float32),
@@ -219,9 +274,8 @@ def _impression(
     )
 
 
-_RATES = np.array(
-    [*MISS_RATE, POSITION_JITTER, ANGLE_JITTER, TYPE_CONFUSION, SPURIOUS_RATE], dtype=np.float64
-)
+_MISS_RANGE = np.array(MISS_RATE, dtype=np.float64)
+_RATES = np.array([POSITION_JITTER, ANGLE_JITTER, TYPE_CONFUSION], dtype=np.float64)
 
 
 def _skin_warp(w: Array, centres: Array, vectors: Array) -> SkinWarp:
