@@ -123,6 +123,23 @@ class Template:
         return Template._make(width, height, ppi, quality, *q, kinds.astype(np.uint8), cylinders)
 
     @staticmethod
+    def of_quantised(
+        x: npt.NDArray[np.float64],
+        y: npt.NDArray[np.float64],
+        theta: npt.NDArray[np.float64],
+        kind: npt.NDArray[np.uint8],
+        reliability: npt.NDArray[np.float64],
+        width: int,
+        height: int,
+        ppi: int = 500,
+        quality: int = 0,
+    ) -> Template:
+        """A template from minutiae already at the stored resolution, inside the image and of
+        known types (what ``from_arrays`` makes of its input), without checking them again:
+        for generators that produce them so (``synthetic.template_of_new_finger``)."""
+        return Template._make(width, height, ppi, quality, x, y, theta, reliability, kind, None)
+
+    @staticmethod
     def _make(
         width: int,
         height: int,

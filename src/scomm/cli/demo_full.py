@@ -47,8 +47,8 @@ from scomm.agencies.services import CJIS_FULL, IDENT_FULL
 from scomm.biometrics import Gallery, Searcher, Template
 from scomm.biometrics.synthetic import (
     generate_master,
-    impression_of_new_finger,
     template_impression,
+    template_of_new_finger,
     to_engine_template,
 )
 from scomm.cli.demo_calibration import RUN_TIME, Made, Thresholds
@@ -185,7 +185,7 @@ def _filler_chunk(start: int, count: int, cjis: int, ident: int) -> Made[Filler]
 def filler_template(number: int, finger: FingerPosition) -> Template:
     """Filler person ``number``'s finger, at template level (impression 0)."""
     identity = 10_000_000 + number  # never a world person's number
-    return to_engine_template(impression_of_new_finger(FILLER_SEED, identity, finger))
+    return template_of_new_finger(FILLER_SEED, identity, finger)
 
 
 def _complete(path: Path, key: dict[str, Any]) -> bool:

@@ -31,6 +31,7 @@ from scomm.biometrics.synthetic.templates import (
     impression_of_new_finger,
     synthesize_master_template,
     template_impression,
+    template_of_new_finger,
     to_engine_template,
 )
 
@@ -54,5 +55,6 @@ __all__ = [
     "render_impression",
     "synthesize_master_template",
     "template_impression",
+    "template_of_new_finger",
     "to_engine_template",
 ]

@@ -30,6 +30,7 @@ from numba import njit
 
 from scomm.biometrics.synthetic.pattern import MASTER_HEIGHT, MASTER_WIDTH
 from scomm.biometrics.synthetic.profile import CaptureProfile
+from scomm.biometrics.template import ANGLE_STEP, ANGLE_UNITS, POSITION_SCALE
 
 Array = npt.NDArray[np.float64]
 
@@ -406,6 +407,34 @@ def spurious_directions(
         st[i] = normal_angle(back_x[i], back_y[i], flow, points) - np.pi / 2 - rotation
         st[i] = st[i] + np.pi * turns[i]
     return st
+
+
+@njit(cache=True)
+def engine_minutiae(
+    x: Array,
+    y: Array,
+    theta: Array,
+    kind: npt.NDArray[np.uint8],
+    height: int,
+    width: int,
+) -> tuple[Array, Array, Array, npt.NDArray[np.uint8]]:  # pragma: no cover - compiled
+    """``to_engine_template`` of the impression's minutiae (``template_impression``'s last
+    step, clipped to the frame and kept as float32, directions in [0, 2 pi)): positions and
+    directions at the template's stored resolution (``template._quantise``) and the engine's
+    types (ours + 1)."""
+    x32 = np.minimum(np.maximum(x, 0.0), width - 1.0).astype(np.float32)
+    y32 = np.minimum(np.maximum(y, 0.0), height - 1.0).astype(np.float32)
+    t32 = np.mod(theta.astype(np.float32), np.float32(2 * np.pi))
+    keep = (x32 >= 0) & (x32 < width) & (y32 >= 0) & (y32 < height)
+    xs = x32[keep].astype(np.float64)
+    ys = y32[keep].astype(np.float64)
+    units = np.mod(np.rint(t32[keep].astype(np.float64) * ANGLE_UNITS / (2 * np.pi)), ANGLE_UNITS)
+    return (
+        np.minimum(np.rint(xs * POSITION_SCALE), 65535.0) / POSITION_SCALE,
+        np.minimum(np.rint(ys * POSITION_SCALE), 65535.0) / POSITION_SCALE,
+        units * ANGLE_STEP,
+        kind[keep] + np.uint8(1),
+    )
 
 
 @njit(cache=True)

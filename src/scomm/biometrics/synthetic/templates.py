@@ -43,6 +43,7 @@ from scomm.biometrics.synthetic.template_kernels import (
     FLOW_CY,
     W_ROTATION,
     candidate_minutiae,
+    engine_minutiae,
     flow_from_draws,
     master_directions,
     packed_profile,
@@ -147,7 +148,7 @@ def template_impression(
     image of the same index and profile.
     """
     flow, points = packed_flow(source.pattern)
-    return _impression(source, flow, points, source.minutiae, index, size, profile)
+    return _as_truth(_impression(source, flow, points, source.minutiae, index, size, profile), size)
 
 
 def impression_of_new_finger(
@@ -159,8 +160,38 @@ def impression_of_new_finger(
     profile: CaptureProfile = DEFAULT_PROFILE,
 ) -> GroundTruthMinutiae:
     """``template_impression(synthesize_master_template(seed, identity, finger), index, ...)``
-    without the master's Python objects: the gallery fillers' path (the same numbers)."""
-    finger_code = int(finger)
+    without the master's Python objects (the same numbers)."""
+    return _as_truth(_new_finger(seed, identity, int(finger), index, size, profile), size)
+
+
+def template_of_new_finger(
+    seed: int,
+    identity: int,
+    finger: FingerPosition | int,
+    index: int = 0,
+    size: tuple[int, int] = DEFAULT_SIZE,
+    quality: int = 60,
+    ppi: int = 500,
+) -> Template:
+    """``to_engine_template(impression_of_new_finger(seed, identity, finger, index, size),
+    size, quality, ppi)``, the gallery fillers' path: the minutiae go from the compiled steps
+    to the template's stored resolution in one more (the same template, bytes and all)."""
+    drawn = _new_finger(seed, identity, int(finger), index, size, DEFAULT_PROFILE)
+    height, width = size
+    x, y, theta, kind = engine_minutiae(*drawn, height, width)
+    return Template.of_quantised(x, y, theta, kind, np.ones(len(x)), width, height, ppi, quality)
+
+
+def _new_finger(
+    seed: int,
+    identity: int,
+    finger_code: int,
+    index: int,
+    size: tuple[int, int],
+    profile: CaptureProfile,
+) -> _Drawn:
+    """A new finger's master minutiae drawn as ``synthesize_master_template`` draws them
+    (stream 4), and their impression ``index``."""
     rng = finger_rng(seed, identity, finger_code, 4)
     pattern_class = CLASS_ORDER.index(draw_pattern_class(rng, finger_code))
     normals = rng.standard_normal(5 if pattern_class == 1 else 3)
@@ -226,9 +257,10 @@ def _impression(
     index: int,
     size: tuple[int, int],
     profile: CaptureProfile,
-) -> GroundTruthMinutiae:
-    """An impression's minutiae: placement and skin from stream 1, the extractor's noise from
-    stream 3, each drawn in the plain code's order (``template_kernels`` does the rest)."""
+) -> _Drawn:
+    """An impression's minutiae (float64, not yet clipped to the frame): placement and skin
+    from stream 1, the extractor's noise from stream 3, each drawn in the plain code's order
+    (``template_kernels`` does the rest)."""
     if index < 0:
         raise ValueError(f"impression index must be >= 0, got {index}")
     height, width = size
@@ -266,11 +298,26 @@ def _impression(
     turns = noise.integers(0, 2, len(sx))
     st = spurious_directions(flow, points, back_x, back_y, w[W_ROTATION], turns)
     sk = noise.integers(0, 2, len(sx)).astype(np.uint8)
-    return GroundTruthMinutiae(
-        np.clip(np.concatenate([x, sx]), 0, width - 1).astype(np.float32),
-        np.clip(np.concatenate([y, sy]), 0, height - 1).astype(np.float32),
-        np.concatenate([t, st]).astype(np.float32),
+    return (
+        np.concatenate([x, sx]),
+        np.concatenate([y, sy]),
+        np.concatenate([t, st]),
         np.concatenate([kind, sk]),
+    )
+
+
+_Drawn = tuple[Array, Array, Array, npt.NDArray[np.uint8]]
+
+
+def _as_truth(drawn: _Drawn, size: tuple[int, int]) -> GroundTruthMinutiae:
+    """An impression's drawn minutiae, kept inside the frame."""
+    x, y, theta, kind = drawn
+    height, width = size
+    return GroundTruthMinutiae(
+        np.clip(x, 0, width - 1).astype(np.float32),
+        np.clip(y, 0, height - 1).astype(np.float32),
+        theta.astype(np.float32),
+        kind,
     )
 
 
