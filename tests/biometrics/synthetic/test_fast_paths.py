@@ -25,9 +25,8 @@ from scomm.biometrics.synthetic.ridges import (
     spiral_unit,
 )
 from scomm.biometrics.synthetic.seeding import seeded_generator
+from scomm.biometrics.synthetic.template_kernels import spaced_points, warp_to_image
 from scomm.biometrics.synthetic.templates import (
-    _minutiae_to_image,
-    _spaced,
     synthesize_master_template,
     template_impression,
     to_engine_template,
@@ -92,8 +91,17 @@ def test_compiled_skin_warp_inversion_matches_the_numpy_one() -> None:
         capture = draw_capture(rng)
         centre = (master.pattern.centre_x, master.pattern.centre_y)
         warp = draw_warp(rng, *centre, capture, 400, 400)
-        fast = _minutiae_to_image(warp, master.minutiae)
-        plain = warp.minutiae_to_image(master.minutiae)
+        packed = np.array(
+            [
+                *warp.centre_image, *warp.centre_master, warp.cos_r, warp.sin_r,
+                *warp.contact, warp.inner, warp.outer, warp.skin_cos, warp.skin_sin,
+                *warp.skin_shift, warp.bump_scale,
+            ]
+        )  # fmt: skip
+        mx = master.minutiae.x.astype(np.float64)
+        my = master.minutiae.y.astype(np.float64)
+        fast = warp_to_image(mx, my, packed, warp.bump_centres, warp.bump_vectors)
+        plain = warp.to_image(mx, my)
         for got, want in zip(fast, plain, strict=True):
             np.testing.assert_allclose(got, want, rtol=0, atol=1e-9)
 
@@ -120,7 +128,7 @@ def test_spacing_rule_is_the_upper_triangle_of_close_pairs() -> None:
         xs, ys = rng.uniform(0, 120, n), rng.uniform(0, 120, n)
         close = np.hypot(xs[:, None] - xs[None, :], ys[:, None] - ys[None, :]) < MIN_SPACING
         plain = ~np.triu(close, 1).any(axis=0)
-        assert np.array_equal(_spaced(xs, ys, MIN_SPACING), plain)
+        assert np.array_equal(spaced_points(xs, ys, MIN_SPACING), plain)
 
 
 @pytest.mark.parametrize(
