@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from scomm.biometrics import Template
 from scomm.biometrics.index import (
     DIRECTION_BINS,
+    NO_KEY,
     IndexParams,
     LshIndex,
     _permutations,
+    _rows_with_a_key,
     cylinder_keys,
     pack_postings,
     posting_width,
@@ -152,3 +154,13 @@ def test_probe_lookups_are_the_gallery_keys_and_their_runner_ups() -> None:
                     assert keys[row + 1 + j, table] == expected
     assert not runner_up[::variants].any()
     assert np.delete(runner_up, np.s_[::variants]).all()
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(0, 50), st.integers(1, 30), st.integers(0, 2**32 - 1))
+def test_rows_with_a_key_are_numpys_selection(rows: int, tables: int, seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    shape = (rows, tables)
+    keys = np.where(rng.random(shape) < 0.9, NO_KEY, rng.integers(0, 2**32, shape))
+    want = keys[(keys != NO_KEY).any(axis=1)]
+    assert np.array_equal(_rows_with_a_key(keys), want)

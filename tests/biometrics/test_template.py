@@ -18,7 +18,8 @@ from scomm.biometrics import (
     from_iso19794_2,
     to_iso19794_2,
 )
-from scomm.biometrics.mcc import cell_mask, known_from_cells
+from scomm.biometrics.mcc import Cylinders, MccParams, cell_mask, known_from_cells
+from scomm.biometrics.template import MINUTIA_ROW
 
 WIDTH, HEIGHT = 640, 480
 
@@ -149,3 +150,49 @@ def test_a_pickled_template_comes_back_equal_and_read_only(ms: list[Minutia]) ->
     cylinders = (back.cylinders.bits, back.cylinders.known, back.cylinders.usable)
     for array in (*(getattr(back, name) for name in arrays), *cylinders):
         assert not array.flags.writeable
+
+
+def _plain_packed(t: Template) -> np.ndarray:
+    """``Template.packed_minutiae`` as numpy operations (its form before session 7)."""
+    rows = np.zeros(len(t), dtype=MINUTIA_ROW)
+    rows["x"] = np.minimum(np.round(t.x * 8), 65535)
+    rows["y"] = np.minimum(np.round(t.y * 8), 65535)
+    rows["theta"] = np.round(t.theta * 65536 / (2 * math.pi)).astype(np.int64) % 65536
+    rows["kind"] = t.kind
+    rows["reliability"] = np.round(t.reliability * 255)
+    return rows
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(0, 60), st.integers(0, 2**32 - 1))
+def test_packed_minutiae_are_the_numpy_forms(n: int, seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    # half-way values (x*8 and reliability*255 at .5) test the rounding to even
+    x = np.where(rng.random(n) < 0.3, (rng.integers(0, 3000, n) + 0.5) / 8, rng.uniform(0, 399, n))
+    rel = np.where(rng.random(n) < 0.3, (rng.integers(0, 255, n) + 0.5) / 255, rng.random(n))
+    t = Template(
+        400, 400, 500, 60, x, rng.uniform(0, 399.99, n), rng.uniform(0, 2 * math.pi, n),
+        rng.integers(0, 3, n).astype(np.uint8), rel, build_cylinders_for(n),
+    )  # fmt: skip
+    fast = t.packed_minutiae()
+    assert fast.dtype == MINUTIA_ROW and fast.tobytes() == _plain_packed(t).tobytes()
+
+
+def build_cylinders_for(n: int) -> Cylinders:
+    words = MccParams().words
+    return Cylinders(
+        np.zeros((n, words), np.uint64), np.zeros((n, words), np.uint64), np.zeros(n, bool)
+    )
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(0, 40), st.integers(0, 2**32 - 1))
+def test_cell_mask_is_each_cells_first_bin_packed(n: int, seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    known = rng.integers(0, 2**63, (n, MccParams().words), dtype=np.uint64)
+    cells, nd = MccParams().spatial_cells ** 2, MccParams().direction_cells
+    bits = np.unpackbits(
+        known.view(np.uint8).reshape(n, 8 * known.shape[1]), axis=1, bitorder="little"
+    )
+    plain = np.packbits(bits[:, : cells * nd : nd], axis=1, bitorder="little")
+    assert np.array_equal(cell_mask(known), plain)

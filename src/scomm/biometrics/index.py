@@ -223,9 +223,21 @@ def cylinder_keys(
         )
         for turn in range(-spread, spread + 1)
     ]
-    keys = np.concatenate(parts)
-    kept: npt.NDArray[np.int64] = keys[(keys != NO_KEY).any(axis=1)]
-    return kept
+    return _rows_with_a_key(parts[0] if len(parts) == 1 else np.concatenate(parts))
+
+
+@numba.njit(cache=True)
+def _rows_with_a_key(keys: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    """``keys[(keys != NO_KEY).any(axis=1)]`` in one compiled pass (every enrolled template)."""
+    kept = np.empty_like(keys)
+    count = 0
+    for row in range(keys.shape[0]):
+        for table in range(keys.shape[1]):
+            if keys[row, table] != NO_KEY:
+                kept[count] = keys[row]
+                count += 1
+                break
+    return kept[:count].copy()
 
 
 RUNNER_UP_WEIGHT = 0.5

@@ -267,10 +267,12 @@ def _first_bins(known: npt.NDArray[np.uint64], cells: int, nd: int) -> npt.NDArr
     mask = np.zeros((known.shape[0], (cells + 7) // 8), dtype=np.uint8)
     one = np.uint64(1)
     for m in range(known.shape[0]):
-        for cell in range(cells):
-            bit = cell * nd
-            if (known[m, bit >> 6] >> np.uint64(bit & 63)) & one:
-                mask[m, cell >> 3] |= np.uint8(1 << (cell & 7))
+        for byte in range(mask.shape[1]):
+            packed = np.uint64(0)
+            for b in range(min(8, cells - 8 * byte)):  # branch-free: a bit moved, not tested
+                bit = (8 * byte + b) * nd
+                packed |= ((known[m, bit >> 6] >> np.uint64(bit & 63)) & one) << np.uint64(b)
+            mask[m, byte] = np.uint8(packed)
     return mask
 
 

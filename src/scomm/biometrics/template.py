@@ -13,6 +13,7 @@ import zlib
 from dataclasses import dataclass, field
 from enum import IntEnum
 
+import numba
 import numpy as np
 import numpy.typing as npt
 
@@ -234,16 +235,12 @@ class Template:
         return Template.from_packed(rows, w, h, ppi, quality, cylinders)
 
     def packed_minutiae(self) -> npt.NDArray[np.void]:
-        """The minutiae as stored: ``MINUTIA_ROW`` records."""
-        rows = np.zeros(len(self), dtype=MINUTIA_ROW)
-        rows["x"] = np.minimum(np.round(self.x * POSITION_SCALE), 65535)
-        rows["y"] = np.minimum(np.round(self.y * POSITION_SCALE), 65535)
-        rows["theta"] = (
-            np.round(self.theta * ANGLE_UNITS / (2 * math.pi)).astype(np.int64) % ANGLE_UNITS
-        )
-        rows["kind"] = self.kind
-        rows["reliability"] = np.round(self.reliability * 255)
-        return rows
+        """The minutiae as stored: ``MINUTIA_ROW`` records (x*8, y*8, theta*65536/2pi, kind,
+        reliability*255, each rounded half to even), packed in one compiled pass: every
+        stored and enrolled template is packed, and the numpy form took ~15 small calls."""
+        words = np.empty((len(self), 4), dtype="<u2")
+        _pack_rows(self.x, self.y, self.theta, self.kind, self.reliability, words)
+        return words.view(MINUTIA_ROW).reshape(len(self))
 
     @staticmethod
     def from_packed(
@@ -262,6 +259,26 @@ class Template:
         rel = rows["reliability"] / 255.0
         kind = rows["kind"].astype(np.uint8)
         return Template._make(width, height, ppi, quality, x, y, theta, rel, kind, cylinders)
+
+
+@numba.njit(cache=True)
+def _pack_rows(
+    x: npt.NDArray[np.float64],
+    y: npt.NDArray[np.float64],
+    theta: npt.NDArray[np.float64],
+    kind: npt.NDArray[np.uint8],
+    reliability: npt.NDArray[np.float64],
+    words: npt.NDArray[np.uint16],
+) -> None:  # pragma: no cover - compiled
+    """``MINUTIA_ROW`` records as four little-endian 16-bit words each (kind and reliability
+    share the last, kind in its low byte); values as the numpy form casts them."""
+    for i in range(x.size):
+        words[i, 0] = np.uint16(min(np.rint(x[i] * POSITION_SCALE), 65535.0))
+        words[i, 1] = np.uint16(min(np.rint(y[i] * POSITION_SCALE), 65535.0))
+        units = np.int64(np.rint(theta[i] * ANGLE_UNITS / (2 * math.pi))) % ANGLE_UNITS
+        words[i, 2] = np.uint16(units)
+        rel = np.uint16(np.uint8(np.rint(reliability[i] * 255)))
+        words[i, 3] = np.uint16(kind[i]) | (rel << np.uint16(8))
 
 
 def _angle(units: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
