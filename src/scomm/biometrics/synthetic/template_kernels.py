@@ -391,20 +391,49 @@ def reported_minutiae(
 
 
 @njit(cache=True)
+def bump_weights(
+    qx: Array, qy: Array, centres: Array, scale: float
+) -> Array:  # pragma: no cover - compiled
+    """``SkinWarp.distortion``'s Gaussian weight of each bump at each point, ``(points,
+    bumps)``; ``scale`` is its ``-0.5 / bump_scale ** 2``. The weights' products with the bump
+    vectors stay numpy's (``g @ vectors[:, 0]``, a BLAS product whose rounding is its own)."""
+    g = np.empty((qx.shape[0], centres.shape[0]))
+    for p in range(qx.shape[0]):
+        for b in range(centres.shape[0]):
+            ex = qx[p] - centres[b, 0]
+            ey = qy[p] - centres[b, 1]
+            g[p, b] = np.exp((ex * ex + ey * ey) * scale)
+    return g
+
+
+@njit(cache=True)
 def spurious_directions(
     flow: Array,
     points: Array,
-    back_x: Array,
-    back_y: Array,
-    rotation: float,
+    qx: Array,
+    qy: Array,
+    w: Array,
+    bump_x: Array,
+    bump_y: Array,
     turns: npt.NDArray[np.int64],
 ) -> Array:  # pragma: no cover - compiled
-    """The spurious minutiae's directions: along the flow at their master points, turned half
-    a turn where ``turns`` says."""
-    m = back_x.shape[0]
+    """The spurious minutiae's directions: along the flow at their master points
+    (``SkinWarp.to_master`` of the impression points, its bumps' displacement given), turned
+    half a turn where ``turns`` says."""
+    m = qx.shape[0]
     st = np.empty(m)
     for i in range(m):
-        st[i] = normal_angle(back_x[i], back_y[i], flow, points) - np.pi / 2 - rotation
+        rx = qx[i] - w[W_CONTACT_X]
+        ry = qy[i] - w[W_CONTACT_Y]
+        ring = min(max((np.hypot(rx, ry) - w[8]) / (w[9] - w[8]), 0.0), 1.0)
+        brick = ring * ring * (3 - 2 * ring)
+        dx = brick * ((w[10] - 1) * rx - w[11] * ry + w[12]) + bump_x[i]
+        dy = brick * (w[11] * rx + (w[10] - 1) * ry + w[13]) + bump_y[i]
+        ux = qx[i] + dx - w[0]
+        uy = qy[i] + dy - w[1]
+        mx = w[2] + w[4] * ux - w[5] * uy
+        my = w[3] + w[5] * ux + w[4] * uy
+        st[i] = normal_angle(mx, my, flow, points) - np.pi / 2 - w[W_ROTATION]
         st[i] = st[i] + np.pi * turns[i]
     return st
 

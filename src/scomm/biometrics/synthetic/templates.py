@@ -19,7 +19,7 @@ import numpy as np
 import numpy.typing as npt
 
 from scomm.biometrics.synthetic.draws import cumulative_shares, draw_index
-from scomm.biometrics.synthetic.impression import DEFAULT_PROFILE, DEFAULT_SIZE, SkinWarp
+from scomm.biometrics.synthetic.impression import DEFAULT_PROFILE, DEFAULT_SIZE
 from scomm.biometrics.synthetic.master import (
     DENSITY_RANGE,
     ENDING_SHARE,
@@ -41,7 +41,7 @@ from scomm.biometrics.synthetic.template_kernels import (
     BUMPS,
     FLOW_CX,
     FLOW_CY,
-    W_ROTATION,
+    bump_weights,
     candidate_minutiae,
     engine_minutiae,
     flow_from_draws,
@@ -294,9 +294,11 @@ def _impression(
         x, y, theta, truth.kind[keep], jitter, confusion, spurious, w[6:8], half_w, half_h,
         _RATES, height, width,
     )  # fmt: skip
-    back_x, back_y = _skin_warp(w, centres, vectors).to_master(sx, sy) if sx.size else (sx, sy)
+    g = bump_weights(sx, sy, centres, -0.5 / float(w[14]) ** 2)
     turns = noise.integers(0, 2, len(sx))
-    st = spurious_directions(flow, points, back_x, back_y, w[W_ROTATION], turns)
+    st = spurious_directions(
+        flow, points, sx, sy, w, g @ vectors[:, 0], g @ vectors[:, 1], turns
+    )  # fmt: skip
     sk = noise.integers(0, 2, len(sx)).astype(np.uint8)
     return (
         np.concatenate([x, sx]),
@@ -323,16 +325,6 @@ def _as_truth(drawn: _Drawn, size: tuple[int, int]) -> GroundTruthMinutiae:
 
 _MISS_RANGE = np.array(MISS_RATE, dtype=np.float64)
 _RATES = np.array([POSITION_JITTER, ANGLE_JITTER, TYPE_CONFUSION], dtype=np.float64)
-
-
-def _skin_warp(w: Array, centres: Array, vectors: Array) -> SkinWarp:
-    """The numpy skin warp of a packed one (its ``to_master`` is numpy's, BLAS product and all)."""
-    return SkinWarp(
-        centre_image=w[0:2], centre_master=w[2:4], cos_r=float(w[4]), sin_r=float(w[5]),
-        contact=w[6:8], inner=float(w[8]), outer=float(w[9]), skin_cos=float(w[10]),
-        skin_sin=float(w[11]), skin_shift=w[12:14], bump_centres=centres,
-        bump_vectors=vectors, bump_scale=float(w[14]),
-    )  # fmt: skip
 
 
 def packed_flow(pattern: FingerPattern) -> tuple[Array, Array]:
