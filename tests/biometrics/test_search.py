@@ -327,3 +327,24 @@ def test_probes_of_many_fingers_skip_the_sketches(gallery: Gallery) -> None:
         assert searcher.last.shortlisted > searcher.last.proposed
         assert searcher.search(three, 1)[0].subject_id == f"P{i:03d}"
         assert searcher.last.shortlisted == 0 and searcher.last.proposed == 2
+
+
+def test_a_template_enrolled_in_two_galleries_is_stored_alike(tmp_path: Path) -> None:
+    """The stored form is made once per template (``gallery._stored_form``): both galleries
+    hold the bytes and keys a gallery of its own makes."""
+    templates = {
+        F.RIGHT_INDEX: minutiae_template(template_impression(synthesize_master_template(3, 1), 0)),
+        F.LEFT_INDEX: minutiae_template(template_impression(synthesize_master_template(3, 2), 0)),
+    }
+    folders = ("first", "second", "alone")
+    for name in folders[:2]:
+        with Gallery.open(tmp_path / name) as gallery:
+            gallery.enrol("A", templates)
+    alone = {f: Template.from_bytes(t.to_bytes()) for f, t in templates.items()}  # new objects
+    with Gallery.open(tmp_path / "alone") as gallery:
+        gallery.enrol("A", alone)
+    files = [sorted(p.name for p in (tmp_path / name).iterdir()) for name in folders]
+    assert files[0] == files[1] == files[2] and "templates.bin" in files[0]
+    for file in files[0]:
+        contents = [(tmp_path / name / file).read_bytes() for name in folders]
+        assert contents[0] == contents[1] == contents[2], file

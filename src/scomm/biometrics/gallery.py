@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import mmap
 import os
+import weakref
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -331,7 +332,7 @@ class Gallery:
             if old >= 0:
                 self._records["live"][old] = False
                 self._live_templates -= 1
-            blob = encode(template)
+            blob, keys = _stored_form(template, pos, self.params)
             number = len(self._records) + i
             size = (template.width, template.height, template.ppi, template.quality)
             new[i] = (self._blob_size, len(template), subject, pos, True, *size)
@@ -339,7 +340,7 @@ class Gallery:
             self._pending_blobs[number] = blob
             row[pos] = number
             self._live_templates += 1
-            self._pending_keys.append((number, cylinder_keys(template, pos, self.params)))
+            self._pending_keys.append((number, keys))
         if self._count + len(new) > len(self._table):
             grown = np.zeros(max(2 * len(self._table), self._count + len(new), 64), dtype=RECORD)
             grown[: self._count] = self._records
@@ -602,3 +603,27 @@ def _atomic_write(path: Path, text: str) -> None:
     tmp = path.with_suffix(".tmp")
     tmp.write_text(text)
     os.replace(tmp, path)
+
+
+_STORED_FORMS: weakref.WeakKeyDictionary[
+    Template, tuple[bytes, dict[tuple[int, IndexParams], npt.NDArray[np.int64]]]
+] = weakref.WeakKeyDictionary()
+"""Each live template's stored bytes and index keys (per finger position and index), made
+once: a template enrolled in two galleries (the demo's index fingers, at CJIS and IDENT) is
+encoded and keyed once. Entries go with their templates."""
+
+
+def _stored_form(
+    template: Template, position: int, params: IndexParams
+) -> tuple[bytes, npt.NDArray[np.int64]]:
+    """A template's stored bytes and its cylinders' index keys for ``position``."""
+    entry = _STORED_FORMS.get(template)
+    if entry is None:
+        entry = (encode(template), {})
+        _STORED_FORMS[template] = entry
+    keys = entry[1].get((position, params))
+    if keys is None:
+        keys = cylinder_keys(template, position, params)
+        keys.flags.writeable = False
+        entry[1][(position, params)] = keys
+    return entry[0], keys
