@@ -46,7 +46,7 @@ P_SKIN_ROT_SD, P_SKIN_SHIFT_SD, P_BUMP_SD = 12, 13, 14
 P_CONTACT_LO, P_CONTACT_HI, P_ELONG_LO, P_ELONG_HI = 15, 16, 17, 18
 P_MOIST_MEAN, P_MOIST_SD = 19, 20
 
-# the skin warp, packed as ``templates._warp_to_image`` reads it, then the capture's rotation
+# the skin warp, packed as ``warp_to_image`` reads it, then the capture's rotation
 W_CONTACT_X, W_CONTACT_Y, W_ROTATION = 6, 7, 15
 WARP_SIZE = 16
 
@@ -470,8 +470,10 @@ def engine_minutiae(
 def warp_to_image(
     mx: Array, my: Array, w: Array, centres: Array, vectors: Array
 ) -> tuple[Array, Array]:  # pragma: no cover - compiled
-    """``SkinWarp.to_image`` (``w`` packed as in ``templates._minutiae_to_image``): master
-    points to impression points by fixed-point iteration of the skin distortion."""
+    """``SkinWarp.to_image`` (``w``: centre in the image, centre on the master, cos and sin of
+    the rotation, contact centre, inner and outer ring, cos and sin of the outer skin's turn,
+    its shift, bump scale): master points to impression points by fixed-point iteration of
+    the skin distortion."""
     n = mx.shape[0]
     out_x = np.empty(n)
     out_y = np.empty(n)
