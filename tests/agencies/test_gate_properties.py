@@ -64,38 +64,3 @@ def test_prints_go_to_ident_at_most_once(
         assert not policy.decide(Transfer.PRINTS_TO_IDENT, facts, convicted_at).allowed
     if name == "historical":
         assert not on_conviction.allowed  # historical sends prints at the arrest or never
-
-
-@settings(max_examples=100, deadline=None)
-@given(
-    name=st.sampled_from(sorted(GATES)),
-    asked=st.lists(
-        st.tuples(
-            st.integers(0, 2),  # which booking's facts
-            st.sampled_from(list(Transfer)),
-            st.integers(0, 3),  # hours after the booking
-            st.booleans(),  # asked on the disposition
-        ),
-        min_size=1,
-        max_size=12,
-    ),
-)
-def test_remembered_decisions_are_the_policys(
-    name: str, asked: list[tuple[int, Transfer, int, bool]]
-) -> None:
-    """A gate answers a question it was asked before (the same facts object, transfer and
-    times) as it answered it the first time: as it would decide it afresh."""
-    booked = dt.datetime(2012, 5, 1, 8, tzinfo=dt.UTC)
-    facts = [
-        BookingFacts.for_ori(ori, booked, REGISTRY, offenses=("2299",), juvenile=i == 2)
-        for i, ori in enumerate(ORIS[:3])
-    ]
-    gate = DisclosureGate(preset(name), None, None)  # type: ignore[arg-type]
-    for which, transfer, hours, on_disposition in asked:
-        extra: dict[str, Any] = (
-            {"conviction_known": True, "repeat_of": booked} if on_disposition else {}
-        )
-        asked_for = replace(
-            handover(booked + dt.timedelta(hours=hours), **extra), transfer=transfer
-        )
-        assert gate.decide(asked_for, facts[which]) == gate.decision(asked_for, facts[which])

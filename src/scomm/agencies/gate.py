@@ -123,24 +123,8 @@ class DisclosureGate:
         self.ledger = ledger
         self.channel = channel
         self._variants: dict[int, tuple[BookingFacts, BookingFacts]] = {}
-        self._decided: dict[tuple[object, ...], tuple[BookingFacts, Decision]] = {}
 
     def decide(self, handover: Handover, facts: BookingFacts) -> Decision:
-        """:meth:`decision`, remembered per facts object: a booking's hand-overs ask the same
-        question at the same time more than once (the CAR to the state bureau and on to CJIS,
-        the FBI's answer to the bureau and on to the agency)."""
-        key = (
-            id(facts), handover.transfer, handover.event_time, handover.conviction_known,
-            handover.repeat_of,
-        )  # fmt: skip
-        kept = self._decided.get(key)
-        if kept is None or kept[0] is not facts:  # kept[0] holds the id: never reused
-            if len(self._decided) >= _KEPT:
-                self._decided.clear()
-            kept = self._decided[key] = (facts, self.decision(handover, facts))
-        return kept[1]
-
-    def decision(self, handover: Handover, facts: BookingFacts) -> Decision:
         """The policy's decision as of the hand-over's event time.
 
         A hand-over asked on a disposition (``repeat_of`` set) exists for policies that share
