@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -91,3 +92,26 @@ def test_direct_entries_are_the_events_entries(
 def test_the_comparison_saw_both_kinds() -> None:
     """The random events above included well-formed and refused ones (run after them)."""
     assert any(ACCEPTED) and not all(ACCEPTED)
+
+
+def test_times_of_a_zone_that_differ_only_in_fold_are_not_confused() -> None:
+    """At the fall-back hour two instants share a wall time (``fold`` tells them apart) and
+    compare equal: each entry still says its own instant."""
+    eastern = ZoneInfo("America/New_York")
+    first = dt.datetime(2012, 11, 4, 1, 30, tzinfo=eastern)
+    second = first.replace(fold=1)
+    values: dict[str, Any] = {
+        "tcn": Tcn("TX0000000-1"),
+        "booking_ori": Ori("TX0000000"),
+        "sender": "CJIS",
+        "recipient": "IDENT",
+        "transfer": "CAR",
+        "allowed": True,
+        "reasons": ("r",),
+        "rule_ids": (),
+        "policy_hash": "9f" * 32,
+    }
+    for at in (first, second, first, second):
+        assert _direct({**values, "event_time": at}) == _plain({**values, "event_time": at})
+    rows = [encode_disclosure(**values, event_time=at).row for at in (first, second)]
+    assert rows[0][3] != rows[1][3] and rows[0][0] != rows[1][0]

@@ -48,7 +48,12 @@ def encode_disclosure(
     return EncodedEvent(row, leaf_hash(payload))
 
 
-@lru_cache(maxsize=4096)
 def _epoch_us(at: dt.datetime) -> int:
-    """``epoch_us``, remembered (a booking's hand-overs share a few times)."""
+    """``epoch_us``, remembered for UTC times (a booking's hand-overs share a few times; see
+    ``scomm.ledger.event.canonical_time`` on why only those)."""
+    return _utc_epoch_us(at) if at.tzinfo is dt.UTC else epoch_us(at)
+
+
+@lru_cache(maxsize=4096)
+def _utc_epoch_us(at: dt.datetime) -> int:
     return epoch_us(at)

@@ -294,12 +294,19 @@ def canonical_entry(
     ).encode()
 
 
-@lru_cache(maxsize=4096)
 def canonical_time(at: dt.datetime) -> str:
-    """An aware time's canonical form: UTC, six fractional digits, ``Z`` (remembered: a
-    booking's hand-overs share a few times; equal instants have equal forms)."""
-    utc = at if at.tzinfo is dt.UTC else at.astimezone(dt.UTC)
-    return utc.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
+    """An aware time's canonical form: UTC, six fractional digits, ``Z``."""
+    if at.tzinfo is dt.UTC:
+        return _utc_form(at)
+    return at.astimezone(dt.UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
+
+
+@lru_cache(maxsize=4096)
+def _utc_form(at: dt.datetime) -> str:
+    """:func:`canonical_time` of a UTC time, remembered: a booking's hand-overs share a few
+    times. (Only UTC ones: equal keys there are equal instants, where two times of one zone
+    that differ only in ``fold`` compare equal.)"""
+    return at.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
 _CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
