@@ -4,6 +4,7 @@ carried on in the IAQ, IAR and detainer."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import replace
 
 import numpy as np
@@ -35,7 +36,7 @@ from scomm.ebts import (
     read_iar,
     validate,
 )
-from scomm.ebts.car import CONVICTED
+from scomm.ebts.car import CONVICTED, conviction_in
 
 BOOKED = dt.datetime(2010, 3, 4, 22, 30, tzinfo=dt.UTC)
 CONVICTED_AT = dt.datetime(2010, 6, 1, 12, 0, tzinfo=dt.UTC)
@@ -86,6 +87,51 @@ def test_the_conviction_is_read_from_the_text_records_alone() -> None:
         read_conviction(data.replace(b"1.004:CAR", b"1.004:SRE", 1))
     with pytest.raises(EbtsError, match="LEN"):
         read_conviction(data[:30])
+
+
+def _outcome(read: Callable[[], object]) -> object:
+    try:
+        return read()
+    except EbtsError as error:
+        return ("refused", str(error))
+
+
+@settings(max_examples=200)
+@given(data=st.data())
+def test_the_conviction_of_a_parsed_file_is_that_of_its_text_records(data: st.DataObject) -> None:
+    """``conviction_in`` of a file that parses whole (how the agencies read a disposition
+    they forward, CJIS parsing it next) answers or refuses as ``read_conviction`` does, on
+    dispositions, CARs and files with edited text records."""
+    b = booking()
+    convicted = data.draw(st.booleans())
+    car = build_car(
+        b, {1: WSQ}, disposition=disposition() if convicted else None,
+        disposition_at=CONVICTED_AT if convicted else None,
+    )  # fmt: skip
+    text = car.to_bytes()
+    edits = [
+        (b"1.004:CAR", b"1.004:" + data.draw(st.sampled_from([b"CAR", b"CNA", b"SRE"]))),
+        (b"2.051:", data.draw(st.sampled_from([b"2.051:", b"2.052:"]))),
+        (b"2.045:", data.draw(st.sampled_from([b"2.045:", b"2.046:"]))),
+    ]
+    for old, new in edits:
+        text = text.replace(old, new, 1)
+    try:
+        tx = parse(text)
+    except EbtsError:
+        return  # the agencies read such a file with ``read_conviction`` itself
+    second = tx.records[1] if len(tx.records) > 1 else None
+    assert _outcome(lambda: conviction_in(tx.header, second)) == _outcome(
+        lambda: read_conviction(text)
+    )
+
+
+def test_a_file_without_a_type2_right_after_its_type1_has_no_conviction() -> None:
+    tx = build_car(booking(), {1: WSQ}, disposition=disposition(), disposition_at=CONVICTED_AT)
+    with pytest.raises(EbtsError, match="no Type-2 record"):
+        conviction_in(tx.header, tx.records[2])
+    with pytest.raises(EbtsError, match="no Type-2 record"):
+        conviction_in(tx.header, None)
 
 
 def test_a_disposition_needs_its_time_after_the_booking() -> None:

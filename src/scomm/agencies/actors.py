@@ -422,7 +422,7 @@ def _conviction_of(tot: str, payload: bytes) -> CourtDisposition | None:
     """The conviction a disposition carries (only ``DISP`` messages are read for it)."""
     if tot != DISP:
         return None
-    disposition = conviction(payload)  # its text records only: the images are CJIS's to read
+    disposition = conviction(payload)  # the images are CJIS's to refuse
     if disposition is None:
         raise EbtsError("disposition carries no conviction", record=2, field="2.051")
     return disposition

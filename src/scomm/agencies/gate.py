@@ -26,7 +26,8 @@ from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from scomm.domain import Ori, Tcn
-from scomm.ledger import DisclosureEvent, EncodedEvent, Ledger, encode_events
+from scomm.ledger import EncodedEvent, Ledger
+from scomm.ledger.entries import encode_disclosure
 from scomm.policy import BookingFacts, Decision, PolicySet, Transfer
 from scomm.store import Message, WorkChannel
 
@@ -88,6 +89,7 @@ class Passage:
 
 
 _KEPT = 8192
+_NO_REASON = ("no reason given",)
 """Per-booking values a gate keeps (a booking's hand-overs follow each other closely)."""
 
 
@@ -167,34 +169,29 @@ class DisclosureGate:
         """Decide each ``(facts, tcn, handover)`` and encode its ledger entry and, where
         allowed, its message: all that needs no database, done before the transaction (so
         that worker processes do it in parallel even on SQLite, whose writes take turns)."""
-        decisions = [self.decide(handover, facts) for facts, _, handover in requests]
-        names = [_checked_names(tcn, facts.ori) for facts, tcn, _ in requests]
-        events = [
-            DisclosureEvent(
-                tcn=tcn,
-                booking_ori=ori,
-                sender=handover.sender,
-                recipient=handover.recipient,
-                transfer=handover.tot,
-                event_time=handover.event_time,
-                allowed=decision.allowed,
-                reasons=decision.reasons or ("no reason given",),
-                rule_ids=decision.rule_ids,
-                policy_hash=decision.policy_hash,
-                record_digests=(digest(handover.payload),) if decision.allowed else (),
+        decisions = []
+        entries = []
+        messages: list[Message | None] = []
+        for facts, tcn, handover in requests:
+            decision = self.decide(handover, facts)
+            allowed = decision.allowed
+            checked_tcn, checked_ori = _checked_names(tcn, facts.ori)
+            entries.append(
+                encode_disclosure(
+                    checked_tcn, checked_ori, handover.sender, handover.recipient, handover.tot,
+                    handover.event_time, allowed, decision.reasons or _NO_REASON,
+                    decision.rule_ids, decision.policy_hash,
+                    (digest(handover.payload),) if allowed else (),
+                )
+            )  # fmt: skip
+            decisions.append(decision)
+            messages.append(
+                Message(handover.stage, f"{run_id}|{tcn}|{handover.tot}", handover.payload)
+                if allowed
+                else None
             )
-            for (tcn, ori), (_, _, handover), decision in zip(
-                names, requests, decisions, strict=True
-            )
-        ]
-        messages = [
-            Message(handover.stage, f"{run_id}|{tcn}|{handover.tot}", handover.payload)
-            if decision.allowed
-            else None
-            for (_, tcn, handover), decision in zip(requests, decisions, strict=True)
-        ]
         handovers = [handover for _, _, handover in requests]
-        return Clearance(handovers, decisions, encode_events(events), messages)
+        return Clearance(handovers, decisions, entries, messages)
 
     def pass_all(
         self,

@@ -1,8 +1,8 @@
 """Reading the messages the agencies exchange, once per process.
 
-A booking's CAR is read by CJIS and again by IDENT; a disposition by CJIS and IDENT (the LEA
-and the state bureau read only its conviction, from its text records); an IAR by the field
-office and the agency's inbox. The bytes do not change on
+A booking's CAR is read by CJIS and again by IDENT; a disposition by the LEA and the state
+bureau (its conviction), then CJIS and IDENT; an IAR by the field office and the agency's
+inbox. The bytes do not change on
 the way (every hop forwards them or builds new ones), so what was read from them is kept for
 the next stage this process handles: parsing costs more than everything else a stage does in
 ``oracle`` mode. The values are immutable (``Transaction``, ``CarFacts``) or read-only
@@ -17,6 +17,7 @@ from functools import lru_cache
 from scomm.ebts import (
     CarFacts,
     CourtDisposition,
+    EbtsError,
     FingerImages,
     Transaction,
     finger_images,
@@ -24,6 +25,7 @@ from scomm.ebts import (
     read_car_facts,
     read_conviction,
 )
+from scomm.ebts.car import conviction_in
 
 KEPT = 4096
 """Messages kept per process: more than a batch of a stage (the gap between two stages reading
@@ -51,5 +53,13 @@ def car_images(payload: bytes) -> FingerImages:
 
 @lru_cache(maxsize=KEPT)
 def conviction(payload: bytes) -> CourtDisposition | None:
-    """``read_conviction`` of a disposition ``payload`` (its text records only), remembered."""
-    return read_conviction(payload)
+    """``read_conviction`` of a disposition ``payload``, remembered. Read from the parsed
+    message (CJIS parses it whole on the next hops, in this process, so that costs nothing
+    more); a message that does not parse whole is read from its text records only, as the
+    hops that forward it need no more (its images are CJIS's to refuse)."""
+    try:
+        tx = parsed(payload)
+    except EbtsError:
+        return read_conviction(payload)
+    records = tx.records
+    return conviction_in(tx.header, records[1] if len(records) > 1 else None)

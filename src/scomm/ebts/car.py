@@ -340,12 +340,19 @@ def read_conviction(data: bytes) -> CourtDisposition | None:
     """The conviction (2.051 CSL) of a CAR/CNA file, read from its Type-1 and Type-2 records
     only: the hops that forward a court's disposition need its date, not its images."""
     records = read_text_records(data)
-    tot = records[0].text(4)
+    return conviction_in(records[0], records[1] if len(records) > 1 else None)
+
+
+def conviction_in(header: TaggedRecord, second: Record | None) -> CourtDisposition | None:
+    """:func:`read_conviction` of a file's Type-1 record and the record after it, read whole
+    (``parse``) or only its text records (``read_text_records``): the same answer, as the
+    two read the Type-1 and a Type-2 right after it the same way."""
+    tot = header.text(4)
     if tot not in CAR_TOTS:
         raise EbtsError(f"expected a CAR or CNA transaction, got {tot!r}", field="1.004")
-    if len(records) < 2:
+    if not isinstance(second, TaggedRecord) or second.type != 2:
         raise EbtsError(f"{tot} transaction has no Type-2 record")
-    return CourtDisposition.read(records[1])
+    return CourtDisposition.read(second)
 
 
 @lru_cache(maxsize=64)

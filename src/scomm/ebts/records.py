@@ -5,6 +5,7 @@ from __future__ import annotations
 import struct
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 from scomm.ebts.errors import EbtsError
 from scomm.ebts.fields import Field, Subfields
@@ -173,7 +174,7 @@ class BinaryRecord:
         """FGP entries in use (255 marks an unused one); empty for Types 7 and 8."""
         if BINARY_LAYOUTS[self.type] is not _IMAGE_LAYOUT:
             return ()
-        return tuple(v for v in self.header[2:8] if v != 255)
+        return _positions_in_use(self.header[2:8])
 
     def with_idc(self, idc: int) -> BinaryRecord:
         return replace(self, header=(idc, *self.header[1:]))
@@ -201,6 +202,13 @@ class BinaryRecord:
             if not 0 <= value < 256**size:
                 raise EbtsError(f"Type-{record_type} {name} value {value} does not fit {size} byte")
         return cls(record_type, header, data)
+
+
+@lru_cache(maxsize=1024)
+def _positions_in_use(fgp: tuple[int, ...]) -> tuple[int, ...]:
+    """The FGP entries of a header that are not 255 (remembered: a tenprint's ten records
+    name the same few lists again and again, and every reader of a CAR asks)."""
+    return tuple(v for v in fgp if v != 255)
 
 
 Record = TaggedRecord | BinaryRecord

@@ -107,53 +107,11 @@ class DisclosureEvent:
     record_digests: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
-        if not isinstance(self.tcn, Tcn):
-            raise EventError(f"tcn must be a Tcn, got {type(self.tcn).__name__}")
-        if not isinstance(self.booking_ori, Ori):
-            raise EventError(f"booking_ori must be an Ori, got {type(self.booking_ori).__name__}")
-        names = (self.sender, self.recipient, self.transfer)
-        try:
-            known = names in _CHECKED_NAMES
-        except TypeError:  # an unhashable value: not a string, named below
-            known = False
-        if not known:
-            self._check_names()
-            if len(_CHECKED_NAMES) >= _CHECKED_KEPT:
-                _CHECKED_NAMES.clear()
-            _CHECKED_NAMES.add(names)
-        at = self.event_time
-        if not isinstance(at, dt.datetime) or at.utcoffset() is None:
-            raise EventError(f"event_time {at!r} must be a timezone-aware datetime")
-        if not isinstance(self.allowed, bool):
-            raise EventError(f"allowed must be True or False, got {self.allowed!r}")
-        _check_texts("reasons", self.reasons)
-        _check_texts("rule_ids", self.rule_ids)
-        if not isinstance(self.policy_hash, str) or not _POLICY_HASH.fullmatch(self.policy_hash):
-            raise EventError(
-                f"policy_hash {self.policy_hash!r} must be 1-128 characters of hex or base64"
-            )
-        if not isinstance(self.record_digests, tuple):
-            raise EventError("record_digests must be a tuple of 'sha256:<hex>' strings")
-        for i, d in enumerate(self.record_digests):
-            if not isinstance(d, str) or not _DIGEST.fullmatch(d):
-                raise EventError(
-                    f"record_digests[{i}] {d!r} must be 'sha256:' followed by 64 lower-case"
-                    " hex digits (a digest, never the record itself)"
-                )
-
-    def _check_names(self) -> None:
-        for what in ("sender", "recipient"):
-            value = getattr(self, what)
-            if not isinstance(value, str) or not _PARTY.fullmatch(value):
-                raise EventError(
-                    f"{what} {value!r} must be an ORI or agency code: 1-64 letters, digits,"
-                    " '.', '_', ':', '/' or '-'"
-                )
-        if not isinstance(self.transfer, str) or not _TRANSFER.fullmatch(self.transfer):
-            raise EventError(
-                f"transfer {self.transfer!r} must be a kind such as CAR or IAQ: 1-32 letters,"
-                " digits, '.', '_' or '-'"
-            )
+        check_event(
+            self.tcn, self.booking_ori, self.sender, self.recipient, self.transfer,
+            self.event_time, self.allowed, self.reasons, self.rule_ids, self.policy_hash,
+            self.record_digests,
+        )  # fmt: skip
 
     @property
     def utc_time(self) -> dt.datetime:
@@ -188,24 +146,11 @@ class DisclosureEvent:
         of the values the gate repeats (parties, reasons, rule ids, policy) remembered. A
         TCN (letters, digits, ``-_.``) and a digest (``sha256:`` and hex), as checked, need
         no escaping: their JSON form is the text in quotes."""
-        at = self.event_time
-        if at.tzinfo is not dt.UTC:
-            at = at.astimezone(dt.UTC)
-        time = at.replace(tzinfo=None).isoformat(timespec="microseconds")
-        return (
-            f'{{"allowed":{"true" if self.allowed else "false"},'
-            f'"booking_ori":{_json_text(self.booking_ori.value)},'
-            f'"policy_hash":{_json_text(self.policy_hash)},'
-            f'"reasons":{_json_list(self.reasons)},'
-            f'"recipient":{_json_text(self.recipient)},'
-            f'"records":{_digest_list(self.record_digests)},'
-            f'"rule_ids":{_json_list(self.rule_ids)},'
-            f'"sender":{_json_text(self.sender)},'
-            f'"tcn":"{self.tcn.value}",'
-            f'"time":"{time}Z",'
-            f'"transfer":{_json_text(self.transfer)},'
-            f'"v":{FORMAT_VERSION}}}'
-        ).encode()
+        return canonical_entry(
+            self.tcn.value, self.booking_ori.value, self.sender, self.recipient,
+            self.transfer, self.event_time, self.allowed, self.reasons, self.rule_ids,
+            self.policy_hash, self.record_digests,
+        )  # fmt: skip
 
     @classmethod
     def from_json_object(cls, obj: Any) -> DisclosureEvent:
@@ -255,6 +200,113 @@ class DisclosureEvent:
         if event.canonical_bytes() != data:
             raise EventError("entry is valid JSON but not in canonical form")
         return event
+
+
+def check_event(
+    tcn: Tcn,
+    booking_ori: Ori,
+    sender: str,
+    recipient: str,
+    transfer: str,
+    event_time: dt.datetime,
+    allowed: bool,
+    reasons: tuple[str, ...],
+    rule_ids: tuple[str, ...],
+    policy_hash: str,
+    record_digests: tuple[str, ...],
+) -> None:
+    """What :class:`DisclosureEvent` checks of its values (:class:`EventError`), for an
+    entry encoded without the object (``scomm.ledger.entries``)."""
+    if not isinstance(tcn, Tcn):
+        raise EventError(f"tcn must be a Tcn, got {type(tcn).__name__}")
+    if not isinstance(booking_ori, Ori):
+        raise EventError(f"booking_ori must be an Ori, got {type(booking_ori).__name__}")
+    names = (sender, recipient, transfer)
+    try:
+        known = names in _CHECKED_NAMES
+    except TypeError:  # an unhashable value: not a string, named below
+        known = False
+    if not known:
+        _check_names(sender, recipient, transfer)
+        if len(_CHECKED_NAMES) >= _CHECKED_KEPT:
+            _CHECKED_NAMES.clear()
+        _CHECKED_NAMES.add(names)
+    if not isinstance(event_time, dt.datetime) or event_time.utcoffset() is None:
+        raise EventError(f"event_time {event_time!r} must be a timezone-aware datetime")
+    if not isinstance(allowed, bool):
+        raise EventError(f"allowed must be True or False, got {allowed!r}")
+    _check_texts("reasons", reasons)
+    _check_texts("rule_ids", rule_ids)
+    if not isinstance(policy_hash, str) or not _POLICY_HASH.fullmatch(policy_hash):
+        raise EventError(f"policy_hash {policy_hash!r} must be 1-128 characters of hex or base64")
+    if not isinstance(record_digests, tuple):
+        raise EventError("record_digests must be a tuple of 'sha256:<hex>' strings")
+    for i, d in enumerate(record_digests):
+        if not isinstance(d, str) or not _DIGEST.fullmatch(d):
+            raise EventError(
+                f"record_digests[{i}] {d!r} must be 'sha256:' followed by 64 lower-case"
+                " hex digits (a digest, never the record itself)"
+            )
+
+
+def _check_names(sender: str, recipient: str, transfer: str) -> None:
+    for what, value in (("sender", sender), ("recipient", recipient)):
+        if not isinstance(value, str) or not _PARTY.fullmatch(value):
+            raise EventError(
+                f"{what} {value!r} must be an ORI or agency code: 1-64 letters, digits,"
+                " '.', '_', ':', '/' or '-'"
+            )
+    if not isinstance(transfer, str) or not _TRANSFER.fullmatch(transfer):
+        raise EventError(
+            f"transfer {transfer!r} must be a kind such as CAR or IAQ: 1-32 letters,"
+            " digits, '.', '_' or '-'"
+        )
+
+
+def canonical_entry(
+    tcn: str,
+    booking_ori: str,
+    sender: str,
+    recipient: str,
+    transfer: str,
+    event_time: dt.datetime,
+    allowed: bool,
+    reasons: tuple[str, ...],
+    rule_ids: tuple[str, ...],
+    policy_hash: str,
+    record_digests: tuple[str, ...],
+) -> bytes:
+    """The canonical bytes of an event of these (checked) values: see the module docstring
+    and :meth:`DisclosureEvent.canonical_bytes`."""
+    return (
+        f'{{"allowed":{"true" if allowed else "false"},'
+        f'"booking_ori":{_json_text(booking_ori)},'
+        f'"policy_hash":{_json_text(policy_hash)},'
+        f'"reasons":{_json_list(reasons)},'
+        f'"recipient":{_json_text(recipient)},'
+        f'"records":{_digest_list(record_digests)},'
+        f'"rule_ids":{_json_list(rule_ids)},'
+        f'"sender":{_json_text(sender)},'
+        f'"tcn":"{tcn}",'
+        f'"time":"{canonical_time(event_time)}",'
+        f'"transfer":{_json_text(transfer)},'
+        f'"v":{FORMAT_VERSION}}}'
+    ).encode()
+
+
+def canonical_time(at: dt.datetime) -> str:
+    """An aware time's canonical form: UTC, six fractional digits, ``Z``."""
+    if at.tzinfo is dt.UTC:
+        return _utc_form(at)
+    return at.astimezone(dt.UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
+
+
+@lru_cache(maxsize=4096)
+def _utc_form(at: dt.datetime) -> str:
+    """:func:`canonical_time` of a UTC time, remembered: a booking's hand-overs share a few
+    times. (Only UTC ones: equal keys there are equal instants, where two times of one zone
+    that differ only in ``fold`` compare equal.)"""
+    return at.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
 _CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
