@@ -92,7 +92,8 @@ def _pin_term(
     pos = min(max(t + fade, 0.0), pin.shape[1] - 1.001)
     lo = int(pos)
     frac = pos - lo
-    return weight * ((1.0 - frac) * pin[k, lo] + frac * pin[k, lo + 1])
+    term: float = weight * ((1.0 - frac) * pin[k, lo] + frac * pin[k, lo + 1])
+    return term
 
 
 @njit(cache=True)
