@@ -12,10 +12,17 @@ from numba import njit
 
 from scomm.biometrics.synthetic import generate_master
 from scomm.biometrics.synthetic.draws import cumulative_shares, draw_index
-from scomm.biometrics.synthetic.impression import draw_capture, draw_warp
+from scomm.biometrics.synthetic.impression import (
+    _contact_area,
+    _smooth_noise,
+    contact_axes,
+    draw_capture,
+    draw_warp,
+)
 from scomm.biometrics.synthetic.master import MIN_SPACING, Fingertip, _dart_throw, finger_rng
 from scomm.biometrics.synthetic.pattern import MASTER_HEIGHT, MASTER_WIDTH, PatternClass
 from scomm.biometrics.synthetic.phase import _squared_norm, solve_continuous_phase
+from scomm.biometrics.synthetic.profile import BOOKING_LIVE_SCAN
 from scomm.biometrics.synthetic.ridges import (
     SpiralSet,
     _smooth_at,
@@ -268,3 +275,20 @@ def test_dart_throwing_keeps_the_candidates_the_plain_loop_keeps() -> None:
             chosen.append(index)
         fast = _dart_throw(cx, cy, count, MIN_SPACING)
         assert fast.dtype == np.int64 and fast.tolist() == chosen
+
+
+def test_contact_area_from_a_row_and_a_column_equals_the_one_from_coordinate_grids() -> None:
+    for seed in range(40):
+        height, width = (400, 400) if seed % 2 else (480, 320)
+        rng = np.random.default_rng(seed)
+        capture = draw_capture(rng, BOOKING_LIVE_SCAN)
+        warp = draw_warp(rng, 240.0, 300.0, capture, height, width, BOOKING_LIVE_SCAN)
+        plain_rng = np.random.default_rng()
+        plain_rng.bit_generator.state = rng.bit_generator.state
+        fast = _contact_area(rng, warp, capture, height, width, BOOKING_LIVE_SCAN)
+        ys, xs = np.mgrid[0:height, 0:width].astype(np.float32)
+        half_w, half_h = contact_axes(plain_rng, capture, height, width, BOOKING_LIVE_SCAN)
+        r = np.hypot((xs - warp.contact[0]) / half_w, (ys - warp.contact[1]) / half_h)
+        ragged = 0.08 * _smooth_noise(plain_rng, height, width, 30)
+        plain = np.clip((1.0 + ragged - r) * 12.0, 0.0, 1.0).astype(np.float32)
+        assert fast.dtype == np.float32 and np.array_equal(fast, plain)

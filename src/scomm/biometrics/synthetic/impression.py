@@ -286,7 +286,10 @@ def _contact_area(
     profile: CaptureProfile,
 ) -> npt.NDArray[np.float32]:
     """Where skin touches the platen: an ellipse around the contact centre with a ragged edge."""
-    ys, xs = np.mgrid[0:height, 0:width].astype(np.float32)
+    # the offsets depend on the column or the row alone: a row and a column, broadcast by
+    # hypot, give the same numbers as full coordinate grids
+    xs = np.arange(width, dtype=np.float32)[None, :]
+    ys = np.arange(height, dtype=np.float32)[:, None]
     half_w, half_h = contact_axes(rng, capture, height, width, profile)
     r = np.hypot((xs - warp.contact[0]) / half_w, (ys - warp.contact[1]) / half_h)
     ragged = 0.08 * _smooth_noise(rng, height, width, 30)
