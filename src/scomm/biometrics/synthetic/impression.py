@@ -10,6 +10,7 @@ All geometry ends in one ``cv2.remap``; the ground-truth minutiae go through the
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import cv2
@@ -170,9 +171,7 @@ def render_impression(
 
 def _upsample(coarse: Array, full: tuple[int, int], step: int) -> npt.NDArray[np.float32]:
     # exact bilinear interpolation between nodes spaced `step` apart (node 0 at pixel 0)
-    xs = np.arange(full[0], dtype=np.float32) / step
-    ys = np.arange(full[1], dtype=np.float32) / step
-    map_x, map_y = np.meshgrid(xs, ys)
+    map_x, map_y = _node_maps(full, step)
     return np.asarray(
         cv2.remap(
             coarse.astype(np.float32),
@@ -183,6 +182,21 @@ def _upsample(coarse: Array, full: tuple[int, int], step: int) -> npt.NDArray[np
         ),
         dtype=np.float32,
     )
+
+
+@functools.lru_cache(maxsize=8)
+def _node_maps(
+    full: tuple[int, int], step: int
+) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]:
+    """Every pixel's position in units of ``step`` (read-only, shared: the same for every
+    impression of a size)."""
+    xs = np.arange(full[0], dtype=np.float32) / step
+    ys = np.arange(full[1], dtype=np.float32) / step
+    grids = np.meshgrid(xs, ys)
+    map_x, map_y = (np.asarray(g, dtype=np.float32) for g in grids)  # float32 already
+    map_x.setflags(write=False)
+    map_y.setflags(write=False)
+    return map_x, map_y
 
 
 def draw_capture(rng: np.random.Generator, profile: CaptureProfile = DEFAULT_PROFILE) -> Capture:
