@@ -46,24 +46,21 @@ def _smooth(t: float) -> float:  # pragma: no cover - compiled
     return t * t * (3.0 - 2.0 * t)
 
 
-@njit(cache=True)
-def _slit_geometry(
-    slit_start: Array, slit_dir: Array, slit_length: Array
-) -> tuple[Array, Array]:  # pragma: no cover - compiled
-    """Each slit's end point and its bounding box a pixel wider (x0, x1, y0, y1)."""
-    n_slits = slit_length.shape[0]
-    slit_end = np.empty((n_slits, 2))
-    slit_box = np.empty((n_slits, 4))
-    for k in range(n_slits):
-        ex = slit_start[k, 0] + slit_dir[k, 0] * slit_length[k]
-        ey = slit_start[k, 1] + slit_dir[k, 1] * slit_length[k]
-        slit_end[k, 0] = ex
-        slit_end[k, 1] = ey
-        slit_box[k, 0] = min(slit_start[k, 0], ex) - 1.0
-        slit_box[k, 1] = max(slit_start[k, 0], ex) + 1.0
-        slit_box[k, 2] = min(slit_start[k, 1], ey) - 1.0
-        slit_box[k, 3] = max(slit_start[k, 1], ey) + 1.0
-    return slit_end, slit_box
+def _slit_geometry(phase: ContinuousPhase) -> tuple[Array, Array]:
+    """Each slit's end point and its bounding box a pixel wider (x0, x1, y0, y1), in numpy
+    (one compiled function fewer to build on a first run)."""
+    start, direction, length = phase.slit_start, phase.slit_dir, phase.slit_length
+    end = start + direction * length[:, None]
+    box = np.stack(
+        [
+            np.minimum(start[:, 0], end[:, 0]) - 1.0,
+            np.maximum(start[:, 0], end[:, 0]) + 1.0,
+            np.minimum(start[:, 1], end[:, 1]) - 1.0,
+            np.maximum(start[:, 1], end[:, 1]) + 1.0,
+        ],
+        axis=1,
+    ).reshape(-1, 4)
+    return np.ascontiguousarray(end.reshape(-1, 2)), np.ascontiguousarray(box)
 
 
 @njit(cache=True)
@@ -180,12 +177,13 @@ def smooth_phase(
     slit_dir: Array,
     slit_length: Array,
     slit_wrap: Array,
+    slit_end: Array,
+    slit_box: Array,
     pin: Array,
     band: float,
     fade: float,
 ) -> Array:  # pragma: no cover - compiled
     """Per point: psi_c (bilinear, nodes across a slit mirrored) minus the slit pinning."""
-    slit_end, slit_box = _slit_geometry(slit_start, slit_dir, slit_length)
     out = np.empty(px.shape[0])
     for p in range(px.shape[0]):
         out[p] = _smooth_point(
@@ -204,22 +202,24 @@ def smooth_phase_image(
     slit_dir: Array,
     slit_length: Array,
     slit_wrap: Array,
+    slit_end: Array,
+    slit_box: Array,
     pin: Array,
     band: float,
     fade: float,
+    column_cells: tuple[npt.NDArray[np.int64], Array, npt.NDArray[np.bool_]],
+    row_cells: tuple[npt.NDArray[np.int64], Array, npt.NDArray[np.bool_]],
 ) -> npt.NDArray[np.float32]:  # pragma: no cover - compiled
     """:func:`smooth_phase` at every ``skin`` pixel, as float32 (0 elsewhere).
 
     The same values by the same steps, without the skin pixels' coordinate arrays: a pixel's
     grid cell and weights depend on its column or its row alone, so they are found once per
     column and row, and the four-node sum skips the crossing tests where no slit comes near
-    (as :func:`_smooth_point` does)."""
-    slit_end, slit_box = _slit_geometry(slit_start, slit_dir, slit_length)
+    (as :func:`_smooth_point` does); ``column_cells`` and ``row_cells`` are :func:`_axis_cells`."""
     height, width = skin.shape
-    rows, cols = psi.shape
     n_slits = slit_length.shape[0]
-    col_j0, col_w, col_near = _axis_cells(width, step, cols, slit_box[:, 0], slit_box[:, 1])
-    row_i0, row_w, row_near = _axis_cells(height, step, rows, slit_box[:, 2], slit_box[:, 3])
+    col_j0, col_w, col_near = column_cells
+    row_i0, row_w, row_near = row_cells
     out = np.zeros((height, width), dtype=np.float32)
     for y in range(height):
         i0 = row_i0[y]
@@ -253,25 +253,20 @@ def smooth_phase_image(
     return out
 
 
-@njit(cache=True)
 def _axis_cells(
     size: int, step: float, nodes: int, box_low: Array, box_high: Array
-) -> tuple[npt.NDArray[np.int64], Array, npt.NDArray[np.bool_]]:  # pragma: no cover - compiled
+) -> tuple[npt.NDArray[np.int64], Array, npt.NDArray[np.bool_]]:
     """Along one axis, per pixel: the first grid node, the weight of the next one, and per
-    slit whether its box (``box_low`` .. ``box_high``) meets the span of pixel and nodes."""
-    first = np.empty(size, dtype=np.int64)
-    weight = np.empty(size)
-    near = np.zeros((box_low.shape[0], size), dtype=np.bool_)
-    for p in range(size):
-        f = (p + 0.5) / step - 0.5
-        n0 = min(max(int(np.floor(f)), 0), nodes - 2)
-        first[p] = n0
-        weight[p] = min(max(f - n0, 0.0), 1.0)
-        for k in range(box_low.shape[0]):
-            near[k, p] = box_low[k] <= max(float(p), (n0 + 1.5) * step - 0.5) and box_high[
-                k
-            ] >= min(float(p), (n0 + 0.5) * step - 0.5)
-    return first, weight, near
+    slit whether its box (``box_low`` .. ``box_high``) meets the span of pixel and nodes (the
+    steps :func:`_smooth_point` takes, elementwise)."""
+    pixel = np.arange(size)
+    f = (pixel + 0.5) / step - 0.5
+    first = np.clip(np.floor(f).astype(np.int64), 0, nodes - 2)
+    weight = np.clip(f - first, 0.0, 1.0)
+    high = np.maximum(pixel.astype(np.float64), (first + 1.5) * step - 0.5)
+    low = np.minimum(pixel.astype(np.float64), (first + 0.5) * step - 0.5)
+    near = (box_low[:, None] <= high[None, :]) & (box_high[:, None] >= low[None, :])
+    return first, np.asarray(weight, dtype=np.float64), np.ascontiguousarray(near)
 
 
 #: points whose products are carried along together in :func:`spiral_unit`
@@ -406,6 +401,7 @@ def phase_at(
 
 
 def _smooth_at(phase: ContinuousPhase, pin: Array, px: Array, py: Array) -> Array:
+    slit_end, slit_box = _slit_geometry(phase)
     return np.asarray(
         smooth_phase(
             px,
@@ -416,6 +412,8 @@ def _smooth_at(phase: ContinuousPhase, pin: Array, px: Array, py: Array) -> Arra
             phase.slit_dir,
             phase.slit_length,
             phase.slit_wrap,
+            slit_end,
+            slit_box,
             pin,
             SLIT_BAND,
             SLIT_FADE,
@@ -445,22 +443,31 @@ def render_ridges(
     """
     height, width = skin.shape
     skin = np.ascontiguousarray(skin, dtype=np.bool_)
+    step = float(phase.step)
+    rows, cols = phase.values.shape
+    slit_end, box = _slit_geometry(phase)
     smooth_img = smooth_phase_image(
         skin,
         phase.values,
-        float(phase.step),
+        step,
         phase.slit_start,
         phase.slit_dir,
         phase.slit_length,
         phase.slit_wrap,
+        slit_end,
+        box,
         pin,
         SLIT_BAND,
         SLIT_FADE,
+        _axis_cells(width, step, cols, box[:, 0], box[:, 1]),
+        _axis_cells(height, step, rows, box[:, 2], box[:, 3]),
     )
     half_h, half_w = height // 2, width // 2
     # only the coarse nodes that the interpolation reads for some skin pixel (those within two
     # nodes of a node over skin); the others stay (1, 0) and are never read
-    needed = cv2.dilate(_blocks_over(skin, half_h, half_w), np.ones((5, 5), np.uint8)) > 0
+    quads = skin[: 2 * half_h, : 2 * half_w]
+    over_skin = (quads[0::2, 0::2] | quads[0::2, 1::2]) | (quads[1::2, 0::2] | quads[1::2, 1::2])
+    needed = cv2.dilate(over_skin.astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
     hy, hx = np.nonzero(needed)
     cos_n, sin_n = spiral_unit(
         (2.0 * hx + 0.5).astype(np.float64),
@@ -476,20 +483,6 @@ def render_ridges(
     up_c = np.asarray(cv2.resize(cos_s, size, interpolation=cv2.INTER_LINEAR), dtype=np.float32)
     up_s = np.asarray(cv2.resize(sin_s, size, interpolation=cv2.INTER_LINEAR), dtype=np.float32)
     return _rotate_unit(np.cos(smooth_img), np.sin(smooth_img), up_c, up_s, skin)
-
-
-@njit(cache=True)
-def _blocks_over(
-    skin: npt.NDArray[np.bool_], half_h: int, half_w: int
-) -> npt.NDArray[np.uint8]:  # pragma: no cover - compiled
-    """1 where a 2 x 2 block of ``skin`` (top-left aligned) holds some skin, else 0."""
-    out = np.zeros((half_h, half_w), dtype=np.uint8)
-    for i in range(half_h):
-        for j in range(half_w):
-            top = skin[2 * i, 2 * j] or skin[2 * i, 2 * j + 1]
-            if top or skin[2 * i + 1, 2 * j] or skin[2 * i + 1, 2 * j + 1]:
-                out[i, j] = 1
-    return out
 
 
 @njit(cache=True)
