@@ -63,3 +63,11 @@ def test_thresholds_say_where_they_came_from_and_survive_json() -> None:
         "thresholds at FPIR 1%: CJIS 0.010000, IDENT 0.020000, calibrated at run time "
         "(200 non-mated searches)"
     )
+
+
+def test_the_shipped_file_was_calibrated_on_this_engine() -> None:
+    """A change that alters a rendered pixel or an extracted template changes the fingerprint:
+    the demo would then calibrate at run time, and ``match_rates.json`` must be regenerated."""
+    shipped = shipped_calibration()
+    assert shipped is not None
+    assert shipped.calibrated_for["engine"] == engine_fingerprint()

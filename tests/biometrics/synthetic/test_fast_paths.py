@@ -12,10 +12,18 @@ from numba import njit
 
 from scomm.biometrics.synthetic import generate_master
 from scomm.biometrics.synthetic.draws import cumulative_shares, draw_index
-from scomm.biometrics.synthetic.impression import draw_capture, draw_warp
+from scomm.biometrics.synthetic.impression import (
+    _contact_area,
+    _sensor_grey,
+    _smooth_noise,
+    contact_axes,
+    draw_capture,
+    draw_warp,
+)
 from scomm.biometrics.synthetic.master import MIN_SPACING, Fingertip, _dart_throw, finger_rng
 from scomm.biometrics.synthetic.pattern import MASTER_HEIGHT, MASTER_WIDTH, PatternClass
 from scomm.biometrics.synthetic.phase import _squared_norm, solve_continuous_phase
+from scomm.biometrics.synthetic.profile import BOOKING_LIVE_SCAN
 from scomm.biometrics.synthetic.ridges import (
     SpiralSet,
     _smooth_at,
@@ -276,3 +284,57 @@ def test_dart_throwing_keeps_the_candidates_the_plain_loop_keeps() -> None:
             chosen.append(index)
         fast = _dart_throw(cx, cy, count, MIN_SPACING)
         assert fast.dtype == np.int64 and fast.tolist() == chosen
+
+
+def test_contact_area_from_a_row_and_a_column_equals_the_one_from_coordinate_grids() -> None:
+    for seed in range(40):
+        height, width = (400, 400) if seed % 2 else (480, 320)
+        rng = np.random.default_rng(seed)
+        capture = draw_capture(rng, BOOKING_LIVE_SCAN)
+        warp = draw_warp(rng, 240.0, 300.0, capture, height, width, BOOKING_LIVE_SCAN)
+        plain_rng = np.random.default_rng()
+        plain_rng.bit_generator.state = rng.bit_generator.state
+        fast = _contact_area(rng, warp, capture, height, width, BOOKING_LIVE_SCAN)
+        ys, xs = np.mgrid[0:height, 0:width].astype(np.float32)
+        half_w, half_h = contact_axes(plain_rng, capture, height, width, BOOKING_LIVE_SCAN)
+        r = np.hypot((xs - warp.contact[0]) / half_w, (ys - warp.contact[1]) / half_h)
+        ragged = 0.08 * _smooth_noise(plain_rng, height, width, 30)
+        plain = np.clip((1.0 + ragged - r) * 12.0, 0.0, 1.0).astype(np.float32)
+        assert fast.dtype == np.float32 and np.array_equal(fast, plain)
+
+
+def test_sensor_grey_in_one_pass_equals_numpys_image_by_image_steps() -> None:
+    rng = np.random.default_rng(11)
+    for _ in range(30):
+        shape = (int(rng.integers(1, 60)), int(rng.integers(1, 60)))
+        ridges = rng.uniform(-1, 1, shape).astype(np.float32)
+        contact = rng.uniform(0, 1, shape).astype(np.float32)
+        blotch, grain, breaks, patches = (
+            rng.uniform(-1.7, 1.7, shape).astype(np.float32) for _ in range(4)
+        )
+        blotch[rng.random(shape) < 0.05] = 0.0
+        pores = rng.uniform(0, 0.8, shape).astype(np.float32)
+        moisture, pressure = float(rng.uniform(-1, 1)), float(rng.uniform(0, 1))
+        wet_blotch, grain_weight = float(rng.uniform(0, 1)), float(rng.uniform(0, 0.5))
+        breaks0, breaks1 = float(rng.uniform(0.5, 1)), float(rng.uniform(0, 1))
+        background, ridge_grey = float(rng.uniform(262, 275)), float(rng.uniform(0, 30))
+        dry, wet = max(-moisture, 0.0), max(moisture, 0.0)
+        level = (
+            -0.05 - 0.4 * moisture - wet_blotch * wet * np.maximum(blotch, 0.0) + 0.12 * blotch
+            + grain_weight * grain
+        )  # fmt: skip
+        ink = np.clip((ridges - level) / 0.4 + 0.5, 0.0, 1.0)
+        ink *= np.clip((breaks0 - breaks1 * dry - breaks) * 4.0, 0.0, 1.0)
+        ink *= 1.0 - pores
+        shade = np.clip(0.75 + 0.3 * pressure - 0.25 * dry + 0.2 * patches, 0.2, 1.0)
+        plain = background - (background - ridge_grey) * (ink * contact * shade)
+        constants = np.array(
+            [
+                -0.05 - 0.4 * moisture, wet_blotch * wet, grain_weight,
+                breaks0 - breaks1 * dry, 0.75 + 0.3 * pressure - 0.25 * dry,
+                background - ridge_grey, background,
+            ],
+            dtype=np.float32,
+        )  # fmt: skip
+        fast = _sensor_grey(ridges, contact, blotch, grain, breaks, pores, patches, constants)
+        assert plain.dtype == np.float32 and np.array_equal(fast, plain)

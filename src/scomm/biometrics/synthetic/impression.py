@@ -10,11 +10,13 @@ All geometry ends in one ``cv2.remap``; the ground-truth minutiae go through the
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import cv2
 import numpy as np
 import numpy.typing as npt
+from numba import njit
 
 from scomm.biometrics.synthetic.draws import cumulative_shares, draw_index
 from scomm.biometrics.synthetic.master import MasterPrint, finger_rng
@@ -169,9 +171,7 @@ def render_impression(
 
 def _upsample(coarse: Array, full: tuple[int, int], step: int) -> npt.NDArray[np.float32]:
     # exact bilinear interpolation between nodes spaced `step` apart (node 0 at pixel 0)
-    xs = np.arange(full[0], dtype=np.float32) / step
-    ys = np.arange(full[1], dtype=np.float32) / step
-    map_x, map_y = np.meshgrid(xs, ys)
+    map_x, map_y = _node_maps(full, step)
     return np.asarray(
         cv2.remap(
             coarse.astype(np.float32),
@@ -182,6 +182,21 @@ def _upsample(coarse: Array, full: tuple[int, int], step: int) -> npt.NDArray[np
         ),
         dtype=np.float32,
     )
+
+
+@functools.lru_cache(maxsize=8)
+def _node_maps(
+    full: tuple[int, int], step: int
+) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]:
+    """Every pixel's position in units of ``step`` (read-only, shared: the same for every
+    impression of a size)."""
+    xs = np.arange(full[0], dtype=np.float32) / step
+    ys = np.arange(full[1], dtype=np.float32) / step
+    grids = np.meshgrid(xs, ys)
+    map_x, map_y = (np.asarray(g, dtype=np.float32) for g in grids)  # float32 already
+    map_x.setflags(write=False)
+    map_y.setflags(write=False)
+    return map_x, map_y
 
 
 def draw_capture(rng: np.random.Generator, profile: CaptureProfile = DEFAULT_PROFILE) -> Capture:
@@ -286,7 +301,10 @@ def _contact_area(
     profile: CaptureProfile,
 ) -> npt.NDArray[np.float32]:
     """Where skin touches the platen: an ellipse around the contact centre with a ragged edge."""
-    ys, xs = np.mgrid[0:height, 0:width].astype(np.float32)
+    # the offsets depend on the column or the row alone: a row and a column, broadcast by
+    # hypot, give the same numbers as full coordinate grids
+    xs = np.arange(width, dtype=np.float32)[None, :]
+    ys = np.arange(height, dtype=np.float32)[:, None]
     half_w, half_h = contact_axes(rng, capture, height, width, profile)
     r = np.hypot((xs - warp.contact[0]) / half_w, (ys - warp.contact[1]) / half_h)
     ragged = 0.08 * _smooth_noise(rng, height, width, 30)
@@ -307,32 +325,67 @@ def _skin_and_sensor(
     wet = max(capture.moisture, 0.0)
     blotch = _smooth_noise(rng, height, width, 20)
     grain = _smooth_noise(rng, height, width, 3)
-    # the ink threshold on cos(psi): high = only ridge crests print, low = valleys print too
-    level = (
-        -0.05
-        - 0.4 * capture.moisture
-        - profile.wet_blotch * wet * np.maximum(blotch, 0.0)
-        + 0.12 * blotch
-        + profile.grain * grain
-    )
-    ink = np.clip((ridges - level) / 0.4 + 0.5, 0.0, 1.0)
     # dry skin: pieces of ridge do not print at all (the finer the grain, the more dots)
     breaks = _smooth_noise(rng, height, width, 5)
-    ink *= np.clip((profile.dry_breaks[0] - profile.dry_breaks[1] * dry - breaks) * 4.0, 0.0, 1.0)
-    ink *= 1.0 - _pores(rng, height, width)
+    pores = _pores(rng, height, width)
     # uneven pressure: pale patches, paler overall when dry and light
-    shade = np.clip(
-        0.75 + 0.3 * capture.pressure - 0.25 * dry + 0.2 * _smooth_noise(rng, height, width, 40),
-        0.2,
-        1.0,
-    )
-    darkness = ink * contact * shade
+    patches = _smooth_noise(rng, height, width, 40)
     background = rng.uniform(262, 275)  # optical sensors saturate: pure white off the finger
     ridge_grey = rng.uniform(0, 30)
-    image = background - (background - ridge_grey) * darkness
-    image = cv2.GaussianBlur(image.astype(np.float32), (0, 0), rng.uniform(0.5, 0.9))
+    # numpy's float32 steps, Python numbers rounded to float32 where they meet the images
+    constants = np.array(
+        [
+            -0.05 - 0.4 * capture.moisture,  # the ink threshold on cos(psi): high = only ridge
+            profile.wet_blotch * wet,  # crests print, low = valleys print too
+            profile.grain,
+            profile.dry_breaks[0] - profile.dry_breaks[1] * dry,
+            0.75 + 0.3 * capture.pressure - 0.25 * dry,
+            background - ridge_grey,
+            background,
+        ],
+        dtype=np.float32,
+    )
+    grey = _sensor_grey(ridges, contact, blotch, grain, breaks, pores, patches, constants)
+    image = np.asarray(cv2.GaussianBlur(grey, (0, 0), rng.uniform(0.5, 0.9)), dtype=np.float32)
     image += rng.normal(0, rng.uniform(1, 4), (height, width)).astype(np.float32)
     return np.asarray(np.clip(image, 0, 255).astype(np.uint8))
+
+
+@njit(cache=True)
+def _sensor_grey(
+    ridges: npt.NDArray[np.float32],
+    contact: npt.NDArray[np.float32],
+    blotch: npt.NDArray[np.float32],
+    grain: npt.NDArray[np.float32],
+    breaks: npt.NDArray[np.float32],
+    pores: npt.NDArray[np.float32],
+    patches: npt.NDArray[np.float32],
+    constants: npt.NDArray[np.float32],
+) -> npt.NDArray[np.float32]:  # pragma: no cover - compiled
+    """The grey level before blur and noise: ink from the ridges where the threshold lets it,
+    lost to dry breaks and pores, times contact and shade. One pass, each step in float32 in
+    the order numpy took it over twenty whole images."""
+    level0, wet_blotch, grain_weight, breaks0, shade0, depth, background = constants
+    zero, one = np.float32(0.0), np.float32(1.0)
+    height, width = ridges.shape
+    out = np.empty((height, width), dtype=np.float32)
+    for y in range(height):
+        for x in range(width):
+            b = blotch[y, x]
+            positive = b if b >= zero else zero
+            level = level0 - wet_blotch * positive
+            level = level + np.float32(0.12) * b
+            level = level + grain_weight * grain[y, x]
+            ink = (ridges[y, x] - level) / np.float32(0.4) + np.float32(0.5)
+            ink = min(max(ink, zero), one)
+            kept = (breaks0 - breaks[y, x]) * np.float32(4.0)
+            ink = ink * min(max(kept, zero), one)
+            ink = ink * (one - pores[y, x])
+            shade = shade0 + np.float32(0.2) * patches[y, x]
+            shade = min(max(shade, np.float32(0.2)), one)
+            darkness = ink * contact[y, x] * shade
+            out[y, x] = background - depth * darkness
+    return out
 
 
 def _pores(rng: np.random.Generator, height: int, width: int) -> npt.NDArray[np.float32]:

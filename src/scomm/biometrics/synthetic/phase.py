@@ -10,6 +10,7 @@ The spiral part and the rendering are in :mod:`ridges`.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from dataclasses import dataclass
 
@@ -117,7 +118,7 @@ def solve_continuous_phase(pattern: FingerPattern, periods: RidgePeriodMap) -> C
     for attempt in range(rounds + 1):
         if attempt:
             wavenumber = wavenumber * _frequency_boost(values, target, edges, step, rows, cols)
-            edges = _edges(normal, wavenumber, step, gx, gy, (start, direction, length))
+            edges = _edges(normal, wavenumber, step, gx, gy, (start, direction, length), edges)
         fold_target = wraps[owner] - edges.delta_flip[flip] if has_folds else None
         values = system.solve(edges.delta_same[same], fold_target)
     return ContinuousPhase(
@@ -227,30 +228,39 @@ def _edges(
     gx: Array,
     gy: Array,
     slits: tuple[Array, Array, Array],
+    geometry: _Edges | None = None,
 ) -> _Edges:
+    """The grid's edges with their phase steps for ``wavenumber``; ``geometry``, edges of the
+    same grid and slits, lends its nodes, folds and midpoints (only the steps change)."""
     rows, cols = normal.shape
-    index = np.arange(rows * cols).reshape(rows, cols)
     kx = wavenumber * np.cos(normal)
     ky = wavenumber * np.sin(normal)
-    parts: dict[str, list[npt.NDArray[np.generic]]] = {
-        name: [] for name in ("first", "second", "same", "flipd", "flip", "mx", "my")
-    }
+    names = (
+        ("same", "flipd") if geometry else ("first", "second", "same", "flipd", "flip", "mx", "my")
+    )
+    parts: dict[str, list[npt.NDArray[np.generic]]] = {name: [] for name in names}
+    index = np.arange(rows * cols).reshape(rows, cols)
     for axis, k in ((1, kx), (0, ky)):
         a = (slice(None), slice(None, -1)) if axis == 1 else (slice(None, -1), slice(None))
         b = (slice(None), slice(1, None)) if axis == 1 else (slice(1, None), slice(None))
-        parts["flip"].append(_crosses_slits(gx[a], gy[a], gx[b], gy[b], slits).ravel())
-        parts["first"].append(index[a].ravel())
-        parts["second"].append(index[b].ravel())
         parts["same"].append((step * 0.5 * (k[a] + k[b])).ravel())
         parts["flipd"].append((step * 0.5 * (k[a] - k[b])).ravel())
-        parts["mx"].append((0.5 * (gx[a] + gx[b])).ravel())
-        parts["my"].append((0.5 * (gy[a] + gy[b])).ravel())
+        if geometry is None:
+            parts["flip"].append(_crosses_slits(gx[a], gy[a], gx[b], gy[b], slits).ravel())
+            parts["first"].append(index[a].ravel())
+            parts["second"].append(index[b].ravel())
+            parts["mx"].append((0.5 * (gx[a] + gx[b])).ravel())
+            parts["my"].append((0.5 * (gy[a] + gy[b])).ravel())
     joined = {name: np.concatenate(chunks) for name, chunks in parts.items()}
+    delta_same = joined["same"].astype(np.float64)
+    delta_flip = joined["flipd"].astype(np.float64)
+    if geometry is not None:
+        return dataclasses.replace(geometry, delta_same=delta_same, delta_flip=delta_flip)
     return _Edges(
         first=joined["first"].astype(np.int64),
         second=joined["second"].astype(np.int64),
-        delta_same=joined["same"].astype(np.float64),
-        delta_flip=joined["flipd"].astype(np.float64),
+        delta_same=delta_same,
+        delta_flip=delta_flip,
         flip=joined["flip"].astype(np.bool_),
         mid_x=joined["mx"].astype(np.float64),
         mid_y=joined["my"].astype(np.float64),
