@@ -33,6 +33,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass
+from functools import partial
 from itertools import chain
 from pathlib import Path
 from typing import Any
@@ -45,6 +46,7 @@ from scomm.agencies.intake import Intake
 from scomm.agencies.oracle import finger_token
 from scomm.agencies.services import CJIS_FULL, IDENT_FULL
 from scomm.biometrics import Gallery, Searcher, Template
+from scomm.biometrics.gallery import sketch_work
 from scomm.biometrics.synthetic import (
     generate_master,
     synthesize_master_template,
@@ -267,8 +269,8 @@ def prepare(
     ) as pool:
         vetting = pool.submit(_vetted, vet) if vet is not None else None
         bulk = ExitStack()  # one index build per gallery, when all are enrolled
-        for gallery in galleries.values():
-            bulk.enter_context(gallery.bulk_enrolment())
+        for gallery in galleries.values():  # the pool sketches while this process builds tables
+            bulk.enter_context(gallery.bulk_enrolment(partial(pool.map, sketch_work)))
         searched: list[Fingers] = []  # a few booked people, to compile the search code with
         with times.phase("booked prints: enrol, write CARs (main)"):
             for made in chain(first, pool.map(_prints_in_worker, rows[1:], chunksize=4)):
