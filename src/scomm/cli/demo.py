@@ -16,10 +16,8 @@ from __future__ import annotations
 import shutil
 import time
 from collections.abc import Callable, Iterable, Mapping
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
-from multiprocessing import get_context
 from pathlib import Path
 
 from rich.console import Console
@@ -41,9 +39,10 @@ from scomm.cli.demo_full import (
     prepared,
     thresholds_used,
 )
+from scomm.cli.demo_ledger import ledger_verified_meanwhile
 from scomm.cli.demo_thresholds import ShippedCalibration, shipped_calibration, vetoes
 from scomm.cli.phase_times import PhaseTimes
-from scomm.ledger import Ledger, VerificationReport
+from scomm.ledger import Ledger
 from scomm.policy import Registry
 from scomm.reports import load_and_build, write_report
 from scomm.sim.replay import SERVICES, WorldSpec, build_world, enrol, intakes, time_order
@@ -326,17 +325,18 @@ def run_demo(console: Console, quick: bool = False) -> None:
         dead = sum(d["dead"] for d in channel.depths().values())
         checkpoint = Ledger(engine, root / "keys", migrate=False).checkpoint()
         # the longest step left (~20 CPU-s at 100,000 bookings) runs beside the reports
-        with ProcessPoolExecutor(1, mp_context=get_context("fork")) as verifier:
-            verifying = verifier.submit(_verified, url, root / "keys")
-            with console.status("writing the reports, verifying the ledger"):
-                report = _report(engine, root, DEMO_SPEC.counties, RUN_ID, "report")
-                full_report = (
-                    _report(engine, root, DEMO_SPEC.counties, FULL_RUN_ID, "report-full")
-                    if full
-                    else None
-                )
-                counts = _counts(engine, RUN_ID)
-                verified = verifying.result()
+        with (
+            ledger_verified_meanwhile(url, root / "keys") as verification,
+            console.status("writing the reports, verifying the ledger"),
+        ):
+            report = _report(engine, root, DEMO_SPEC.counties, RUN_ID, "report")
+            full_report = (
+                _report(engine, root, DEMO_SPEC.counties, FULL_RUN_ID, "report-full")
+                if full
+                else None
+            )
+            counts = _counts(engine, RUN_ID)
+            verified = verification()
     console.print("where the time went (CPU s: this process and the workers it started)")
     for line in phases.rows():
         console.print(line, highlight=False)
@@ -361,16 +361,6 @@ def run_demo(console: Console, quick: bool = False) -> None:
     total = time.perf_counter() - started
     reports = f"{report} and {full_report}" if full_report else str(report)
     console.print(f"5. reports: {reports}  (total {total:.0f} s)")
-
-
-def _verified(url: str, keys: Path) -> VerificationReport:
-    """The whole ledger verified in a process of its own (forked: its own engine, never the
-    parent's connections)."""
-    engine = make_engine(url)
-    try:
-        return Ledger(engine, keys, migrate=False).verify()
-    finally:
-        engine.dispose()
 
 
 def _full_accuracy(engine: Engine, world: World, rows: list[int]) -> dict[str, int]:
