@@ -33,7 +33,6 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass
-from functools import partial
 from itertools import chain
 from pathlib import Path
 from typing import Any
@@ -46,7 +45,8 @@ from scomm.agencies.intake import Intake
 from scomm.agencies.oracle import finger_token
 from scomm.agencies.services import CJIS_FULL, IDENT_FULL
 from scomm.biometrics import Gallery, Searcher, Template
-from scomm.biometrics.gallery import sketch_work
+from scomm.biometrics.gallery import Sketcher, SketchWork, sketch_work
+from scomm.biometrics.sketch import Sketches
 from scomm.biometrics.synthetic import (
     generate_master,
     synthesize_master_template,
@@ -270,10 +270,12 @@ def prepare(
         vetting = pool.submit(_vetted, vet) if vet is not None else None
         bulk = ExitStack()  # one index build per gallery, when all are enrolled
         for gallery in galleries.values():  # the pool sketches while this process builds tables
-            bulk.enter_context(gallery.bulk_enrolment(partial(pool.map, sketch_work)))
+            bulk.enter_context(gallery.bulk_enrolment(_sketcher(pool, times)))
         searched: list[Fingers] = []  # a few booked people, to compile the search code with
         with times.phase("booked prints: enrol, write CARs (main)"):
-            for made in chain(first, pool.map(_prints_in_worker, rows[1:], chunksize=4)):
+            # one person a job: the fillers are queued once the last prints are in, and until
+            # then the worker that is done first waits for the other's last job (4 people, ~3 s)
+            for made in chain(first, pool.map(_prints_in_worker, rows[1:])):
                 times.worker("booked prints: masters, impressions, WSQ (workers)", made.cpu_s)
                 _enrol_booked(world, galleries, cars, made.value)
                 if len(searched) < WARM_UP_PEOPLE:
@@ -309,6 +311,28 @@ def prepare(
     (directory / THRESHOLDS).write_text(json.dumps(used.to_json(), indent=2))
     (directory / COMPLETE).write_text(json.dumps(_with_capture({**key, "thresholds": mark})))
     return Prepared(times, tuple(vetoed))
+
+
+def _sketcher(pool: ProcessPoolExecutor, times: PhaseTimes) -> Sketcher:
+    """Sketch a gallery's new templates in the pool (queued at once, when the gallery asks),
+    counting the workers' CPU in ``times``."""
+
+    def sketch(work: list[SketchWork]) -> Iterator[Sketches]:
+        jobs = pool.map(_sketched, work)  # submitted now, not when the results are read
+        return _counted(jobs, times)
+
+    return sketch
+
+
+def _counted(jobs: Iterator[Made[Sketches]], times: PhaseTimes) -> Iterator[Sketches]:
+    for made in jobs:
+        times.worker("index builds: sketches (workers)", made.cpu_s)
+        yield made.value
+
+
+def _sketched(work: SketchWork) -> Made[Sketches]:
+    clock = time.process_time()
+    return Made(sketch_work(work), time.process_time() - clock)
 
 
 def _vetted(vet: Vet) -> Made[list[str]]:
