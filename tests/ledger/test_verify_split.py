@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine, select, update
 
-from scomm.cli.demo_ledger import ledger_verified_meanwhile
+from scomm.cli.demo_ledger import ledger_verified_meanwhile, problem_count, verified
 from scomm.ledger import DisclosureEvent, Ledger
 from scomm.ledger.verify import column_problems
 from scomm.store.ledger_tables import ENTRY_TABLE, NODE_TABLE
@@ -42,6 +42,19 @@ def test_an_intact_log(log: Ledger, engine: Engine, db_url: str, key_dir: Path) 
     with engine.connect() as conn:
         assert column_problems(conn) == 0
     assert log.verify().ok
+
+
+def test_verifying_takes_no_writer_lock(
+    log: Ledger, engine: Engine, db_url: str, key_dir: Path
+) -> None:
+    """The demo writes its reports while the ledger is verified: a verifier that began its
+    transactions as writers do would wait for this one (and lock the demo's out)."""
+    with engine.begin() as writing:  # holds the writer's lock until the end of the block
+        writing.execute(update(ENTRY_TABLE).where(ENTRY_TABLE.c.idx == -1).values(tcn="X"))
+        with ledger_verified_meanwhile(db_url, key_dir) as verification:
+            assert verification().ok
+        assert problem_count(db_url) == 0
+        assert verified(db_url, key_dir, True).ok
 
 
 def test_a_column_that_lies(log: Ledger, engine: Engine, db_url: str, key_dir: Path) -> None:

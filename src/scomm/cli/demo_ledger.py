@@ -20,6 +20,7 @@ from pathlib import Path
 from scomm.ledger import Ledger, VerificationReport
 from scomm.ledger.verify import column_problems, verify_log
 from scomm.store import make_engine
+from scomm.store.database import read_only
 
 
 @contextmanager
@@ -40,8 +41,9 @@ def ledger_verified_meanwhile(url: str, keys: Path) -> Iterator[Callable[[], Ver
 
 def verified(url: str, keys: Path, check_columns: bool) -> VerificationReport:
     """The ledger verified in this process, with its own engine (a forked process never uses
-    its parent's connections)."""
-    engine = make_engine(url)
+    its parent's connections) and read transactions: a scomm transaction on SQLite takes the
+    writer's lock from its start, which would lock out the caller's for the whole pass."""
+    engine = read_only(make_engine(url))
     try:
         verifier = Ledger(engine, keys, migrate=False).verifier
         with engine.begin() as conn:
@@ -51,8 +53,8 @@ def verified(url: str, keys: Path, check_columns: bool) -> VerificationReport:
 
 
 def problem_count(url: str) -> int:
-    """``column_problems`` of the store at ``url``, with its own engine."""
-    engine = make_engine(url)
+    """``column_problems`` of the store at ``url``, with its own engine (read transactions)."""
+    engine = read_only(make_engine(url))
     try:
         with engine.begin() as conn:
             return column_problems(conn)
