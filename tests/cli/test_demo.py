@@ -38,6 +38,10 @@ def test_the_demo_replays_full_and_oracle_bookings_and_writes_its_reports(
     assert "0 problems" in summary[3]
     # 60-subject galleries are not what the shipped thresholds were calibrated for
     assert "calibrated at run time (40 non-mated searches of each gallery" in summary[0]
+    vetoed = re.search(
+        r"shipped thresholds were calibrated for other galleries \((.*) differ\)", text
+    )
+    assert vetoed and "gallery_subjects" in vetoed[1]  # found by the check in the pool
     # The full-mode searches find the people on file and (almost) no one else.
     cjis = re.search(r"FBI identified (\d+) of (\d+) on file \((\d+) false\)", summary[0])
     ident = re.search(r"IDENT matched (\d+) of (\d+) \((\d+) false\)", summary[0])
@@ -117,8 +121,14 @@ def test_galleries_made_for_the_shipped_calibration_operate_at_its_thresholds(
     rows = choose_rows(world, 3)
     spec = demo.DEMO_SPEC.to_json()
     shipped = Thresholds(0.0123, 0.0234, SHIPPED, "a test's")
-    times = prepare(world, spec, rows, tmp_path, 40, lambda _what, _count: None, shipped=shipped)
+    made = prepare(
+        world, spec, rows, tmp_path, 40, lambda _what, _count: None, shipped=shipped,
+        vet=_no_differences,
+    )  # fmt: skip
+    times = made.times
+    assert made.vetoed == () and times.cpu["shipped thresholds checked (workers)"] > 0
     assert times.cpu["fillers: synthesis (workers)"] > 0
+    assert times.cpu["index builds: sketches (workers)"] > 0  # the pool sketched the galleries
     assert not [name for name in times.cpu if "calibration" in name]
     assert thresholds_used(tmp_path) == shipped
     assert Gallery.open(tmp_path / CJIS_FULL).threshold(TEN_FINGERS) == 0.0123
@@ -128,3 +138,8 @@ def test_galleries_made_for_the_shipped_calibration_operate_at_its_thresholds(
     # made at other shipped thresholds, or without knowing of these: made again
     assert not prepared(tmp_path, key, Thresholds(0.5, 0.5, SHIPPED, "another file's"))
     assert not prepared(tmp_path, key, None)
+
+
+def _no_differences() -> list[str]:
+    """A vet for ``prepare`` that finds the shipped thresholds apply (run in its pool)."""
+    return []

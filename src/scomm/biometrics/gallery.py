@@ -18,8 +18,9 @@ import json
 import mmap
 import os
 import weakref
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
@@ -296,15 +297,39 @@ class Gallery:
     # -- enrolment ---------------------------------------------------------------------------
 
     @contextmanager
-    def bulk_enrolment(self) -> Iterator[Gallery]:
+    def bulk_enrolment(self, sketcher: Sketcher | None = None) -> Iterator[Gallery]:
         """Enrol many subjects with one index build at the end (instead of one each time the
-        pending share is passed); pending data goes to disk every ``BULK_SPILL`` templates."""
+        pending share is passed); pending data goes to disk every ``BULK_SPILL`` templates.
+
+        ``sketcher``, when given, sketches the new templates elsewhere (other processes) while
+        this one builds the index's tables: it gets ``SketchWork`` in template order and gives
+        back their ``Sketches`` lazily, in the same order (``Executor.map`` of
+        ``sketch_work``). The gallery is the same as when it sketches them itself."""
         self._bulk = True
         try:
             yield self
         finally:
             self._bulk = False
+        unsketched = self._sketches.count != self._indexed  # (never, once opened or built)
+        if sketcher is None or unsketched or self._indexed == len(self._records):
+            self.flush()
+            return
+        self._spill()
+        self._rebuild_index(sketcher(self._sketch_work()))
         self.flush()
+
+    def _sketch_work(self) -> list[SketchWork]:
+        """The written templates not yet sketched, in chunks of ``SKETCH_CHUNK``."""
+        records, start = self._records, self._sketches.count
+        return [
+            SketchWork(
+                self.path / "templates.bin",
+                np.array(records["offset"][at : at + SKETCH_CHUNK], dtype=np.int64),
+                np.array(records["count"][at : at + SKETCH_CHUNK], dtype=np.int64),
+                self.params.min_set_cells,
+            )
+            for at in range(start, len(records), SKETCH_CHUNK)
+        ]
 
     def enrol(self, subject_id: str, fingers: Mapping[FingerPosition, Template]) -> None:
         """Add (or replace) the given fingers of a subject."""
@@ -372,8 +397,9 @@ class Gallery:
         self.generation += 1
         return True
 
-    def _rebuild_index(self) -> None:
-        """Index every template written so far, one table at a time from the stored keys."""
+    def _rebuild_index(self, sketched: Iterable[Sketches] = ()) -> None:
+        """Index every template written so far, one table at a time from the stored keys
+        (``sketched``: the sketches of the templates after those sketched, made elsewhere)."""
         self._spill()
         folder = self.path
         size = len(self._records)
@@ -397,14 +423,15 @@ class Gallery:
         postings_map = _map(folder / "index.postings", np.uint8, random_access=True)
         self._index = LshIndex(self.params, bases, offsets, postings_map, scale)
         self._indexed = size
-        self._sketch_indexed()
+        self._sketch_indexed(sketched)
         self._dirty = True
         self.generation += 1
 
-    def _sketch_indexed(self) -> None:
+    def _sketch_indexed(self, sketched: Iterable[Sketches] = ()) -> None:
         """Sketch the indexed templates not yet sketched (all of them in a gallery written
         before sketches: once, on open), reading them from ``templates.bin`` in order, and
-        save the sketches (``sketch.npz``) when they grew."""
+        save the sketches (``sketch.npz``) when they grew. ``sketched``: the next templates'
+        sketches, made elsewhere (``SketchWork``)."""
         path = self.path / "sketch.npz"
         if self._sketches.count == 0 and path.exists():
             with np.load(path) as stored:
@@ -412,10 +439,14 @@ class Gallery:
             # records are never rewritten: sketches beyond the index (an interrupted write)
             # are dropped, the rest stay good
             self._sketches = loaded.prefix(min(loaded.count, self._indexed))
-        done = self._sketches.count
-        if done == self._indexed:
-            return
         parts, records = [self._sketches], self._records
+        for part in sketched:
+            parts.append(part)
+        done = sum(part.count for part in parts)
+        if done > self._indexed:
+            raise GalleryError(f"{self.path}: {done} templates sketched, {self._indexed} indexed")
+        if done == self._indexed and len(parts) == 1:
+            return
         blob, min_set = np.asarray(self._blob), self.params.min_set_cells
         for start in range(done, self._indexed, SKETCH_CHUNK):
             chunk = records[start : min(start + SKETCH_CHUNK, self._indexed)]
@@ -564,6 +595,26 @@ class Gallery:
     def indexed(self) -> int:
         """Templates numbered below this are in the index; later ones are searched directly."""
         return self._indexed
+
+
+@dataclass(frozen=True)
+class SketchWork:
+    """Written templates to sketch in another process: where they start in the template file
+    and how many minutiae each has (``sketch_work`` does it)."""
+
+    templates: Path
+    offsets: npt.NDArray[np.int64]
+    counts: npt.NDArray[np.int64]
+    min_set_cells: int
+
+
+Sketcher = Callable[[list[SketchWork]], Iterable[Sketches]]
+
+
+def sketch_work(work: SketchWork) -> Sketches:
+    """The sketches of ``work``'s templates, as the gallery would make them itself."""
+    blob = _map(work.templates, np.uint8)
+    return sketch_stored(blob, work.offsets, work.counts, work.min_set_cells)
 
 
 def _map(path: Path, dtype: type[np.generic], random_access: bool = False) -> npt.NDArray[Any]:

@@ -17,6 +17,7 @@ import shutil
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from rich.console import Console
@@ -29,6 +30,7 @@ from scomm.agencies.intake import Intake
 from scomm.agencies.workers import WorkerConfig, start_workers
 from scomm.cli.demo_calibration import Thresholds
 from scomm.cli.demo_full import (
+    Prepared,
     choose_rows,
     full_intakes,
     on_file,
@@ -37,7 +39,8 @@ from scomm.cli.demo_full import (
     prepared,
     thresholds_used,
 )
-from scomm.cli.demo_thresholds import ShippedCalibration, calibrated_for, shipped_calibration
+from scomm.cli.demo_ledger import ledger_verified_meanwhile
+from scomm.cli.demo_thresholds import ShippedCalibration, shipped_calibration, vetoes
 from scomm.cli.phase_times import PhaseTimes
 from scomm.ledger import Ledger
 from scomm.policy import Registry
@@ -206,9 +209,16 @@ def full_part(
     if prepared(directory, key, shipped_file.thresholds if shipped_file else None):
         console.print(f"full mode: prints and galleries cached in {directory}")
     else:
+        if shipped_file is None:
+            console.print("full mode: no shipped calibration says what it was made for")
         with phases.phase("full: prints and galleries", children=True):
-            shipped = _shipped_thresholds(console, shipped_file, size)
-            times = _prepare(console, world, rows, directory, size, shipped)
+            prep = _prepare(console, world, rows, directory, size, shipped_file)
+        if prep.vetoed:
+            console.print(
+                f"full mode: the shipped thresholds were calibrated for other galleries"
+                f" ({', '.join(prep.vetoed)} differ): calibrated at run time"
+            )
+        times = prep.times
         console.print(
             f"full mode: prints and galleries made in {time.perf_counter() - start:.0f} s,"
             f" {times.total_cpu:.0f} CPU-s (by phase: {directory / 'times.json'})"
@@ -233,47 +243,33 @@ def full_part(
     return FullRun(rows, directory, made, replayed, thresholds)
 
 
-def _shipped_thresholds(
-    console: Console, shipped: ShippedCalibration | None, subjects: int
-) -> Thresholds | None:
-    """The shipped thresholds when they were calibrated for the galleries about to be made."""
-    if shipped is None:
-        console.print("full mode: no shipped calibration says what it was made for")
-        return None
-    with console.status("checking the shipped calibration against this engine"):
-        differences = shipped.differences(calibrated_for(subjects))
-    if differences:
-        console.print(
-            f"full mode: the shipped thresholds were calibrated for other galleries"
-            f" ({', '.join(differences)} differ): calibrating at run time"
-        )
-        return None
-    return shipped.thresholds
-
-
 def _prepare(
     console: Console, world: World, rows: list[int], directory: Path, size: int,
-    shipped: Thresholds | None,
-) -> PhaseTimes:  # fmt: skip
-    """``demo_full.prepare`` under progress bars."""
+    shipped: ShippedCalibration | None,
+) -> Prepared:  # fmt: skip
+    """``demo_full.prepare`` under progress bars, at the shipped thresholds if its pool finds
+    that they were calibrated for these galleries."""
     with _progress(console) as progress:
         tasks = {
             "prints": progress.add_task("full: booked people's prints", total=len(rows)),
             "cjis": progress.add_task("full: FBI gallery", total=size),
             "ident": progress.add_task("full: IDENT gallery", total=size),
         }
-        if shipped is None:
-            tasks["calibration"] = progress.add_task(
-                "full: threshold calibration", total=2 * calibration.CALIBRATION_SEARCHES
-            )
 
         def tick(what: str, count: int) -> None:
+            if what not in tasks:  # the calibration's, known to be needed only once vetted
+                total = 2 * calibration.CALIBRATION_SEARCHES
+                tasks[what] = progress.add_task("full: threshold calibration", total=total)
             progress.update(tasks[what], advance=count)
 
-        times = prepare(world, DEMO_SPEC.to_json(), rows, directory, size, tick, shipped=shipped)
+        made = prepare(
+            world, DEMO_SPEC.to_json(), rows, directory, size, tick,
+            shipped=shipped.thresholds if shipped else None,
+            vet=partial(vetoes, shipped, size) if shipped else None,
+        )  # fmt: skip
         for task in tasks.values():
             progress.update(task, completed=progress.tasks[task].total)
-    return times
+    return made
 
 
 def run_demo(console: Console, quick: bool = False) -> None:
@@ -324,20 +320,23 @@ def run_demo(console: Console, quick: bool = False) -> None:
     oracle = RunPlan(RUN_ID, "oracle", gallery, lambda chunk: list(intakes(world, chunk)))
     with phases.phase("oracle: bookings replayed", children=True):
         elapsed = _replay(console, root, url, engine, oracle, rows)
-    with phases.phase("ledger verified, reports written"):
+    with phases.phase("ledger verified, reports written", children=True):
         channel = WorkChannel(engine)
         dead = sum(d["dead"] for d in channel.depths().values())
-        ledger = Ledger(engine, root / "keys", migrate=False)
-        checkpoint = ledger.checkpoint()
-        verified = ledger.verify()
-        with console.status("writing the reports"):
+        checkpoint = Ledger(engine, root / "keys", migrate=False).checkpoint()
+        # the longest step left (~20 CPU-s at 100,000 bookings) runs beside the reports
+        with (
+            ledger_verified_meanwhile(url, root / "keys") as verification,
+            console.status("writing the reports, verifying the ledger"),
+        ):
             report = _report(engine, root, DEMO_SPEC.counties, RUN_ID, "report")
             full_report = (
                 _report(engine, root, DEMO_SPEC.counties, FULL_RUN_ID, "report-full")
                 if full
                 else None
             )
-        counts = _counts(engine, RUN_ID)
+            counts = _counts(engine, RUN_ID)
+            verified = verification()
     console.print("where the time went (CPU s: this process and the workers it started)")
     for line in phases.rows():
         console.print(line, highlight=False)

@@ -45,6 +45,8 @@ from scomm.agencies.intake import Intake
 from scomm.agencies.oracle import finger_token
 from scomm.agencies.services import CJIS_FULL, IDENT_FULL
 from scomm.biometrics import Gallery, Searcher, Template
+from scomm.biometrics.gallery import Sketcher, SketchWork, sketch_work
+from scomm.biometrics.sketch import Sketches
 from scomm.biometrics.synthetic import (
     generate_master,
     template_impression,
@@ -146,15 +148,17 @@ def _init_worker(spec_json: dict[str, Any]) -> None:
         _WORLD = build_world(WorldSpec.from_json(spec_json))
 
 
-def _made_before_forking(world: World, row: int) -> Made[BookedPrints]:
+def _made_before_forking(world: World, row: int, extraction: bool) -> Made[BookedPrints]:
     """The first booked person's prints, made in the main process before the pool forks: that
-    compiles the generator's and the cylinders' code, and one extraction the extractor's, here
-    and once; the forked workers inherit it instead of both compiling the same functions at the
-    same moment (about 8 CPU-s each on a first run)."""
+    compiles the generator's and the cylinders' code here and once; the forked workers inherit
+    it instead of both compiling the same functions at the same moment (about 8 CPU-s each on a
+    first run). With ``extraction``, one extraction compiles the extractor's code too (when no
+    job in the pool will: see ``prepare``'s ``vet``)."""
     clock = time.process_time()
     made = _booked_prints(world, row)
-    identity = int(world.bookings.person[row])
-    calibration.captured_template(generate_master(PRINT_SEED, identity, INDEX_FINGERS[0]))
+    if extraction:
+        identity = int(world.bookings.person[row])
+        calibration.captured_template(generate_master(PRINT_SEED, identity, INDEX_FINGERS[0]))
     return Made(made, time.process_time() - clock)
 
 
@@ -216,18 +220,37 @@ def thresholds_used(directory: Path) -> Thresholds:
     return Thresholds.from_json(json.loads((directory / THRESHOLDS).read_text()))
 
 
+Vet = Callable[[], list[str]]
+"""A picklable check of the shipped thresholds, run in the pool: the conditions they were not
+calibrated for (none: they apply)."""
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """What ``prepare`` cost, phase by phase, and why it did not use the shipped thresholds
+    (``vetoed``: the conditions ``vet`` found different; empty when they applied)."""
+
+    times: PhaseTimes
+    vetoed: tuple[str, ...] = ()
+
+
 def prepare(
     world: World, spec_json: dict[str, Any], rows: Sequence[int], directory: Path,
     gallery_subjects: int, tick: Tick, processes: int = PROCESSES,
-    shipped: Thresholds | None = None,
-) -> PhaseTimes:  # fmt: skip
+    shipped: Thresholds | None = None, vet: Vet | None = None,
+) -> Prepared:  # fmt: skip
     """Make (or keep) the CARs of ``rows`` and the CJIS and IDENT full galleries, operating at
     the ``shipped`` thresholds, else calibrated here; returns what each phase cost (also written
-    to ``times.json`` beside them)."""
+    to ``times.json`` beside them).
+
+    ``vet``, when given, is the pool's first job: the shipped thresholds apply only if it finds
+    no difference. It is known long before it matters (the calibration is queued after the
+    fillers), and run there it costs no idle core: its compilation (the extractor and the
+    matcher, ~14 CPU-s on a first run) used to run alone before the pool forked."""
     key = {"rows": list(rows), "subjects": gallery_subjects, "world": spec_json}
     times = PhaseTimes()
     if prepared(directory, key, shipped):
-        return times
+        return Prepared(times)
     cars = directory / "cars"
     cars.mkdir(parents=True, exist_ok=True)
     galleries = {
@@ -238,22 +261,31 @@ def prepare(
     _INHERITED = (spec_json, world)
     one_thread_per_process()
     with times.phase("first booked person, code compiled before the workers fork (main)"):
-        first = [_made_before_forking(world, rows[0])] if rows else []
+        first = [_made_before_forking(world, rows[0], vet is None)] if rows else []
     fork = multiprocessing.get_context("fork")  # the workers inherit the world and compiled code
     with ProcessPoolExecutor(
         processes, mp_context=fork, initializer=_init_worker, initargs=(spec_json,)
     ) as pool:
+        vetting = pool.submit(_vetted, vet) if vet is not None else None
         bulk = ExitStack()  # one index build per gallery, when all are enrolled
-        for gallery in galleries.values():
-            bulk.enter_context(gallery.bulk_enrolment())
+        for gallery in galleries.values():  # the pool sketches while this process builds tables
+            bulk.enter_context(gallery.bulk_enrolment(_sketcher(pool, times)))
         searched: list[Fingers] = []  # a few booked people, to compile the search code with
         with times.phase("booked prints: enrol, write CARs (main)"):
-            for made in chain(first, pool.map(_prints_in_worker, rows[1:], chunksize=4)):
+            # one person a job: the fillers are queued once the last prints are in, and until
+            # then the worker that is done first waits for the other's last job (4 people, ~3 s)
+            for made in chain(first, pool.map(_prints_in_worker, rows[1:])):
                 times.worker("booked prints: masters, impressions, WSQ (workers)", made.cpu_s)
                 _enrol_booked(world, galleries, cars, made.value)
                 if len(searched) < WARM_UP_PEOPLE:
                     searched.append(made.value.templates)
                 tick("prints", 1)
+        vetoed: list[str] = []
+        if vetting is not None:
+            made_vet = vetting.result()
+            times.worker("shipped thresholds checked (workers)", made_vet.cpu_s)
+            vetoed = made_vet.value
+            shipped = None if vetoed else shipped
         strangers: calibration.StrangerJobs = []
 
         def while_fillers_are_made() -> None:
@@ -277,7 +309,34 @@ def prepare(
     (directory / "times.json").write_text(json.dumps(times.to_json(), indent=2))
     (directory / THRESHOLDS).write_text(json.dumps(used.to_json(), indent=2))
     (directory / COMPLETE).write_text(json.dumps(_with_capture({**key, "thresholds": mark})))
-    return times
+    return Prepared(times, tuple(vetoed))
+
+
+def _sketcher(pool: ProcessPoolExecutor, times: PhaseTimes) -> Sketcher:
+    """Sketch a gallery's new templates in the pool (queued at once, when the gallery asks),
+    counting the workers' CPU in ``times``."""
+
+    def sketch(work: list[SketchWork]) -> Iterator[Sketches]:
+        jobs = pool.map(_sketched, work)  # submitted now, not when the results are read
+        return _counted(jobs, times)
+
+    return sketch
+
+
+def _counted(jobs: Iterator[Made[Sketches]], times: PhaseTimes) -> Iterator[Sketches]:
+    for made in jobs:
+        times.worker("index builds: sketches (workers)", made.cpu_s)
+        yield made.value
+
+
+def _sketched(work: SketchWork) -> Made[Sketches]:
+    clock = time.process_time()
+    return Made(sketch_work(work), time.process_time() - clock)
+
+
+def _vetted(vet: Vet) -> Made[list[str]]:
+    clock = time.process_time()
+    return Made(vet(), time.process_time() - clock)
 
 
 def compile_search_code(people: Sequence[Fingers], directory: Path) -> None:

@@ -85,6 +85,13 @@ class ShippedCalibration:
         return [n for n in names if conditions.get(n) != self.calibrated_for.get(n)]
 
 
+def vetoes(shipped: ShippedCalibration, gallery_subjects: int) -> list[str]:
+    """What differs between ``shipped``'s conditions and those of galleries of this size, on
+    this engine (none: the shipped thresholds apply). Costly on a first run: it compiles the
+    extractor and the matcher (``demo_full.prepare`` runs it in its pool)."""
+    return shipped.differences(calibrated_for(gallery_subjects))
+
+
 def shipped_calibration(text: str | None = None) -> ShippedCalibration | None:
     """The shipped calibration (``text`` in ``match_rates.json``'s format instead of the file);
     None when the file does not say what it was calibrated for."""

@@ -91,7 +91,6 @@ class VerificationReport:
 
 @dataclass
 class _Checker:
-    verifier: NoteVerifier
     problems: list[Problem] = field(default_factory=list)
     count: int = 0
 
@@ -194,7 +193,7 @@ class _StoredNodes:
 
 
 def _open_checkpoints(
-    conn: Connection, checker: _Checker
+    conn: Connection, verifier: NoteVerifier, checker: _Checker
 ) -> tuple[dict[int, list[tuple[int, bytes]]], int | None, int]:
     """Signature-checked checkpoints by size; the latest valid size; how many were read."""
     by_size: dict[int, list[tuple[int, bytes]]] = {}
@@ -209,7 +208,7 @@ def _open_checkpoints(
     for cid, size, root, note in conn.execute(query):
         read += 1
         try:
-            signed = SignedCheckpoint.open(note, checker.verifier)
+            signed = SignedCheckpoint.open(note, verifier)
         except NoteError as e:
             checker.problem("checkpoint-signature", None, f"checkpoint #{cid} (size {size}): {e}")
             continue
@@ -230,17 +229,37 @@ def _open_checkpoints(
     return by_size, latest, read
 
 
+def column_problems(conn: Connection) -> int:
+    """How many entries of the tree have query columns that do not say what their bytes say
+    (or bytes that do not decode): the one per-entry check that ``verify_log`` can leave to
+    another process (``check_columns=False``), about half of its CPU."""
+    state = conn.execute(select(STATE_TABLE.c.tree_size).where(STATE_TABLE.c.id == 1)).first()
+    tree_size = 0 if state is None else int(state[0])
+    checker = _Checker()
+    query = select(ENTRY_TABLE).where(ENTRY_TABLE.c.idx < tree_size)
+    for row in _rows(conn, query.order_by(ENTRY_TABLE.c.idx)):
+        _check_entry(int(row[0]), bytes(row[1]), row, checker)
+    return checker.count
+
+
 def verify_log(
-    conn: Connection, verifier: NoteVerifier, progress: Callable[[int, int], None] | None = None
+    conn: Connection,
+    verifier: NoteVerifier,
+    progress: Callable[[int, int], None] | None = None,
+    check_columns: bool = True,
 ) -> VerificationReport:
     """Check the whole stored log against itself and its checkpoints signed by ``verifier``;
-    ``progress(done, total)`` is called every few thousand entries."""
-    checker = _Checker(verifier)
+    ``progress(done, total)`` is called every few thousand entries.
+
+    ``check_columns=False`` leaves out the entries' column checks: only for a caller that runs
+    ``column_problems`` elsewhere and, should it find any, verifies again with them (a column
+    problem also changes which stored-tree problems are named)."""
+    checker = _Checker()
     state = conn.execute(
         select(STATE_TABLE.c.tree_size, STATE_TABLE.c.frontier).where(STATE_TABLE.c.id == 1)
     ).first()
     tree_size = 0 if state is None else int(state[0])
-    checkpoints, latest, read = _open_checkpoints(conn, checker)
+    checkpoints, latest, read = _open_checkpoints(conn, verifier, checker)
     last_good = 0  # largest checkpoint size whose root matched so far
 
     def check_roots(size: int, root: bytes | None) -> None:
@@ -294,7 +313,8 @@ def verify_log(
             payload = bytes(row[1])
             real_leaf: bytes | None = leaf_hash(payload)
             checked += 1
-            _check_entry(index, payload, row, checker)
+            if check_columns:
+                _check_entry(index, payload, row, checker)
             row = next(entries, None)
         else:
             real_leaf = None
