@@ -439,9 +439,7 @@ class Gallery:
             # records are never rewritten: sketches beyond the index (an interrupted write)
             # are dropped, the rest stay good
             self._sketches = loaded.prefix(min(loaded.count, self._indexed))
-        parts, records = [self._sketches], self._records
-        for part in sketched:
-            parts.append(part)
+        parts, records = [self._sketches, *sketched], self._records
         done = sum(part.count for part in parts)
         if done > self._indexed:
             raise GalleryError(f"{self.path}: {done} templates sketched, {self._indexed} indexed")

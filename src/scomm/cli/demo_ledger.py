@@ -17,6 +17,8 @@ from contextlib import contextmanager
 from multiprocessing import get_context
 from pathlib import Path
 
+from sqlalchemy import Connection, Engine
+
 from scomm.ledger import Ledger, VerificationReport
 from scomm.ledger.verify import column_problems, verify_log
 from scomm.store import make_engine
@@ -40,23 +42,26 @@ def ledger_verified_meanwhile(url: str, keys: Path) -> Iterator[Callable[[], Ver
 
 
 def verified(url: str, keys: Path, check_columns: bool) -> VerificationReport:
-    """The ledger verified in this process, with its own engine (a forked process never uses
-    its parent's connections) and read transactions: a scomm transaction on SQLite takes the
-    writer's lock from its start, which would lock out the caller's for the whole pass."""
-    engine = read_only(make_engine(url))
-    try:
+    """The ledger verified in this process (see ``_reading``)."""
+    with _reading(url) as (engine, conn):
         verifier = Ledger(engine, keys, migrate=False).verifier
-        with engine.begin() as conn:
-            return verify_log(conn, verifier, check_columns=check_columns)
-    finally:
-        engine.dispose()
+        return verify_log(conn, verifier, check_columns=check_columns)
 
 
 def problem_count(url: str) -> int:
-    """``column_problems`` of the store at ``url``, with its own engine (read transactions)."""
+    """``column_problems`` of the store at ``url`` (see ``_reading``)."""
+    with _reading(url) as (_, conn):
+        return column_problems(conn)
+
+
+@contextmanager
+def _reading(url: str) -> Iterator[tuple[Engine, Connection]]:
+    """This process's own engine on ``url`` (a forked process never uses its parent's
+    connections) and a read transaction on it: a scomm transaction on SQLite takes the
+    writer's lock from its start, which would lock out the caller's for the whole pass."""
     engine = read_only(make_engine(url))
     try:
         with engine.begin() as conn:
-            return column_problems(conn)
+            yield engine, conn
     finally:
         engine.dispose()
