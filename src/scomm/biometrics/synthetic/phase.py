@@ -17,10 +17,9 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 import numpy.typing as npt
-import scipy.sparse as sp
-from scipy.sparse.linalg import splu
 
 from scomm.biometrics.synthetic.frequency import RidgePeriodMap
+from scomm.biometrics.synthetic.grid_solve import NormalEquations
 from scomm.biometrics.synthetic.pattern import MASTER_HEIGHT, MASTER_WIDTH, FingerPattern
 
 Array = npt.NDArray[np.float64]
@@ -79,7 +78,6 @@ def solve_continuous_phase(pattern: FingerPattern, periods: RidgePeriodMap) -> C
     normal = pattern.normal_angle(gx, gy)
     target = 2 * np.pi / periods.period(gx, gy)
     start, direction, length = _slit_arrays(pattern)
-    size = rows * cols
     edges = _edges(normal, target, step, gx, gy, (start, direction, length))
     same = ~edges.flip
     flip = edges.flip
@@ -94,7 +92,7 @@ def solve_continuous_phase(pattern: FingerPattern, periods: RidgePeriodMap) -> C
     if has_folds and len(length) > 1:
         # Each fold needs psi_left + psi_right = 2*pi*m; m comes from a solve without folds.
         # (With a single fold the free constant makes m = 0.)
-        values = _LeastSquares(edges.first[same], edges.second[same], None, size).solve(
+        values = NormalEquations(edges.first[same], edges.second[same], None, rows, cols).solve(
             edges.delta_same[same], None
         )
         fold = values[edges.first[flip]] + values[edges.second[flip]] + edges.delta_flip[flip]
@@ -102,11 +100,12 @@ def solve_continuous_phase(pattern: FingerPattern, periods: RidgePeriodMap) -> C
             [np.median(fold[owner == k]) if np.any(owner == k) else 0.0 for k in range(len(length))]
         )
         wraps = 2 * np.pi * np.round((sums - sums[0]) / (2 * np.pi))
-    system = _LeastSquares(
+    system = NormalEquations(
         edges.first[same],
         edges.second[same],
         (edges.first[flip], edges.second[flip]) if has_folds else None,
-        size,
+        rows,
+        cols,
     )
     if has_folds and len(length) > 1:
         wraps = _best_wraps(system, edges, owner, wraps, same, flip)
@@ -166,7 +165,7 @@ def strain(phase: ContinuousPhase, periods: RidgePeriodMap) -> float:
 
 
 def _best_wraps(
-    system: _LeastSquares,
+    system: NormalEquations,
     edges: _Edges,
     owner: npt.NDArray[np.int64],
     wraps: Array,
@@ -281,51 +280,3 @@ def _frequency_boost(
     ratio = np.where(near_fold.reshape(rows, cols), 1.0, ratio)
     smooth = cv2.GaussianBlur(ratio.astype(np.float32), (0, 0), 2.0)
     return np.asarray(smooth, dtype=np.float64)
-
-
-class _LeastSquares:
-    """Normal equations of ``psi[second] - psi[first] = delta`` (and, on folds,
-    ``psi[a] + psi[b] = target``), factorised once and solved for any right-hand side."""
-
-    def __init__(
-        self,
-        first: npt.NDArray[np.int64],
-        second: npt.NDArray[np.int64],
-        folds: tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]] | None,
-        size: int,
-    ) -> None:
-        n = len(first)
-        row_ids = [np.arange(n), np.arange(n)]
-        col_ids = [first, second]
-        coef = [-np.ones(n), np.ones(n)]
-        if folds is None:  # pin the free constant
-            row_ids.append(np.array([n]))
-            col_ids.append(np.array([0]))
-            coef.append(np.array([1.0]))
-            total = n + 1
-        else:
-            a, b = folds
-            m = len(a)
-            row_ids += [n + np.arange(m), n + np.arange(m)]
-            col_ids += [a, b]
-            coef += [np.ones(m), np.ones(m)]
-            total = n + m
-        self._pinned = folds is None
-        self._matrix = sp.csr_matrix(
-            (np.concatenate(coef), (np.concatenate(row_ids), np.concatenate(col_ids))),
-            shape=(total, size),
-        )
-        normal = (self._matrix.T @ self._matrix).tocsc()
-        self._factor = splu(normal, permc_spec="MMD_AT_PLUS_A", options={"SymmetricMode": True})
-
-    def solve(self, delta: Array, fold_target: Array | None) -> Array:
-        parts = [delta, np.zeros(1)] if self._pinned else [delta, fold_target]
-        b = np.concatenate([p for p in parts if p is not None])
-        return np.asarray(self._factor.solve(self._matrix.T @ b), dtype=np.float64)
-
-    def residual(self, delta: Array, fold_target: Array | None) -> Array:
-        """What the least-squares solution leaves unexplained, equation by equation."""
-        parts = [delta, np.zeros(1)] if self._pinned else [delta, fold_target]
-        b = np.concatenate([p for p in parts if p is not None])
-        values = np.asarray(self._factor.solve(self._matrix.T @ b), dtype=np.float64)
-        return np.asarray(self._matrix @ values - b, dtype=np.float64)
