@@ -7,6 +7,7 @@ import json
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 from rich.console import Console
 
@@ -92,18 +93,28 @@ def test_the_quick_demo_is_oracle_only_and_says_so(
 
 
 def test_filler_people_are_in_both_files_with_the_same_index_finger_captures() -> None:
-    from scomm.cli.demo_full import _filler_chunk
-    from scomm.domain import INDEX_FINGERS
+    from scomm.biometrics.enrolment import stored_template
+    from scomm.biometrics.index import IndexParams
+    from scomm.cli.demo_full import _filler_chunk, filler_template
+    from scomm.domain import INDEX_FINGERS, FingerPosition
 
-    made = _filler_chunk(0, 4, cjis=2, ident=3)
+    params = (IndexParams(), IndexParams(tables=8))
+    made = _filler_chunk(0, 4, cjis=2, ident=3, params=params)
     cjis, ident = made.value
     assert len(cjis) == 2 and len(ident) == 3 and made.cpu_s > 0
     assert all(sorted(person) == sorted(int(f) for f in TEN_FINGERS) for person in cjis)
     assert all(sorted(person) == sorted(int(f) for f in INDEX_FINGERS) for person in ident)
     for fbi, dhs in zip(cjis, ident, strict=False):
-        assert all(dhs[f].to_bytes() == fbi[f].to_bytes() for f in dhs)
+        assert all(dhs[f].blob == fbi[f].blob for f in dhs)
+    # each is the stored form of the filler's template for its gallery and finger
+    for files, index in zip(made.value, params, strict=True):
+        for number, person in enumerate(files):
+            for f, stored in person.items():
+                plain = stored_template(filler_template(number, FingerPosition(f)), f, index)
+                assert (stored.position, stored.params, stored.size) == (f, index, plain.size)
+                assert stored.blob == plain.blob and np.array_equal(stored.keys, plain.keys)
     # different people have different fingers
-    assert ident[2][int(INDEX_FINGERS[0])].to_bytes() != ident[1][int(INDEX_FINGERS[0])].to_bytes()
+    assert ident[2][int(INDEX_FINGERS[0])].blob != ident[1][int(INDEX_FINGERS[0])].blob
 
 
 @pytest.mark.slow

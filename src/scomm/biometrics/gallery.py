@@ -17,7 +17,6 @@ from __future__ import annotations
 import json
 import mmap
 import os
-import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -28,14 +27,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
+from scomm.biometrics.enrolment import StoredTemplate, stored_template
 from scomm.biometrics.index import (
-    NO_KEY,
-    STORED_NO_KEY,
     IndexParams,
     LshIndex,
     bucket_bits,
     build_table,
-    cylinder_keys,
     index_scale,
     pack_postings,
     posting_width,
@@ -43,7 +40,7 @@ from scomm.biometrics.index import (
 from scomm.biometrics.matcher import Comparator
 from scomm.biometrics.mcc import MCC_VERSION
 from scomm.biometrics.sketch import Sketches, sketch_stored
-from scomm.biometrics.stored import blob_length, decode, encode, score_stored
+from scomm.biometrics.stored import blob_length, decode, score_stored
 from scomm.biometrics.template import Template
 from scomm.domain import FingerPosition
 
@@ -112,7 +109,7 @@ class Gallery:
         """Bytes of ``templates.bin`` that belong to records (later ones are left-overs)."""
         self._key_rows = 0
         """Rows of keys on disk (``keys.owners`` and one ``keys.NN`` per table)."""
-        self._pending_keys: list[tuple[int, npt.NDArray[np.int64]]] = []
+        self._pending_keys: list[tuple[int, npt.NDArray[np.uint32]]] = []
         self._pending_blobs: dict[int, bytes] = {}
         """Templates enrolled since they were last written, by record number (in order)."""
         self._blob_size = 0
@@ -267,8 +264,7 @@ class Gallery:
             owners = np.concatenate(
                 [np.full(len(k), n, dtype=np.int32) for n, k in self._pending_keys]
             )
-            keys = np.concatenate([k for _, k in self._pending_keys])
-            stored = np.where(keys == NO_KEY, STORED_NO_KEY, keys).astype(np.uint32)
+            stored = np.concatenate([k for _, k in self._pending_keys])
             _append(folder / "keys.owners", self._key_rows, owners)
             for t in range(self.params.tables):
                 _append(folder / f"keys.{t:02d}", self._key_rows, stored[:, t])
@@ -331,12 +327,19 @@ class Gallery:
             for at in range(start, len(records), SKETCH_CHUNK)
         ]
 
-    def enrol(self, subject_id: str, fingers: Mapping[FingerPosition, Template]) -> None:
-        """Add (or replace) the given fingers of a subject."""
+    def enrol(
+        self, subject_id: str, fingers: Mapping[FingerPosition, Template | StoredTemplate]
+    ) -> None:
+        """Add (or replace) the given fingers of a subject: templates, or their stored forms
+        made for this position and this gallery's index parameters (``stored_template``)."""
         if not subject_id:
             raise ValueError("subject id must be a non-empty string")
         if not fingers:
             raise ValueError(f"subject {subject_id!r}: no fingers to enrol")
+        forms = {
+            pos: self._stored(template, pos)
+            for pos, template in ((int(FingerPosition(p)), t) for p, t in fingers.items())
+        }
         names = self._name_index()
         subject = names.get(subject_id)
         if subject is None:
@@ -350,22 +353,19 @@ class Gallery:
         row = self._finger_table[subject]
         if not (row >= 0).any():
             self._live_subjects += 1
-        new = np.zeros(len(fingers), dtype=RECORD)
-        for i, (position, template) in enumerate(sorted(fingers.items())):
-            pos = int(FingerPosition(position))
+        new = np.zeros(len(forms), dtype=RECORD)
+        for i, (pos, stored) in enumerate(sorted(forms.items())):
             old = int(row[pos])
             if old >= 0:
                 self._records["live"][old] = False
                 self._live_templates -= 1
-            blob, keys = _stored_form(template, pos, self.params)
             number = len(self._records) + i
-            size = (template.width, template.height, template.ppi, template.quality)
-            new[i] = (self._blob_size, len(template), subject, pos, True, *size)
-            self._blob_size += len(blob)
-            self._pending_blobs[number] = blob
+            new[i] = (self._blob_size, stored.count, subject, pos, True, *stored.size)
+            self._blob_size += len(stored.blob)
+            self._pending_blobs[number] = stored.blob
             row[pos] = number
             self._live_templates += 1
-            self._pending_keys.append((number, keys))
+            self._pending_keys.append((number, stored.keys))
         if self._count + len(new) > len(self._table):
             grown = np.zeros(max(2 * len(self._table), self._count + len(new), 64), dtype=RECORD)
             grown[: self._count] = self._records
@@ -379,6 +379,16 @@ class Gallery:
                 self.flush(index=False)
         elif len(self._records) - self._indexed > max(MIN_PENDING, PENDING_SHARE * self._indexed):
             self._rebuild_index()
+
+    def _stored(self, template: Template | StoredTemplate, position: int) -> StoredTemplate:
+        if not isinstance(template, StoredTemplate):
+            return stored_template(template, position, self.params)
+        if template.position != position or template.params != self.params:
+            raise ValueError(
+                f"a stored form made for position {template.position} and {template.params} "
+                f"given for position {position} of a gallery indexed with {self.params}"
+            )
+        return template
 
     def delete(self, subject_id: str) -> bool:
         """Remove a subject from all future results; False if it was not enrolled."""
@@ -652,27 +662,3 @@ def _atomic_write(path: Path, text: str) -> None:
     tmp = path.with_suffix(".tmp")
     tmp.write_text(text)
     os.replace(tmp, path)
-
-
-_STORED_FORMS: weakref.WeakKeyDictionary[
-    Template, tuple[bytes, dict[tuple[int, IndexParams], npt.NDArray[np.int64]]]
-] = weakref.WeakKeyDictionary()
-"""Each live template's stored bytes and index keys (per finger position and index), made
-once: a template enrolled in two galleries (the demo's index fingers, at CJIS and IDENT) is
-encoded and keyed once. Entries go with their templates."""
-
-
-def _stored_form(
-    template: Template, position: int, params: IndexParams
-) -> tuple[bytes, npt.NDArray[np.int64]]:
-    """A template's stored bytes and its cylinders' index keys for ``position``."""
-    entry = _STORED_FORMS.get(template)
-    if entry is None:
-        entry = (encode(template), {})
-        _STORED_FORMS[template] = entry
-    keys = entry[1].get((position, params))
-    if keys is None:
-        keys = cylinder_keys(template, position, params)
-        keys.flags.writeable = False
-        entry[1][(position, params)] = keys
-    return entry[0], keys
