@@ -129,7 +129,7 @@ def grid_ordering(rows: int, cols: int) -> GridOrdering:
     indptr = np.concatenate([[0], np.cumsum(counts)]).astype(np.int32)
     gather = np.repeat(normal.indptr[order] - indptr[:-1], counts) + np.arange(indptr[-1])
     degree = np.bincount(first, minlength=size) + np.bincount(second, minlength=size)
-    return GridOrdering(
+    grid = GridOrdering(
         rows=rows,
         cols=cols,
         degree=degree.astype(np.float64),
@@ -141,6 +141,11 @@ def grid_ordering(rows: int, cols: int) -> GridOrdering:
         indices=permutation[normal.indices[gather]].astype(np.int32),
         indptr=indptr,
     )
+    for array in (grid.degree, grid.diagonal, grid.lower, grid.upper, grid.order, grid.gather):
+        array.setflags(write=False)  # shared by every system of the grid (and by SuperLU)
+    grid.indices.setflags(write=False)
+    grid.indptr.setflags(write=False)
+    return grid
 
 
 class NormalEquations:
