@@ -330,7 +330,7 @@ def test_probes_of_many_fingers_skip_the_sketches(gallery: Gallery) -> None:
 
 
 def test_a_template_enrolled_in_two_galleries_is_stored_alike(tmp_path: Path) -> None:
-    """The stored form is made once per template (``gallery._stored_form``): both galleries
+    """The stored form is made once per template (``enrolment.stored_template``): both galleries
     hold the bytes and keys a gallery of its own makes."""
     templates = {
         F.RIGHT_INDEX: minutiae_template(template_impression(synthesize_master_template(3, 1), 0)),
