@@ -103,10 +103,10 @@ def generate_master(
         )
         periods = sample_period_map(rng, pattern.centre_x, pattern.centre_y)
         phase = solve_continuous_phase(pattern, periods)
-        if strain(phase, periods) < MAX_STRAIN:
+        if strain(phase) < MAX_STRAIN:
             break
     outline = Fingertip.sample(rng).image()
-    spirals = _place_spirals(rng, pattern, periods, phase, outline)
+    spirals = _place_spirals(rng, pattern, phase, outline)
     pin = slit_pinning(phase, spirals)
     spirals, pin = _nudge_to_kind(rng, phase, spirals, pin)
     minutiae = _measure(phase, spirals, pin)
@@ -193,13 +193,12 @@ def _creases(rng: np.random.Generator, shape: tuple[int, ...]) -> npt.NDArray[np
 def _place_spirals(
     rng: np.random.Generator,
     pattern: FingerPattern,
-    periods: RidgePeriodMap,
     phase: ContinuousPhase,
     outline: npt.NDArray[np.float32],
 ) -> SpiralSet:
     area = float((outline > 0.5).sum())
     count = int(rng.poisson(rng.uniform(*DENSITY_RANGE) * area))
-    deficit = _ridge_deficit(phase, periods)
+    deficit = _ridge_deficit(phase)
     candidates = 10 * count + 50
     margin = 12.0  # the type nudge moves a spiral by up to half a period
     cx = rng.uniform(margin, MASTER_WIDTH - 1 - margin, candidates)
@@ -253,16 +252,11 @@ def _dart_throw(
     return chosen[:taken]
 
 
-def _ridge_deficit(phase: ContinuousPhase, periods: RidgePeriodMap) -> Array:
+def _ridge_deficit(phase: ContinuousPhase) -> Array:
     """How much sparser than wanted the smooth phase leaves the ridges (0 = as wanted)."""
-    step = phase.step
-    rows, cols = phase.values.shape
-    gradients = np.gradient(phase.values, float(step))
+    gradients = np.gradient(phase.values, float(phase.step))
     gy, gx = np.asarray(gradients[0]), np.asarray(gradients[1])
-    ys = (np.arange(rows) + 0.5) * step - 0.5
-    xs = (np.arange(cols) + 0.5) * step - 0.5
-    mx, my = np.meshgrid(xs, ys)
-    target = 2 * np.pi / periods.period(mx, my)
+    target = 2 * np.pi / phase.period
     ratio = np.hypot(gx, gy) / target
     return np.asarray(np.clip(1.0 - ratio, 0.0, 1.0), dtype=np.float64)
 

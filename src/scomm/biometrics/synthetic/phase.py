@@ -42,6 +42,7 @@ class ContinuousPhase:
     slit_dir: Array  # (k, 2)
     slit_length: Array  # (k,)
     slit_wrap: Array  # (k,) 2*pi*m of each fold
+    period: Array  # (rows, cols) the wanted ridge period at the nodes (``periods.period``)
 
 
 def _wrap(angle: Array) -> Array:
@@ -76,9 +77,11 @@ def solve_continuous_phase(pattern: FingerPattern, periods: RidgePeriodMap) -> C
     xs = (np.arange(cols) + 0.5) * step - 0.5
     gx, gy = np.meshgrid(xs, ys)
     normal = pattern.normal_angle(gx, gy)
-    target = 2 * np.pi / periods.period(gx, gy)
+    unit = (np.cos(normal), np.sin(normal))  # the same for every round's edges
+    period = periods.period(gx, gy)
+    target = 2 * np.pi / period
     start, direction, length = _slit_arrays(pattern)
-    edges = _edges(normal, target, step, gx, gy, (start, direction, length))
+    edges = _edges(unit, target, step, gx, gy, (start, direction, length))
     same = ~edges.flip
     flip = edges.flip
     has_folds = bool(flip.any() and len(length))
@@ -117,7 +120,7 @@ def solve_continuous_phase(pattern: FingerPattern, periods: RidgePeriodMap) -> C
     for attempt in range(rounds + 1):
         if attempt:
             wavenumber = wavenumber * _frequency_boost(values, target, edges, step, rows, cols)
-            edges = _edges(normal, wavenumber, step, gx, gy, (start, direction, length), edges)
+            edges = _edges(unit, wavenumber, step, gx, gy, (start, direction, length), edges)
         fold_target = wraps[owner] - edges.delta_flip[flip] if has_folds else None
         values = system.solve(edges.delta_same[same], fold_target)
     return ContinuousPhase(
@@ -127,6 +130,7 @@ def solve_continuous_phase(pattern: FingerPattern, periods: RidgePeriodMap) -> C
         slit_dir=direction,
         slit_length=length,
         slit_wrap=wraps,
+        period=period,
     )
 
 
@@ -143,7 +147,7 @@ class _Edges:
     mid_y: Array
 
 
-def strain(phase: ContinuousPhase, periods: RidgePeriodMap) -> float:
+def strain(phase: ContinuousPhase) -> float:
     """Share of the finger's centre where the ridge spacing is far from the wanted one.
 
     A few singular-point layouts drawn at random give an orientation field that no phase can
@@ -157,7 +161,7 @@ def strain(phase: ContinuousPhase, periods: RidgePeriodMap) -> float:
     xs = (np.arange(cols) + 0.5) * step - 0.5
     gx, gy = np.meshgrid(xs, ys)
     ratio = np.hypot(np.asarray(gradients[0]), np.asarray(gradients[1])) * (
-        periods.period(gx, gy) / (2 * np.pi)
+        phase.period / (2 * np.pi)
     )
     centre = (np.abs(gx - MASTER_WIDTH / 2) < 170) & (np.abs(gy - MASTER_HEIGHT * 0.54) < 200)
     off = ((ratio < 0.6) | (ratio > 1.6)) & centre
@@ -221,7 +225,7 @@ def _crosses_slits(
 
 
 def _edges(
-    normal: Array,
+    unit: tuple[Array, Array],
     wavenumber: Array,
     step: int,
     gx: Array,
@@ -229,11 +233,12 @@ def _edges(
     slits: tuple[Array, Array, Array],
     geometry: _Edges | None = None,
 ) -> _Edges:
-    """The grid's edges with their phase steps for ``wavenumber``; ``geometry``, edges of the
+    """The grid's edges with their phase steps for ``wavenumber`` along the normal whose cosine
+    and sine are ``unit`` (worked out once for every round); ``geometry``, edges of the
     same grid and slits, lends its nodes, folds and midpoints (only the steps change)."""
-    rows, cols = normal.shape
-    kx = wavenumber * np.cos(normal)
-    ky = wavenumber * np.sin(normal)
+    rows, cols = wavenumber.shape
+    kx = wavenumber * unit[0]
+    ky = wavenumber * unit[1]
     names = (
         ("same", "flipd") if geometry else ("first", "second", "same", "flipd", "flip", "mx", "my")
     )
