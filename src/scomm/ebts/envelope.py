@@ -213,30 +213,50 @@ class EncodedRecord:
     data: bytes
 
 
+@dataclass(frozen=True, slots=True)
+class EncodedImages:
+    """Image records after the Type-2, encoded and joined once for every message that carries
+    them (a booking's oracle CAR, its disposition, the person's next booking): CNT's entries
+    for them (``RS type US idc`` each) and their bytes."""
+
+    count: int
+    cnt: str
+    data: bytes
+
+    @classmethod
+    def of(cls, records: Sequence[EncodedRecord]) -> EncodedImages:
+        entries = "".join([f"\x1e{r.type}\x1f{r.idc:02d}" for r in records])
+        return cls(len(records), entries, b"".join([r.data for r in records]))
+
+    def __len__(self) -> int:
+        return self.count
+
+
 def text_message(
     tot: str,
     envelope: Envelope,
     type2: dict[int, str | Sequence[Sequence[str]]],
     *,
     scomm: bool = False,
-    images: Sequence[EncodedRecord] = (),
+    images: Sequence[EncodedRecord] | EncodedImages = (),
     resolution: str = NO_IMAGES_RESOLUTION,
 ) -> bytes:
     """``text_transaction(tot, envelope, type2, scomm=scomm, ...).to_bytes()``, written
     straight from the values: the same bytes (``tests/ebts/test_text_message.py``) without
     building the records, fields and CNT first — an agency answers every CAR with one of these,
     and a replay's booking desk writes its oracle CARs so (``images``: the image records'
-    bytes, in order)."""
+    bytes, in order, or already joined)."""
     cnt = _ONE_TYPE2_CNT
+    block = None
     if images:
-        entries = "".join(f"\x1e{r.type}\x1f{r.idc:02d}" for r in images)
-        cnt = _Encoded(f"1\x1f{1 + len(images)}\x1e2\x1f00{entries}")
+        block = images if isinstance(images, EncodedImages) else EncodedImages.of(images)
+        cnt = _Encoded(f"1\x1f{1 + block.count}\x1e2\x1f00{block.cnt}")
     header: dict[int, str | Sequence[Sequence[str]]] = {
         **envelope.header(tot, resolution=resolution, scomm=scomm),
         CNT_FIELD: cnt,
     }
     tagged = _tagged_bytes(1, header) + _tagged_bytes(2, type2, idc="00")
-    return tagged + b"".join(r.data for r in images) if images else tagged
+    return tagged + block.data if block is not None else tagged
 
 
 class _Encoded(str):
