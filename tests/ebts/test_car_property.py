@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from scomm.agencies.oracle import finger_token, oracle_car, oracle_print
+from scomm.agencies.oracle import finger_token, oracle_car, oracle_cars, oracle_print
 from scomm.domain import (
     STATES,
     Booking,
@@ -30,10 +30,12 @@ from scomm.ebts import (
     BinaryRecord,
     CourtDisposition,
     EbtsError,
+    EncodedImages,
     EncodedRecord,
     Transaction,
     build_car,
     encode_car,
+    encode_cars,
     encode_wsq,
     parse,
     read_car_facts,
@@ -203,10 +205,31 @@ def test_oracle_car_is_the_car_built_record_by_record(
         assert [v.describe() for v in validate(parse(made))] == []
 
 
+@_SETTINGS
+@given(st.data(), bookings(), st.booleans(), st.text("0123456789abcdef", min_size=20, max_size=20))
+def test_a_booking_and_its_disposition_written_together_are_each_written_alone(
+    data: st.DataObject, booking: Booking, convicted: bool, token: str
+) -> None:
+    court, at = data.draw(convictions(booking)) if convicted else (None, None)
+    try:
+        alone = (
+            oracle_car(booking, token),
+            oracle_car(booking, token, court, at) if court is not None else None,
+        )
+    except EbtsError as error:
+        with pytest.raises(EbtsError) as caught:
+            oracle_cars(booking, token, court, at)
+        assert str(caught.value) == str(error)
+        return
+    assert oracle_cars(booking, token, court, at) == alone
+
+
 @settings(max_examples=5, deadline=None)
 @given(bookings())
 def test_a_car_needs_an_image(booking: Booking) -> None:
     with pytest.raises(EbtsError, match="at least one fingerprint image"):
         encode_car(booking, [])
+    with pytest.raises(EbtsError, match="at least one fingerprint image"):
+        encode_cars(booking, EncodedImages.of([]))
     token = finger_token("x")
     assert oracle_car(booking, token) == reference_oracle_car(booking, token)

@@ -148,3 +148,59 @@ def test_encode_errt_and_scomm_messages() -> None:
             CriminalLevel.LEVEL_2, "FIN-0042", conviction=convicted,
         )  # fmt: skip
         assert encode_detainer(detainer) == build_detainer(detainer).to_bytes()
+
+
+# Values the quick path must hand to the careful one: items that are not text, empty fields,
+# subfields given as strings, bytes, and the separators above.
+_ODD_VALUE = st.one_of(
+    _VALUE,
+    st.lists(st.tuples(_TEXT, st.one_of(_TEXT, st.integers(), st.binary(max_size=2)))),
+    st.lists(_TEXT, max_size=3),
+    st.binary(max_size=3),
+    st.tuples(st.tuples(_TEXT)),
+)
+
+
+def _written(record_type: int, values: dict[int, object], idc: str | None) -> object:
+    from scomm.ebts import envelope
+
+    try:
+        return envelope._tagged_bytes(record_type, values, idc)  # type: ignore[arg-type]
+    except EbtsError as error:
+        return str(error)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    record_type=st.sampled_from([1, 2]),
+    values=st.dictionaries(st.integers(min_value=1, max_value=1200), _ODD_VALUE, max_size=8),
+    idc=st.sampled_from([None, "00"]),
+)
+def test_quick_tagged_bytes_write_or_refuse_as_the_careful_path(
+    record_type: int, values: dict[int, object], idc: str | None
+) -> None:
+    from scomm.ebts import envelope
+
+    try:
+        careful: object = envelope._checked_tagged_bytes(record_type, values, idc)  # type: ignore[arg-type]
+    except EbtsError as error:
+        careful = str(error)
+    except TypeError:
+        careful = TypeError
+    try:
+        quick = _written(record_type, values, idc)
+    except TypeError:
+        quick = TypeError
+    assert quick == careful
+
+
+@given(when=st.datetimes(timezones=st.sampled_from([dt.UTC, dt.timezone(dt.timedelta(hours=-5))])))
+def test_dates_and_times_are_written_as_strftime_writes_them(when: dt.datetime) -> None:
+    from scomm.ebts.envelope import format_date, format_gmt
+
+    assert format_date(when.date()) == when.date().strftime("%Y%m%d")
+    try:
+        utc = when.astimezone(dt.UTC)
+    except OverflowError:
+        return
+    assert format_gmt(when) == utc.strftime("%Y%m%d%H%M%SZ")

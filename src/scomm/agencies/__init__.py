@@ -32,6 +32,7 @@ from scomm.agencies.oracle import (
     OracleSearch,
     finger_token,
     oracle_car,
+    oracle_cars,
 )
 from scomm.agencies.routing import STAGES, MessageKey
 from scomm.agencies.runner import PipelineWorker, RunContext, StageRunner
@@ -69,6 +70,7 @@ __all__ = [
     "finish_run",
     "open_run",
     "oracle_car",
+    "oracle_cars",
     "policy_by_name",
     "standard_services",
 ]

@@ -29,10 +29,12 @@ from scomm.domain import Booking, FingerPosition
 from scomm.ebts import (
     CourtDisposition,
     EbtsError,
+    EncodedImages,
     EncodedRecord,
     FingerImages,
     ImageInfo,
     encode_car,
+    encode_cars,
 )
 from scomm.ebts.images import GCA_CODES
 from scomm.ebts.records import BINARY_LEN_SIZE, header_struct
@@ -69,8 +71,20 @@ def oracle_car(
     one or two of these per booking while the workers drain.
     """
     return encode_car(
-        booking, _oracle_records(token), disposition=disposition, disposition_at=disposition_at
+        booking, _oracle_images(token), disposition=disposition, disposition_at=disposition_at
     )
+
+
+def oracle_cars(
+    booking: Booking,
+    token: str,
+    disposition: CourtDisposition | None = None,
+    disposition_at: dt.datetime | None = None,
+) -> tuple[bytes, bytes | None]:
+    """``oracle_car`` of the booking and, given the court's ``disposition``, of its
+    re-submission at ``disposition_at`` (else None): what the booking desk enters for one
+    booking, the values and the prints' records made once for both."""
+    return encode_cars(booking, _oracle_images(token), disposition, disposition_at)
 
 
 _TYPE4_HEADER = header_struct(4)
@@ -82,13 +96,15 @@ _FINGERS = tuple(
 
 
 @lru_cache(maxsize=1024)
-def _oracle_records(token: str) -> tuple[EncodedRecord, ...]:
-    """The ten Type-4 records of ``token``'s prints, IDC 1-10 in finger order (a convicted
-    booking's disposition, or the person's next booking, carries the same ones)."""
+def _oracle_images(token: str) -> EncodedImages:
+    """The ten Type-4 records of ``token``'s prints, IDC 1-10 in finger order, joined (a
+    convicted booking's disposition, or the person's next booking, carries the same ones)."""
     text = token.encode()
-    return tuple(
-        EncodedRecord(4, finger, head + text + tail)
-        for finger, (head, tail) in enumerate(_record_frames(len(text)), start=1)
+    return EncodedImages.of(
+        [
+            EncodedRecord(4, finger, head + text + tail)
+            for finger, (head, tail) in enumerate(_record_frames(len(text)), start=1)
+        ]
     )
 
 

@@ -14,13 +14,21 @@ from scomm.ebts.car import (
     FingerImages,
     build_car,
     encode_car,
+    encode_cars,
     finger_images,
     read_car,
     read_car_facts,
     read_conviction,
 )
 from scomm.ebts.codec import parse, read_header, read_text_records
-from scomm.ebts.envelope import FBI_CJIS_ORI, LESC_ORI, EncodedRecord, Envelope, Subject
+from scomm.ebts.envelope import (
+    FBI_CJIS_ORI,
+    LESC_ORI,
+    EncodedImages,
+    EncodedRecord,
+    Envelope,
+    Subject,
+)
 from scomm.ebts.errors import EbtsError
 from scomm.ebts.fields import Field
 from scomm.ebts.images import ImageInfo, decode_wsq, encode_wsq, image_infos
@@ -67,6 +75,7 @@ __all__ = [
     "Detainer",
     "DetainerAction",
     "EbtsError",
+    "EncodedImages",
     "EncodedRecord",
     "Envelope",
     "ErrorResponse",
@@ -90,6 +99,7 @@ __all__ = [
     "build_sre",
     "decode_wsq",
     "encode_car",
+    "encode_cars",
     "encode_detainer",
     "encode_errt",
     "encode_iaq",

@@ -23,6 +23,7 @@ from scomm.ebts.dates import read_day
 from scomm.ebts.envelope import (
     FBI_CJIS_ORI,
     FINGERPRINT_RESOLUTION,
+    EncodedImages,
     EncodedRecord,
     Envelope,
     Subject,
@@ -176,7 +177,7 @@ def build_car(
 
 def encode_car(
     booking: Booking,
-    images: Sequence[EncodedRecord],
+    images: Sequence[EncodedRecord] | EncodedImages,
     *,
     disposition: CourtDisposition | None = None,
     disposition_at: dt.datetime | None = None,
@@ -189,6 +190,28 @@ def encode_car(
         raise EbtsError("a CAR needs at least one fingerprint image")
     envelope, type2 = car_values(booking, disposition=disposition, disposition_at=disposition_at)
     return text_message("CAR", envelope, type2, images=images, resolution=FINGERPRINT_RESOLUTION)
+
+
+def encode_cars(
+    booking: Booking,
+    images: Sequence[EncodedRecord] | EncodedImages,
+    disposition: CourtDisposition | None = None,
+    disposition_at: dt.datetime | None = None,
+) -> tuple[bytes, bytes | None]:
+    """``encode_car`` of the booking and, given the court's ``disposition``, of its
+    re-submission (else None): the booking's values are made once for both."""
+    if not images:
+        raise EbtsError("a CAR needs at least one fingerprint image")
+    if disposition is not None:
+        _check_disposition_time(booking, disposition_at)  # refused first, as by car_values
+    envelope, type2 = car_values(booking)
+    car = text_message("CAR", envelope, type2, images=images, resolution=FINGERPRINT_RESOLUTION)
+    if disposition is None:
+        return car, None
+    envelope, type2 = _with_disposition(booking, envelope, type2, disposition, disposition_at)
+    return car, text_message(
+        "CAR", envelope, type2, images=images, resolution=FINGERPRINT_RESOLUTION
+    )
 
 
 def car_values(
@@ -215,10 +238,7 @@ def car_values(
         sent_at=when,
     )
     if disposition is not None:
-        if disposition_at is None or disposition_at < when:
-            raise EbtsError("a disposition needs its event time, not before the booking")
-        tcn = Tcn(f"{booking.tcn.value[:38]}-C").value
-        envelope = Envelope(tcn, envelope.ori, envelope.dai, disposition_at, booking.tcn.value)
+        _check_disposition_time(booking, disposition_at)  # refused before the values
     doo = format_date(when.date())
     type2: dict[int, str | Sequence[Sequence[str]]] = {
         **Subject.of(booking.person).type2_values(),
@@ -232,8 +252,37 @@ def car_values(
         73: str(booking.ori),
     }
     if disposition is not None:
-        type2[51] = [disposition.court_segment()]
+        return _with_disposition(booking, envelope, type2, disposition, disposition_at)
     return envelope, type2
+
+
+def _with_disposition(
+    booking: Booking,
+    envelope: Envelope,
+    type2: dict[int, str | Sequence[Sequence[str]]],
+    disposition: CourtDisposition,
+    disposition_at: dt.datetime | None,
+) -> tuple[Envelope, dict[int, str | Sequence[Sequence[str]]]]:
+    """The booking's CAR values re-submitted with the court's disposition: its own TCN
+    (``-C``), sent at ``disposition_at``, the booking's TCN as 1.010 TCR, and 2.051 CSL."""
+    return _disposition_envelope(booking, envelope, disposition_at), {
+        **type2,
+        51: [disposition.court_segment()],
+    }
+
+
+def _check_disposition_time(booking: Booking, disposition_at: dt.datetime | None) -> None:
+    if disposition_at is None or disposition_at < booking.booked_at:
+        raise EbtsError("a disposition needs its event time, not before the booking")
+
+
+def _disposition_envelope(
+    booking: Booking, envelope: Envelope, disposition_at: dt.datetime | None
+) -> Envelope:
+    _check_disposition_time(booking, disposition_at)
+    assert disposition_at is not None
+    tcn = Tcn(f"{booking.tcn.value[:38]}-C").value
+    return Envelope(tcn, envelope.ori, envelope.dai, disposition_at, booking.tcn.value)
 
 
 def _check_tot(tot: str) -> None:

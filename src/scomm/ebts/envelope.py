@@ -37,7 +37,12 @@ def check_event_time(when: dt.datetime) -> dt.datetime:
 
 
 def format_gmt(when: dt.datetime) -> str:
-    return check_event_time(when).astimezone(dt.UTC).strftime("%Y%m%d%H%M%SZ")
+    """``when`` in UTC as ``strftime("%Y%m%d%H%M%SZ")`` writes it (digits put together
+    directly for four-digit years: every message carries one, and strftime costs more)."""
+    utc = check_event_time(when).astimezone(dt.UTC)
+    if utc.year < 1000:
+        return utc.strftime("%Y%m%d%H%M%SZ")
+    return f"{utc.year}{utc.month:02d}{utc.day:02d}{utc.hour:02d}{utc.minute:02d}{utc.second:02d}Z"
 
 
 def parse_gmt(value: str, field: str = "1.014") -> dt.datetime:
@@ -48,7 +53,13 @@ def parse_gmt(value: str, field: str = "1.014") -> dt.datetime:
 
 
 def format_date(day: dt.date | None) -> str:
-    return "00000000" if day is None else day.strftime("%Y%m%d")
+    """``day.strftime("%Y%m%d")`` (``00000000`` for None), its digits put together directly
+    for four-digit years."""
+    if day is None:
+        return "00000000"
+    if day.year < 1000:
+        return day.strftime("%Y%m%d")
+    return f"{day.year}{day.month:02d}{day.day:02d}"
 
 
 def parse_date(value: str, field: str, *, unknown_ok: bool = False) -> dt.date | None:
@@ -202,30 +213,50 @@ class EncodedRecord:
     data: bytes
 
 
+@dataclass(frozen=True, slots=True)
+class EncodedImages:
+    """Image records after the Type-2, encoded and joined once for every message that carries
+    them (a booking's oracle CAR, its disposition, the person's next booking): CNT's entries
+    for them (``RS type US idc`` each) and their bytes."""
+
+    count: int
+    cnt: str
+    data: bytes
+
+    @classmethod
+    def of(cls, records: Sequence[EncodedRecord]) -> EncodedImages:
+        entries = "".join([f"\x1e{r.type}\x1f{r.idc:02d}" for r in records])
+        return cls(len(records), entries, b"".join([r.data for r in records]))
+
+    def __len__(self) -> int:
+        return self.count
+
+
 def text_message(
     tot: str,
     envelope: Envelope,
     type2: dict[int, str | Sequence[Sequence[str]]],
     *,
     scomm: bool = False,
-    images: Sequence[EncodedRecord] = (),
+    images: Sequence[EncodedRecord] | EncodedImages = (),
     resolution: str = NO_IMAGES_RESOLUTION,
 ) -> bytes:
     """``text_transaction(tot, envelope, type2, scomm=scomm, ...).to_bytes()``, written
     straight from the values: the same bytes (``tests/ebts/test_text_message.py``) without
     building the records, fields and CNT first — an agency answers every CAR with one of these,
     and a replay's booking desk writes its oracle CARs so (``images``: the image records'
-    bytes, in order)."""
+    bytes, in order, or already joined)."""
     cnt = _ONE_TYPE2_CNT
+    block = None
     if images:
-        entries = "".join(f"\x1e{r.type}\x1f{r.idc:02d}" for r in images)
-        cnt = _Encoded(f"1\x1f{1 + len(images)}\x1e2\x1f00{entries}")
+        block = images if isinstance(images, EncodedImages) else EncodedImages.of(images)
+        cnt = _Encoded(f"1\x1f{1 + block.count}\x1e2\x1f00{block.cnt}")
     header: dict[int, str | Sequence[Sequence[str]]] = {
         **envelope.header(tot, resolution=resolution, scomm=scomm),
         CNT_FIELD: cnt,
     }
     tagged = _tagged_bytes(1, header) + _tagged_bytes(2, type2, idc="00")
-    return tagged + b"".join(r.data for r in images) if images else tagged
+    return tagged + block.data if block is not None else tagged
 
 
 class _Encoded(str):
@@ -242,7 +273,55 @@ def _tagged_bytes(
 ) -> bytes:
     """A tagged record's encoding (LEN, the IDC if given, then the fields in number order, 999
     last), as ``TaggedRecord.new`` and ``encode_record`` make it; values are checked as
-    ``Field.of`` checks them."""
+    ``Field.of`` checks them.
+
+    Every agency's answer and every oracle CAR is written here, so the common case is cheap:
+    the tags come from a table, and the plain text values are checked for separators in one
+    search over all of them (items included); anything else — a separator in a value, an
+    item that is not text, no subfield — takes the careful path,
+    :func:`_checked_tagged_bytes`, which writes the same bytes or says what is wrong."""
+    tags = _tags(record_type)
+    skip = (LEN_FIELD, IDC_FIELD) if idc is not None else (LEN_FIELD,)
+    parts = [] if idc is None else [f"{record_type}.002:{idc}"]
+    plain: list[str] = []
+    numbers = sorted(values)
+    if 999 in values and numbers[-1] != 999:
+        numbers.remove(999)
+        numbers.append(999)
+    for number in numbers:
+        if number in skip:
+            continue
+        value = values[number]
+        if isinstance(value, str):
+            if not isinstance(value, _Encoded):
+                plain.append(value)
+        elif type(value) in _ITEM_LISTS and value:
+            joined = []
+            for subfield in value:
+                if type(subfield) not in _ITEM_LISTS:
+                    return _checked_tagged_bytes(record_type, values, idc)
+                plain.extend(subfield)
+                try:
+                    joined.append("\x1f".join(subfield))
+                except TypeError:  # an item that is not text: Field.of says which
+                    return _checked_tagged_bytes(record_type, values, idc)
+            value = "\x1e".join(joined)
+        else:
+            return _checked_tagged_bytes(record_type, values, idc)
+        tag = tags.get(number)
+        if tag is None:
+            tag = tags[number] = f"{field_tag(record_type, number)}:"
+        parts.append(tag + value)
+    if plain and _SEPARATOR_CHARACTERS.search("".join(plain)):
+        return _checked_tagged_bytes(record_type, values, idc)
+    return _framed(record_type, parts)
+
+
+def _checked_tagged_bytes(
+    record_type: int, values: dict[int, str | Sequence[Sequence[str]]], idc: str | None = None
+) -> bytes:
+    """:func:`_tagged_bytes` value by value: items are joined and anything ``Field.of``
+    refuses raises what it says."""
     parts = [] if idc is None else [f"{record_type}.002:{idc}"]
     for number in sorted(values, key=_field_order):
         if number == LEN_FIELD or (number == IDC_FIELD and idc is not None):
@@ -258,12 +337,30 @@ def _tagged_bytes(
                 raise EbtsError("binary data in a text-only message", field=field.label)
             text = "\x1e".join("\x1f".join(items) for items in field.subfields)
         parts.append(f"{field_tag(record_type, number)}:{text}")
+    return _framed(record_type, parts)
+
+
+def _framed(record_type: int, parts: list[str]) -> bytes:
+    """The record of the ``tag:value`` ``parts`` (after LEN): LEN first, GS between, FS last."""
     rest = "\x1d".join(parts).encode(TEXT_ENCODING, TEXT_ERRORS)
     tag = f"{record_type}.001:".encode("ascii")
     base = len(tag) + (1 + len(rest) if parts else 0) + 1
     length = tagged_length(base)
     separator = b"\x1d" if parts else b""
     return tag + str(length).encode("ascii") + separator + rest + b"\x1c"
+
+
+_ITEM_LISTS = (list, tuple)
+"""Containers of subfields the quick path of :func:`_tagged_bytes` joins itself."""
+_TAGS: dict[int, dict[int, str]] = {}
+"""Per record type, each field's ``tag:`` as :func:`_tagged_bytes` writes it."""
+
+
+def _tags(record_type: int) -> dict[int, str]:
+    tags = _TAGS.get(record_type)
+    if tags is None:
+        tags = _TAGS[record_type] = {}
+    return tags
 
 
 def _field_order(number: int) -> tuple[bool, int]:

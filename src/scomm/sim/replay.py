@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from scomm.agencies import Agencies, Intake, OracleGallery, finger_token, oracle_car
+from scomm.agencies import Agencies, Intake, OracleGallery, finger_token, oracle_cars
 from scomm.agencies.actors import disposition_time
 from scomm.agencies.decisions import DetainerChoice, StatusFinding
 from scomm.agencies.services import CJIS_GALLERY, IDENT_GALLERY, searches, tenprint_from
@@ -161,19 +161,13 @@ def intakes(world: World, rows: Sequence[int]) -> Iterator[Intake]:
     for row in rows:
         booking = world.booking(int(row))
         token = finger_token(booking.person.person_id)
-        disposition = None
+        court, at = None, None
         if b.convicted[row]:
             day = day_date(int(b.conviction_day[row]))
             court = CourtDisposition(day, booking.charges[0].offense)
             at = disposition_time(booking.booked_at, day)
-            disposition = oracle_car(booking, token, court, at)
-        yield Intake(
-            booking,
-            oracle_car(booking, token),
-            float(b.weight[row]),
-            truth_of(world, int(row)),
-            disposition,
-        )
+        car, disposition = oracle_cars(booking, token, court, at)
+        yield Intake(booking, car, float(b.weight[row]), truth_of(world, int(row)), disposition)
 
 
 _STATUS = {
