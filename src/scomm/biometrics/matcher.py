@@ -13,11 +13,12 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
-import numba
 import numpy as np
 import numpy.typing as npt
 
+from scomm.biometrics.compiled import compiled
 from scomm.biometrics.features.params import StageParams
 from scomm.biometrics.mcc import MccParams
 from scomm.biometrics.popcount import popcount64
@@ -65,15 +66,15 @@ def _wrap(a: float) -> float:
     return (a + math.pi) % (2.0 * math.pi) - math.pi
 
 
-_wrap_nb = numba.njit(cache=True, inline="always")(_wrap)
+_wrap_nb = compiled(inline="always")(_wrap)
 
 
-@numba.njit(cache=True, inline="always")
+@compiled(inline="always")
 def _sigmoid(v: float, mu: float, tau: float) -> float:
     return 1.0 / (1.0 + math.exp(-tau * (v - mu)))
 
 
-@numba.njit(cache=True, nogil=True)
+@compiled(nogil=True)
 def _local_similarities(
     ta: npt.NDArray[np.float64],
     bits_a: npt.NDArray[np.uint64],
@@ -115,7 +116,7 @@ def _local_similarities(
     return sim
 
 
-@numba.njit(cache=True, nogil=True)
+@compiled(nogil=True)
 def _select_pairs(
     sim: npt.NDArray[np.float64], n_rel: int
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.float64]]:
@@ -162,7 +163,7 @@ def _select_pairs(
     return pa[:n], pb[:n], lam[:n]
 
 
-@numba.njit(cache=True, nogil=True)
+@compiled(nogil=True)
 def _lssr(
     sim: npt.NDArray[np.float64],
     xa: npt.NDArray[np.float64],
@@ -232,7 +233,7 @@ def _lssr(
     return total / n_pairs * share
 
 
-@numba.njit(cache=True, nogil=True)
+@compiled(nogil=True)
 def _consensus(
     xa: npt.NDArray[np.float64],
     ya: npt.NDArray[np.float64],
@@ -267,7 +268,7 @@ def _consensus(
     return most
 
 
-@numba.njit(cache=True, nogil=True)
+@compiled(nogil=True)
 def _score(
     xa: npt.NDArray[np.float64],
     ya: npt.NDArray[np.float64],
@@ -368,6 +369,8 @@ class Comparator:
         if len(a) == 0 or len(b) == 0:
             return 0.0
         ca, cb = a.cylinders, b.cylinders
+        # b's arrays writable, as the search passes a stored template's (``stored.py``): one
+        # compiled comparison serves both (a second costs ~5 CPU-s on a first run)
         score = _score(
             a.x,
             a.y,
@@ -375,12 +378,12 @@ class Comparator:
             ca.bits,
             ca.known,
             ca.usable,
-            b.x,
-            b.y,
-            b.theta,
-            cb.bits,
-            cb.known,
-            cb.usable,
+            _writable(b.x),
+            _writable(b.y),
+            _writable(b.theta),
+            _writable(cb.bits),
+            _writable(cb.known),
+            _writable(cb.usable),
             self._cfg,
         )
         return float(min(max(score, 0.0), 1.0))
@@ -388,6 +391,11 @@ class Comparator:
     def compare_many(self, probe: Template, gallery: Sequence[Template]) -> npt.NDArray[np.float64]:
         """Scores of one probe against each gallery template, in order."""
         return np.fromiter((self.compare(probe, t) for t in gallery), np.float64, len(gallery))
+
+
+def _writable(array: npt.NDArray[Any]) -> npt.NDArray[Any]:
+    """``array``, or a writable copy of it when it is read-only (as a template's arrays are)."""
+    return np.require(array, requirements="W")
 
 
 _DEFAULT = Comparator()
