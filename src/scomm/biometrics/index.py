@@ -28,10 +28,10 @@ import functools
 import math
 from dataclasses import dataclass
 
-import numba
 import numpy as np
 import numpy.typing as npt
 
+from scomm.biometrics.compiled import compiled
 from scomm.biometrics.popcount import popcount64
 from scomm.biometrics.template import Template
 
@@ -72,7 +72,7 @@ def rank_orders(params: IndexParams, cells: int) -> npt.NDArray[np.int32]:
     return np.argsort(_permutations(params, cells), axis=2).astype(np.int32)
 
 
-@numba.njit(cache=True)
+@compiled()
 def set_cells(bits: npt.NDArray[np.uint64], m: int) -> int:
     count = 0
     for w in range(bits.shape[1]):
@@ -80,7 +80,7 @@ def set_cells(bits: npt.NDArray[np.uint64], m: int) -> int:
     return count
 
 
-@numba.njit(cache=True)
+@compiled()
 def is_indexed(
     bits: npt.NDArray[np.uint64], usable: npt.NDArray[np.bool_], m: int, min_set: int
 ) -> bool:
@@ -88,7 +88,7 @@ def is_indexed(
     return bool(usable[m]) and set_cells(bits, m) >= min_set
 
 
-@numba.njit(cache=True)
+@compiled()
 def first_set(
     bits: npt.NDArray[np.uint64], m: int, order: npt.NDArray[np.int32], after: int
 ) -> int:
@@ -104,7 +104,7 @@ def first_set(
     return low
 
 
-@numba.njit(cache=True)
+@compiled()
 def _key(position: int, direction: int, table: int, lows: npt.NDArray[np.int64]) -> np.int64:
     """A table's 32-bit key of a finger position, a direction bin and the table's MinHashes."""
     h = np.uint64((position * DIRECTION_BINS + direction) * 1315423911 + table)
@@ -114,7 +114,7 @@ def _key(position: int, direction: int, table: int, lows: npt.NDArray[np.int64])
     return np.int64(h & np.uint64(0xFFFFFFFF))
 
 
-@numba.njit(cache=True)
+@compiled()
 def _direction_bin(theta: float) -> tuple[int, int]:
     """A minutia's direction bin and the neighbouring bin nearer to its direction."""
     f = theta * DIRECTION_BINS / (2.0 * np.pi)
@@ -123,7 +123,7 @@ def _direction_bin(theta: float) -> tuple[int, int]:
     return own % DIRECTION_BINS, nearer % DIRECTION_BINS
 
 
-@numba.njit(cache=True)
+@compiled()
 def _minhash_keys(
     bits: npt.NDArray[np.uint64],
     usable: npt.NDArray[np.bool_],
@@ -151,7 +151,7 @@ def _minhash_keys(
     return keys
 
 
-@numba.njit(cache=True)
+@compiled()
 def _probe_keys(
     bits: npt.NDArray[np.uint64],
     usable: npt.NDArray[np.bool_],
@@ -226,7 +226,7 @@ def cylinder_keys(
     return _rows_with_a_key(parts[0] if len(parts) == 1 else np.concatenate(parts))
 
 
-@numba.njit(cache=True)
+@compiled()
 def _rows_with_a_key(keys: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
     """``keys[(keys != NO_KEY).any(axis=1)]`` in one compiled pass (every enrolled template)."""
     kept = np.empty_like(keys)
@@ -278,7 +278,7 @@ def bucket_bits(postings_per_table: int) -> int:
     return max(10, round(math.log2(max(postings_per_table, 1) / POSTINGS_PER_BUCKET)))
 
 
-@numba.njit(cache=True)
+@compiled()
 def _slots(keys: npt.NDArray[np.int64], log_buckets: int) -> npt.NDArray[np.int64]:
     """Fibonacci hashing of keys into ``2**log_buckets`` slots (-1 stays -1)."""
     out = np.full(keys.shape, -1, dtype=np.int64)
@@ -290,7 +290,7 @@ def _slots(keys: npt.NDArray[np.int64], log_buckets: int) -> npt.NDArray[np.int6
     return out
 
 
-@numba.njit(cache=True)
+@compiled()
 def _table(
     template_ids: npt.NDArray[np.int32],
     keys: npt.NDArray[np.uint32],
@@ -334,7 +334,7 @@ def _table(
     return offsets, postings
 
 
-@numba.njit(cache=True)
+@compiled()
 def _vote(
     slots: npt.NDArray[np.int64],
     row_weights: npt.NDArray[np.float32],

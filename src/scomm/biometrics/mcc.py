@@ -13,10 +13,10 @@ import math
 from dataclasses import dataclass
 
 import cv2
-import numba
 import numpy as np
 import numpy.typing as npt
 
+from scomm.biometrics.compiled import compiled
 from scomm.biometrics.features.params import StageParams
 
 MCC_VERSION = 2
@@ -56,7 +56,7 @@ class Cylinders:
     usable: npt.NDArray[np.bool_]
 
 
-@numba.njit(cache=True)
+@compiled()
 def _inside(radius: float, ns: int) -> npt.NDArray[np.bool_]:
     """The cells of the ``ns x ns`` grid whose centres lie within the cylinder's radius."""
     ds = 2.0 * radius / ns
@@ -68,7 +68,7 @@ def _inside(radius: float, ns: int) -> npt.NDArray[np.bool_]:
     return inside
 
 
-@numba.njit(cache=True)
+@compiled()
 def _grid(
     xm: float,
     ym: float,
@@ -106,7 +106,7 @@ def _grid(
     return count
 
 
-@numba.njit(cache=True)
+@compiled()
 def _set_cells(row: npt.NDArray[np.uint64], cell: int, nd: int, run: np.uint64) -> None:
     """Set the ``nd`` direction bits of spatial cell ``cell`` (consecutive bits) in ``row``."""
     first = cell * nd
@@ -116,7 +116,7 @@ def _set_cells(row: npt.NDArray[np.uint64], cell: int, nd: int, run: np.uint64) 
         row[word + 1] |= run >> np.uint64(64 - off)
 
 
-@numba.njit(cache=True)
+@compiled()
 def _direction_weights(
     dtheta: float, nd: int, dd: float, root2sd: float, cd: npt.NDArray[np.float64]
 ) -> None:
@@ -129,7 +129,7 @@ def _direction_weights(
         cd[k] = 0.5 * (upper - math.erf((alpha - dd / 2.0) / root2sd))
 
 
-@numba.njit(cache=True)
+@compiled()
 def _build(
     xs: npt.NDArray[np.float64],
     ys: npt.NDArray[np.float64],
@@ -259,7 +259,7 @@ def cell_mask(
     return _first_bins(np.ascontiguousarray(known), p.spatial_cells**2, p.direction_cells)
 
 
-@numba.njit(cache=True)
+@compiled()
 def _first_bins(known: npt.NDArray[np.uint64], cells: int, nd: int) -> npt.NDArray[np.uint8]:
     """Each cell's first direction bit, packed eight cells a byte, lowest bit first (what
     ``np.packbits(..., bitorder="little")`` gives, without its per-call overhead: a gallery
@@ -284,7 +284,7 @@ def known_from_cells(
     return _expand_cells(np.ascontiguousarray(mask), p.spatial_cells**2, p.direction_cells, p.words)
 
 
-@numba.njit(cache=True)
+@compiled()
 def _expand_cells(
     mask: npt.NDArray[np.uint8], cells: int, nd: int, words: int
 ) -> npt.NDArray[np.uint64]:
@@ -336,7 +336,7 @@ def _disc_half_widths(r: int) -> npt.NDArray[np.int64]:
     return np.asarray(widths // 2, dtype=np.int64)
 
 
-@numba.njit(cache=True)
+@compiled()
 def _dilate_runs(
     image: npt.NDArray[np.uint8], half_widths: npt.NDArray[np.int64]
 ) -> tuple[npt.NDArray[np.uint8], bool]:

@@ -21,10 +21,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-import numba
 import numpy as np
 import numpy.typing as npt
 
+from scomm.biometrics.compiled import compiled
 from scomm.biometrics.gallery import Gallery
 from scomm.biometrics.index import top_voted
 from scomm.biometrics.matcher import Comparator
@@ -208,7 +208,7 @@ class Searcher:
         return total
 
 
-@numba.njit(cache=True)
+@compiled()
 def _add_by_owner(
     votes: npt.NDArray[np.float32], owners: npt.NDArray[np.int32], fused: npt.NDArray[np.float64]
 ) -> None:

@@ -18,10 +18,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import numba
 import numpy as np
 import numpy.typing as npt
 
+from scomm.biometrics.compiled import compiled
 from scomm.biometrics.index import IndexParams, first_set, is_indexed, rank_orders
 from scomm.biometrics.popcount import popcount64
 from scomm.biometrics.stored import MASK_BYTES, WORDS, read_stored
@@ -120,12 +120,12 @@ def _sketch_orders(cells: int) -> npt.NDArray[np.int32]:
     return np.ascontiguousarray(orders)
 
 
-@numba.njit(cache=True)
+@compiled()
 def _direction_byte(theta: float) -> np.uint8:
     return np.uint8(int(theta * 256.0 / (2.0 * np.pi)) % 256)
 
 
-@numba.njit(cache=True)
+@compiled()
 def _sketch_rows(
     bits: npt.NDArray[np.uint64],
     usable: npt.NDArray[np.bool_],
@@ -157,7 +157,7 @@ def _sketch_rows(
     return at
 
 
-@numba.njit(cache=True)
+@compiled()
 def _sketch_blobs(
     blob: npt.NDArray[np.uint8],
     starts: npt.NDArray[np.int64],
@@ -238,7 +238,7 @@ def sketch_template(template: Template, min_set_cells: int) -> Sketches:
     return Sketches(out_bits[:rows], out_dirs[:rows], out_xy[:rows], offsets)
 
 
-@numba.njit(cache=True)
+@compiled()
 def _sketch_scores(
     p_bits: npt.NDArray[np.uint64],
     p_dirs: npt.NDArray[np.uint8],

@@ -16,11 +16,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import numba
 import numpy as np
 import numpy.typing as npt
 
 from scomm.biometrics import matcher, popcount
+from scomm.biometrics.compiled import compiled
 from scomm.biometrics.matcher import Comparator, score_kernel
 from scomm.biometrics.mcc import Cylinders, MccParams, cell_mask, known_from_cells
 from scomm.biometrics.template import ANGLE_STEP, MINUTIA_ROW, POSITION_SCALE, Template
@@ -64,7 +64,7 @@ def decode(
     return Template.from_packed(rows, width, height, ppi, quality, cylinders)
 
 
-@numba.njit(cache=True, nogil=True)
+@compiled(nogil=True)
 def read_stored(
     blob: npt.NDArray[np.uint8],
     start: int,
@@ -102,7 +102,7 @@ def read_stored(
     return x, y, t, usable, bits
 
 
-@numba.njit(cache=True, nogil=True)
+@compiled(nogil=True)
 def stored_known(
     blob: npt.NDArray[np.uint8],
     off: int,
@@ -184,7 +184,7 @@ def _compile_score_stored(kernel_digest: str) -> Callable[..., Any]:
             scores[i] = min(max(score, 0.0), 1.0)
         return scores
 
-    return numba.njit(cache=True, nogil=True)(_score_stored)
+    return compiled(nogil=True)(_score_stored)
 
 
 def _kernel_digest() -> str:

@@ -13,10 +13,10 @@ import zlib
 from dataclasses import dataclass, field
 from enum import IntEnum
 
-import numba
 import numpy as np
 import numpy.typing as npt
 
+from scomm.biometrics.compiled import compiled
 from scomm.biometrics.mcc import MCC_VERSION, Cylinders, MccParams, build_cylinders
 
 FORMAT_MAGIC = b"SCFT"
@@ -261,7 +261,7 @@ class Template:
         return Template._make(width, height, ppi, quality, x, y, theta, rel, kind, cylinders)
 
 
-@numba.njit(cache=True)
+@compiled()
 def _pack_rows(
     x: npt.NDArray[np.float64],
     y: npt.NDArray[np.float64],

@@ -12,10 +12,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import cv2
-import numba
 import numpy as np
 import numpy.typing as npt
 
+from scomm.biometrics.compiled import compiled
 from scomm.biometrics.features.params import StageParams
 from scomm.biometrics.features.spectral import shifted_spectrum
 
@@ -121,7 +121,7 @@ def oriented_filter(
     return out
 
 
-@numba.njit(cache=True)
+@compiled()
 def _used(
     choice: npt.NDArray[np.int32], wanted: npt.NDArray[np.bool_], count: int
 ) -> npt.NDArray[np.bool_]:
@@ -135,7 +135,7 @@ def _used(
     return used
 
 
-@numba.njit(cache=True)
+@compiled()
 def _pick(
     target: FloatImage,
     responses: npt.NDArray[np.float32],

@@ -12,10 +12,10 @@ import math
 from dataclasses import dataclass
 
 import cv2
-import numba
 import numpy as np
 import numpy.typing as npt
 
+from scomm.biometrics.compiled import compiled
 from scomm.biometrics.features.params import StageParams
 
 FloatImage = npt.NDArray[np.float32]
@@ -43,7 +43,7 @@ class RidgePeriod:
     block_size: int
 
 
-@numba.njit(cache=True)
+@compiled()
 def _block_periods(
     image: npt.NDArray[np.float32],
     theta: npt.NDArray[np.float32],

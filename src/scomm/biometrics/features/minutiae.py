@@ -10,10 +10,10 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-import numba
 import numpy as np
 import numpy.typing as npt
 
+from scomm.biometrics.compiled import compiled
 from scomm.biometrics.features.params import StageParams
 
 ENDING = 1
@@ -52,7 +52,7 @@ class RawMinutiae:
         return int(self.y.size)
 
 
-@numba.njit(cache=True)
+@compiled()
 def crossing_numbers(skel: npt.NDArray[np.uint8]) -> npt.NDArray[np.int64]:
     """Ridge runs around each skeleton pixel (0 elsewhere; image border counts as background)."""
     h, w = skel.shape
@@ -71,7 +71,7 @@ def crossing_numbers(skel: npt.NDArray[np.uint8]) -> npt.NDArray[np.int64]:
     return out
 
 
-@numba.njit(cache=True)
+@compiled()
 def _run_members(skel: npt.NDArray[np.uint8], y: int, x: int) -> npt.NDArray[np.int64]:
     """Label each of the 8 neighbours with its run number (-1 for background)."""
     labels = np.full(8, -1, dtype=np.int64)
@@ -96,7 +96,7 @@ def _run_members(skel: npt.NDArray[np.uint8], y: int, x: int) -> npt.NDArray[np.
     return labels
 
 
-@numba.njit(cache=True)
+@compiled()
 def _pick(labels: npt.NDArray[np.int64], run: int) -> int:
     """A neighbour of the given run, 4-connected ones first."""
     best = -1
@@ -109,7 +109,7 @@ def _pick(labels: npt.NDArray[np.int64], run: int) -> int:
     return best
 
 
-@numba.njit(cache=True)
+@compiled()
 def _trace(
     skel: npt.NDArray[np.uint8],
     cn: npt.NDArray[np.int64],
@@ -148,7 +148,7 @@ def _trace(
         steps += 1
 
 
-@numba.njit(cache=True)
+@compiled()
 def _detect(
     skel: npt.NDArray[np.uint8], mask: npt.NDArray[np.bool_], max_steps: int
 ) -> tuple[

@@ -10,10 +10,10 @@ import math
 from dataclasses import dataclass
 
 import cv2
-import numba
 import numpy as np
 import numpy.typing as npt
 
+from scomm.biometrics.compiled import compiled
 from scomm.biometrics.features.params import StageParams
 from scomm.biometrics.features.spectral import gaussian_blur
 
@@ -62,7 +62,7 @@ _ATAN_SERIES = tuple((-1.0) ** k / (2 * k + 1) for k in range(11, -1, -1))
 """atan(u) = u * sum(c_k u ** 2k) for |u| <= tan(pi / 8), to u ** 23: error below 1e-11."""
 
 
-@numba.njit(cache=True, error_model="numpy")
+@compiled(error_model="numpy")
 def _coherence(cos2: FloatImage, sin2: FloatImage, strength: FloatImage) -> FloatImage:
     """Length of the mean doubled-angle gradient over the mean squared gradient, in 0..1."""
     out = np.empty(cos2.shape, dtype=np.float32)
@@ -76,7 +76,8 @@ def _coherence(cos2: FloatImage, sin2: FloatImage, strength: FloatImage) -> Floa
     return out
 
 
-@numba.njit(cache=True, error_model="numpy")  # no zero-division checks: vectorised
+# no zero-division checks: vectorised
+@compiled(error_model="numpy")
 def _ridge_direction(cos2: FloatImage, sin2: FloatImage) -> FloatImage:
     """Ridge direction in [0, pi) from the doubled-angle gradient field: half its angle, turned
     a quarter (the gradient is normal to the ridge).
@@ -94,7 +95,7 @@ def _ridge_direction(cos2: FloatImage, sin2: FloatImage) -> FloatImage:
     return out
 
 
-@numba.njit(cache=True, inline="always")
+@compiled(inline="always")
 def _half_turned(angle: float) -> np.float32:
     # as numpy's float32 (0.5 * angle + pi / 2) % pi: the halving and the subtraction of pi
     # are exact, so this is that expression's value
@@ -102,7 +103,7 @@ def _half_turned(angle: float) -> np.float32:
     return value - np.float32(math.pi) if value >= np.float32(math.pi) else value
 
 
-@numba.njit(cache=True, inline="always", error_model="numpy")
+@compiled(inline="always", error_model="numpy")
 def _atan2(y: float, x: float) -> float:
     ax, ay = abs(x), abs(y)
     t = min(ax, ay) / max(max(ax, ay), 1e-300)  # in [0, 1]

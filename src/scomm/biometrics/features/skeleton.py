@@ -9,10 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import cv2
-import numba
 import numpy as np
 import numpy.typing as npt
 
+from scomm.biometrics.compiled import compiled
 from scomm.biometrics.features.components import labelled_components
 from scomm.biometrics.features.params import StageParams
 
@@ -27,7 +27,7 @@ class SkeletonParams(StageParams):
     """Ridge fragments smaller than this many pixels are dropped before thinning."""
 
 
-@numba.njit(cache=True)
+@compiled()
 def _thin(binary: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
     img = binary.copy()
     h, w = img.shape

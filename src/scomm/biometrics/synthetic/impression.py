@@ -16,8 +16,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 import numpy.typing as npt
-from numba import njit
 
+from scomm.biometrics.compiled import compiled
 from scomm.biometrics.synthetic.draws import cumulative_shares, draw_index
 from scomm.biometrics.synthetic.master import MasterPrint, finger_rng
 from scomm.biometrics.synthetic.minutiae import GroundTruthMinutiae
@@ -351,7 +351,7 @@ def _skin_and_sensor(
     return np.asarray(np.clip(image, 0, 255).astype(np.uint8))
 
 
-@njit(cache=True)
+@compiled()
 def _sensor_grey(
     ridges: npt.NDArray[np.float32],
     contact: npt.NDArray[np.float32],

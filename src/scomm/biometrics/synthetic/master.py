@@ -16,8 +16,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 import numpy.typing as npt
-from numba import njit
 
+from scomm.biometrics.compiled import compiled
 from scomm.biometrics.synthetic.frequency import RidgePeriodMap, sample_period_map
 from scomm.biometrics.synthetic.minutiae import BIFURCATION, ENDING, GroundTruthMinutiae
 from scomm.biometrics.synthetic.pattern import (
@@ -232,7 +232,7 @@ def _place_spirals(
     return SpiralSet(xs, ys, polarity)
 
 
-@njit(cache=True)
+@compiled()
 def _dart_throw(
     cx: Array, cy: Array, count: int, spacing: float
 ) -> npt.NDArray[np.int64]:  # pragma: no cover - compiled

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 import numpy.typing as npt
-from numba import njit
 
+from scomm.biometrics.compiled import compiled
 from scomm.biometrics.synthetic.phase import ContinuousPhase
 
 Array = npt.NDArray[np.float64]
@@ -26,7 +26,7 @@ SLIT_BAND = 18.0
 SLIT_FADE = 22.0
 
 
-@njit(cache=True)
+@compiled()
 def _crosses(
     ax: float, ay: float, bx: float, by: float, sx: float, sy: float, ex: float, ey: float
 ) -> bool:  # pragma: no cover - compiled
@@ -37,7 +37,7 @@ def _crosses(
     return d1 * d2 < 0.0 and d3 * d4 < 0.0
 
 
-@njit(cache=True)
+@compiled()
 def _smooth(t: float) -> float:  # pragma: no cover - compiled
     if t <= 0.0:
         return 0.0
@@ -63,7 +63,7 @@ def _slit_geometry(phase: ContinuousPhase) -> tuple[Array, Array]:
     return np.ascontiguousarray(end.reshape(-1, 2)), np.ascontiguousarray(box)
 
 
-@njit(cache=True)
+@compiled()
 def _slit_frame(
     x: float, y: float, k: int, slit_start: Array, slit_dir: Array
 ) -> tuple[float, float]:  # pragma: no cover - compiled
@@ -75,7 +75,7 @@ def _slit_frame(
     )
 
 
-@njit(cache=True)
+@compiled()
 def _pin_term(
     t: float, d: float, k: int, slit_length: Array, pin: Array, band: float, fade: float
 ) -> float:  # pragma: no cover - compiled
@@ -93,7 +93,7 @@ def _pin_term(
     return term
 
 
-@njit(cache=True)
+@compiled()
 def _pinned(
     acc: float,
     x: float,
@@ -113,7 +113,7 @@ def _pinned(
     return acc
 
 
-@njit(cache=True)
+@compiled()
 def _smooth_point(
     x: float,
     y: float,
@@ -167,7 +167,7 @@ def _smooth_point(
     return _pinned(acc, x, y, slit_start, slit_dir, slit_length, pin, band, fade)
 
 
-@njit(cache=True)
+@compiled()
 def smooth_phase(
     px: Array,
     py: Array,
@@ -193,7 +193,7 @@ def smooth_phase(
     return out
 
 
-@njit(cache=True)
+@compiled()
 def smooth_phase_image(
     skin: npt.NDArray[np.bool_],
     psi: Array,
@@ -273,7 +273,7 @@ def _axis_cells(
 SPIRAL_BLOCK = 32
 
 
-@njit(cache=True)
+@compiled()
 def _spiral_step(
     px: Array,
     py: Array,
@@ -307,7 +307,7 @@ def _spiral_step(
         im[b] = i
 
 
-@njit(cache=True)
+@compiled()
 def spiral_unit(
     px: Array, py: Array, skip: npt.NDArray[np.int64], mx: Array, my: Array, mp: Array
 ) -> tuple[Array, Array]:  # pragma: no cover - compiled
@@ -485,7 +485,7 @@ def render_ridges(
     return _rotate_unit(np.cos(smooth_img), np.sin(smooth_img), up_c, up_s, skin)
 
 
-@njit(cache=True)
+@compiled()
 def _rotate_unit(
     cos_c: npt.NDArray[np.float32],
     sin_c: npt.NDArray[np.float32],

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import numpy as np
 import numpy.typing as npt
-from numba import njit
 from numpy.random.bit_generator import ISeedSequence
+
+from scomm.biometrics.compiled import compiled
 
 POOL_SIZE = 4
 _MASK = np.uint64(0xFFFFFFFF)
@@ -27,7 +28,7 @@ _MIX_MULT_R = np.uint64(0x4973F715)
 _XSHIFT = np.uint64(16)
 
 
-@njit(cache=True)
+@compiled()
 def _hashmix(value: np.uint64, hash_const: npt.NDArray[np.uint64]) -> np.uint64:
     """``hashmix`` of NumPy's SeedSequence, in 32-bit arithmetic (``hash_const[0]`` moves on)."""
     value = (value ^ hash_const[0]) & _MASK
@@ -36,13 +37,13 @@ def _hashmix(value: np.uint64, hash_const: npt.NDArray[np.uint64]) -> np.uint64:
     return value ^ (value >> _XSHIFT)
 
 
-@njit(cache=True)
+@compiled()
 def _mix(x: np.uint64, y: np.uint64) -> np.uint64:
     result = (_MIX_MULT_L * x - _MIX_MULT_R * y) & _MASK
     return result ^ (result >> _XSHIFT)
 
 
-@njit(cache=True)
+@compiled()
 def pcg64_seed_words(entropy: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
     """``SeedSequence(entropy).generate_state(4, np.uint64)`` for 32-bit ``entropy`` words."""
     hash_const = np.full(1, _INIT_A, dtype=np.uint64)

@@ -26,8 +26,8 @@ import functools
 
 import numpy as np
 import numpy.typing as npt
-from numba import njit
 
+from scomm.biometrics.compiled import compiled
 from scomm.biometrics.synthetic.pattern import MASTER_HEIGHT, MASTER_WIDTH
 from scomm.biometrics.synthetic.profile import CaptureProfile
 from scomm.biometrics.template import ANGLE_STEP, ANGLE_UNITS, POSITION_SCALE
@@ -70,7 +70,7 @@ def packed_profile(profile: CaptureProfile) -> Array:
     )  # fmt: skip
 
 
-@njit(cache=True)
+@compiled()
 def normal_angle(x: float, y: float, flow: Array, points: Array) -> float:  # pragma: no cover
     """``FingerPattern.normal_angle`` at one point, with the same operations in the same order."""
     theta = flow[FLOW_BASE]
@@ -91,7 +91,7 @@ def normal_angle(x: float, y: float, flow: Array, points: Array) -> float:  # pr
     return float(theta + correction + np.pi / 2)
 
 
-@njit(cache=True)
+@compiled()
 def flow_from_draws(
     pattern_class: int, normals: Array, uniforms: Array, waves: Array
 ) -> tuple[Array, Array]:  # pragma: no cover - compiled
@@ -154,13 +154,13 @@ def flow_from_draws(
     return flow, points
 
 
-@njit(cache=True)
+@compiled()
 def _uniform(low: float, high: float, draw: float) -> float:  # pragma: no cover - compiled
     """NumPy's ``uniform(low, high)`` of the ``random()`` value ``draw``."""
     return low + (high - low) * draw
 
 
-@njit(cache=True)
+@compiled()
 def _pair(points: Array, a: int, b: int) -> None:  # pragma: no cover - compiled
     """Both cuts of a joined pair run along the line from ``a`` through ``b``."""
     angle = np.arctan2(points[b, 1] - points[a, 1], points[b, 0] - points[a, 0])
@@ -168,7 +168,7 @@ def _pair(points: Array, a: int, b: int) -> None:  # pragma: no cover - compiled
     points[b, 3] = angle
 
 
-@njit(cache=True)
+@compiled()
 def candidate_minutiae(
     tip: Array, count: int, positions: Array, points: Array, min_spacing: float
 ) -> tuple[Array, Array]:  # pragma: no cover - compiled
@@ -195,7 +195,7 @@ def candidate_minutiae(
     return xs[spaced][:count], ys[spaced][:count]
 
 
-@njit(cache=True)
+@compiled()
 def master_directions(
     xs: Array,
     ys: Array,
@@ -219,7 +219,7 @@ def master_directions(
     return xs.astype(np.float32), ys.astype(np.float32), theta32, kind
 
 
-@njit(cache=True)
+@compiled()
 def spaced_points(
     xs: Array, ys: Array, spacing: float
 ) -> npt.NDArray[np.bool_]:  # pragma: no cover
@@ -247,7 +247,7 @@ def spaced_points(
     return keep
 
 
-@njit(cache=True)
+@compiled()
 def placement_from_draws(
     prof: Array,
     manner: int,
@@ -311,7 +311,7 @@ def placement_from_draws(
     return w, centres, vectors, min(half_w, width), min(half_h, height)
 
 
-@njit(cache=True)
+@compiled()
 def visible_minutiae(
     w: Array,
     centres: Array,
@@ -355,7 +355,7 @@ def visible_minutiae(
     return px[keep], py[keep], theta, keep
 
 
-@njit(cache=True)
+@compiled()
 def reported_minutiae(
     x: Array,
     y: Array,
@@ -390,7 +390,7 @@ def reported_minutiae(
     return ox, oy, ot, okind, sx[inside], sy[inside]
 
 
-@njit(cache=True)
+@compiled()
 def bump_weights(
     qx: Array, qy: Array, centres: Array, scale: float
 ) -> Array:  # pragma: no cover - compiled
@@ -406,7 +406,7 @@ def bump_weights(
     return g
 
 
-@njit(cache=True)
+@compiled()
 def spurious_directions(
     flow: Array,
     points: Array,
@@ -438,7 +438,7 @@ def spurious_directions(
     return st
 
 
-@njit(cache=True)
+@compiled()
 def engine_minutiae(
     x: Array,
     y: Array,
@@ -466,7 +466,7 @@ def engine_minutiae(
     )
 
 
-@njit(cache=True)
+@compiled()
 def warp_to_image(
     mx: Array, my: Array, w: Array, centres: Array, vectors: Array
 ) -> tuple[Array, Array]:  # pragma: no cover - compiled

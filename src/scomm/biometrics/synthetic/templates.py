@@ -282,8 +282,10 @@ def _impression(
     )  # fmt: skip
 
     noise = finger_rng(source.seed, source.identity, source.finger, 3, index)
+    # a master's minutiae are read-only, a new finger's not: one compiled kernel for both
+    tx, ty = (a if a.flags.writeable else a.copy() for a in (truth.x, truth.y))
     x, y, theta, keep = visible_minutiae(
-        w, centres, vectors, half_w, half_h, truth.x, truth.y, np.cos(truth.theta),
+        w, centres, vectors, half_w, half_h, tx, ty, np.cos(truth.theta),
         np.sin(truth.theta), noise.random(1 + len(truth.x)), _MISS_RANGE, height, width,
     )  # fmt: skip
     kept = len(x)
