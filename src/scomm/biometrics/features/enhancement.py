@@ -108,7 +108,7 @@ def oriented_filter(
             for slot, k in enumerate(chosen.tolist()):
                 kernel_spectrum = spectra.get(k)
                 if kernel_spectrum is None:
-                    spectra[k] = kernel_spectrum = shifted_spectrum(kernels[k], rows, cols)
+                    spectra[k] = kernel_spectrum = kernel_spectrum_of(kernels, k, rows, cols)
                 product = cv2.mulSpectrums(spectrum, kernel_spectrum, 0)
                 response = cv2.dft(
                     product,
@@ -119,6 +119,30 @@ def oriented_filter(
             slots[chosen] = np.arange(chosen.size)
             _pick(out[y : y + th, x : x + tw], responses, slots, which, here)
     return out
+
+
+KEPT_BANKS = 64
+_BANK_SPECTRA: dict[int, tuple[Sequence[FloatImage], dict[tuple[int, int, int], FloatImage]]] = {}
+"""Kernel spectra of the banks ``bank_kernels`` keeps, by the bank's ``id`` (the entry holds
+the bank, so the id stays its own): a print whose ridge period an earlier print had reuses
+them instead of transforming up to 16 kernels again."""
+
+
+def kernel_spectrum_of(kernels: Sequence[FloatImage], k: int, rows: int, cols: int) -> FloatImage:
+    """``shifted_spectrum(kernels[k], rows, cols)``, kept for a bank of read-only kernels in a
+    tuple (what ``bank_kernels`` gives: nothing can change it)."""
+    if not isinstance(kernels, tuple) or any(kernel.flags.writeable for kernel in kernels):
+        return shifted_spectrum(kernels[k], rows, cols)
+    entry = _BANK_SPECTRA.get(id(kernels))
+    if entry is None or entry[0] is not kernels:
+        while len(_BANK_SPECTRA) >= KEPT_BANKS:
+            del _BANK_SPECTRA[next(iter(_BANK_SPECTRA))]
+        entry = _BANK_SPECTRA[id(kernels)] = (kernels, {})
+    spectrum = entry[1].get((k, rows, cols))
+    if spectrum is None:
+        spectrum = entry[1][(k, rows, cols)] = shifted_spectrum(kernels[k], rows, cols)
+        spectrum.setflags(write=False)
+    return spectrum
 
 
 @numba.njit(cache=True)
