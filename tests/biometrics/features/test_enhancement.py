@@ -6,7 +6,12 @@ import cv2
 import numpy as np
 import pytest
 
-from scomm.biometrics.features.enhancement import TILE, bank_kernels, oriented_filter
+from scomm.biometrics.features.enhancement import (
+    _BANK_SPECTRA,
+    TILE,
+    bank_kernels,
+    oriented_filter,
+)
 
 
 def _direct(
@@ -45,3 +50,16 @@ def test_bank_kernels_run_in_order_of_direction() -> None:
     assert np.allclose(np.rot90(kernels[0]), kernels[4], atol=1e-6)
     assert not np.allclose(kernels[0], kernels[4], atol=1e-3)
     assert math.isclose(float(np.abs(kernels[3]).sum()), 1.0, rel_tol=1e-5)
+
+
+def test_kept_kernel_spectra_give_the_same_response() -> None:
+    rng = np.random.default_rng(5)
+    image = rng.normal(size=(150, 170)).astype(np.float32)
+    choice = rng.integers(0, 16, size=image.shape).astype(np.int32)
+    wanted = rng.random(image.shape) < 0.8
+    kernels = bank_kernels(16, 8.5, 0.45 * 8.5, 0.55 * 8.5)
+    fresh = oriented_filter(image, choice, wanted, [k.copy() for k in kernels])  # never kept
+    first = oriented_filter(image, choice, wanted, kernels)
+    assert _BANK_SPECTRA[id(kernels)][0] is kernels
+    again = oriented_filter(image, choice, wanted, kernels)  # from the kept spectra
+    assert np.array_equal(first, fresh) and np.array_equal(again, fresh)

@@ -108,7 +108,7 @@ def oriented_filter(
             for slot, k in enumerate(chosen.tolist()):
                 kernel_spectrum = spectra.get(k)
                 if kernel_spectrum is None:
-                    spectra[k] = kernel_spectrum = shifted_spectrum(kernels[k], rows, cols)
+                    spectra[k] = kernel_spectrum = kernel_spectrum_of(kernels, k, rows, cols)
                 product = cv2.mulSpectrums(spectrum, kernel_spectrum, 0)
                 response = cv2.dft(
                     product,
@@ -119,6 +119,30 @@ def oriented_filter(
             slots[chosen] = np.arange(chosen.size)
             _pick(out[y : y + th, x : x + tw], responses, slots, which, here)
     return out
+
+
+KEPT_BANKS = 64
+_BANK_SPECTRA: dict[int, tuple[Sequence[FloatImage], dict[tuple[int, int, int], FloatImage]]] = {}
+"""Kernel spectra of the banks ``bank_kernels`` keeps, by the bank's ``id`` (the entry holds
+the bank, so the id stays its own): a print whose ridge period an earlier print had reuses
+them instead of transforming up to 16 kernels again."""
+
+
+def kernel_spectrum_of(kernels: Sequence[FloatImage], k: int, rows: int, cols: int) -> FloatImage:
+    """``shifted_spectrum(kernels[k], rows, cols)``, kept for a bank of read-only kernels in a
+    tuple (what ``bank_kernels`` gives: nothing can change it)."""
+    if not isinstance(kernels, tuple) or any(kernel.flags.writeable for kernel in kernels):
+        return shifted_spectrum(kernels[k], rows, cols)
+    entry = _BANK_SPECTRA.get(id(kernels))
+    if entry is None or entry[0] is not kernels:
+        while len(_BANK_SPECTRA) >= KEPT_BANKS:
+            del _BANK_SPECTRA[next(iter(_BANK_SPECTRA))]
+        entry = _BANK_SPECTRA[id(kernels)] = (kernels, {})
+    spectrum = entry[1].get((k, rows, cols))
+    if spectrum is None:
+        spectrum = entry[1][(k, rows, cols)] = shifted_spectrum(kernels[k], rows, cols)
+        spectrum.setflags(write=False)
+    return spectrum
 
 
 @compiled()
@@ -166,27 +190,26 @@ class GaborEnhancer:
         """``local_period``: per-pixel period (pixels), used when ``period_bins`` > 1."""
         p = self.params
         out = np.zeros(image.shape, dtype=np.float32)
-        ys, xs = np.nonzero(mask)
-        if ys.size == 0:
+        rows = np.flatnonzero(mask.any(axis=1))  # the mask's bounding box, without listing
+        cols = np.flatnonzero(mask.any(axis=0))  # its pixels
+        if rows.size == 0:
             return out
         n = p.orientations
         sa, sl = p.sigma_across * period, p.sigma_along * period
         margin = math.ceil(3.0 * max(sa, sl))
-        y0, y1 = max(int(ys.min()) - margin, 0), min(int(ys.max()) + margin + 1, image.shape[0])
-        x0, x1 = max(int(xs.min()) - margin, 0), min(int(xs.max()) + margin + 1, image.shape[1])
+        y0, y1 = max(int(rows[0]) - margin, 0), min(int(rows[-1]) + margin + 1, image.shape[0])
+        x0, x1 = max(int(cols[0]) - margin, 0), min(int(cols[-1]) + margin + 1, image.shape[1])
         crop = np.ascontiguousarray(image[y0:y1, x0:x1])
         index = np.rint(theta[y0:y1, x0:x1] * (n / math.pi)).astype(np.int32) % n
         result = np.zeros(crop.shape, dtype=np.float32)
         bins = max(1, p.period_bins) if local_period is not None else 1
         offsets = np.arange(bins) - (bins - 1) / 2.0
         periods = period * (1.0 + p.period_spread * offsets)
+        inside = mask[y0:y1, x0:x1]
         if bins > 1 and local_period is not None:
             which = np.abs(
                 local_period[y0:y1, x0:x1, None] - periods[None, None, :].astype(np.float32)
             ).argmin(axis=2)
-        else:
-            which = np.zeros(crop.shape, dtype=np.int64)
-        inside = mask[y0:y1, x0:x1]
         for b, band_period in enumerate(periods):
             kernels = bank_kernels(
                 n,
@@ -194,7 +217,7 @@ class GaborEnhancer:
                 p.sigma_across * float(band_period),
                 p.sigma_along * float(band_period),
             )
-            in_band = inside & (which == b)
+            in_band = inside & (which == b) if bins > 1 else inside  # one band: all of it
             result += oriented_filter(crop, index, in_band, kernels)
         out[y0:y1, x0:x1] = result
         out[~mask] = 0.0
