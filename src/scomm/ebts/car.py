@@ -202,13 +202,12 @@ def encode_cars(
     re-submission (else None): the booking's values are made once for both."""
     if not images:
         raise EbtsError("a CAR needs at least one fingerprint image")
-    if disposition is not None:
-        _check_disposition_time(booking, disposition_at)  # refused first, as by car_values
-    envelope, type2 = car_values(booking)
+    at = None if disposition is None else _disposition_time(booking, disposition_at)
+    envelope, type2 = car_values(booking)  # (a bad disposition time is refused first, as there)
     car = text_message("CAR", envelope, type2, images=images, resolution=FINGERPRINT_RESOLUTION)
-    if disposition is None:
+    if disposition is None or at is None:
         return car, None
-    envelope, type2 = _with_disposition(booking, envelope, type2, disposition, disposition_at)
+    envelope, type2 = _with_disposition(booking, envelope, type2, disposition, at)
     return car, text_message(
         "CAR", envelope, type2, images=images, resolution=FINGERPRINT_RESOLUTION
     )
@@ -237,8 +236,7 @@ def car_values(
         dai=str(destination),
         sent_at=when,
     )
-    if disposition is not None:
-        _check_disposition_time(booking, disposition_at)  # refused before the values
+    at = None if disposition is None else _disposition_time(booking, disposition_at)
     doo = format_date(when.date())
     type2: dict[int, str | Sequence[Sequence[str]]] = {
         **Subject.of(booking.person).type2_values(),
@@ -251,8 +249,8 @@ def car_values(
         47: [(doo, _aol(charge)) for charge in booking.charges[:40]],
         73: str(booking.ori),
     }
-    if disposition is not None:
-        return _with_disposition(booking, envelope, type2, disposition, disposition_at)
+    if disposition is not None and at is not None:
+        return _with_disposition(booking, envelope, type2, disposition, at)
     return envelope, type2
 
 
@@ -261,28 +259,21 @@ def _with_disposition(
     envelope: Envelope,
     type2: dict[int, str | Sequence[Sequence[str]]],
     disposition: CourtDisposition,
-    disposition_at: dt.datetime | None,
+    disposition_at: dt.datetime,
 ) -> tuple[Envelope, dict[int, str | Sequence[Sequence[str]]]]:
     """The booking's CAR values re-submitted with the court's disposition: its own TCN
-    (``-C``), sent at ``disposition_at``, the booking's TCN as 1.010 TCR, and 2.051 CSL."""
-    return _disposition_envelope(booking, envelope, disposition_at), {
-        **type2,
-        51: [disposition.court_segment()],
-    }
+    (``-C``), sent at ``disposition_at`` (checked by :func:`_disposition_time`), the booking's
+    TCN as 1.010 TCR, and 2.051 CSL."""
+    tcn = Tcn(f"{booking.tcn.value[:38]}-C").value
+    resent = Envelope(tcn, envelope.ori, envelope.dai, disposition_at, booking.tcn.value)
+    return resent, {**type2, 51: [disposition.court_segment()]}
 
 
-def _check_disposition_time(booking: Booking, disposition_at: dt.datetime | None) -> None:
+def _disposition_time(booking: Booking, disposition_at: dt.datetime | None) -> dt.datetime:
+    """``disposition_at``, refused when missing or before the booking."""
     if disposition_at is None or disposition_at < booking.booked_at:
         raise EbtsError("a disposition needs its event time, not before the booking")
-
-
-def _disposition_envelope(
-    booking: Booking, envelope: Envelope, disposition_at: dt.datetime | None
-) -> Envelope:
-    _check_disposition_time(booking, disposition_at)
-    assert disposition_at is not None
-    tcn = Tcn(f"{booking.tcn.value[:38]}-C").value
-    return Envelope(tcn, envelope.ori, envelope.dai, disposition_at, booking.tcn.value)
+    return disposition_at
 
 
 def _check_tot(tot: str) -> None:

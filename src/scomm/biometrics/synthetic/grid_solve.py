@@ -110,9 +110,8 @@ def grid_ordering(rows: int, cols: int) -> GridOrdering:
     """Factorise the whole grid's pinned Laplacian once, to learn SuperLU's column order."""
     size = rows * cols
     first, second = grid_edges(rows, cols)
-    normal = (
-        equation_matrix(first, second, None, size).T @ equation_matrix(first, second, None, size)
-    ).tocsc()
+    equations = equation_matrix(first, second, None, size)
+    normal = (equations.T @ equations).tocsc()
     normal.sort_indices()
     permutation = np.asarray(
         splu(normal.copy(), permc_spec="MMD_AT_PLUS_A", options=_OPTIONS).perm_c, dtype=np.int64

@@ -19,7 +19,7 @@ import numpy as np
 import numpy.typing as npt
 
 from scomm.biometrics.synthetic.frequency import RidgePeriodMap
-from scomm.biometrics.synthetic.grid_solve import NormalEquations
+from scomm.biometrics.synthetic.grid_solve import NormalEquations, grid_edges
 from scomm.biometrics.synthetic.pattern import MASTER_HEIGHT, MASTER_WIDTH, FingerPattern
 
 Array = npt.NDArray[np.float64]
@@ -239,11 +239,8 @@ def _edges(
     rows, cols = wavenumber.shape
     kx = wavenumber * unit[0]
     ky = wavenumber * unit[1]
-    names = (
-        ("same", "flipd") if geometry else ("first", "second", "same", "flipd", "flip", "mx", "my")
-    )
+    names = ("same", "flipd") if geometry else ("same", "flipd", "flip", "mx", "my")
     parts: dict[str, list[npt.NDArray[np.generic]]] = {name: [] for name in names}
-    index = np.arange(rows * cols).reshape(rows, cols)
     for axis, k in ((1, kx), (0, ky)):
         a = (slice(None), slice(None, -1)) if axis == 1 else (slice(None, -1), slice(None))
         b = (slice(None), slice(1, None)) if axis == 1 else (slice(1, None), slice(None))
@@ -251,8 +248,6 @@ def _edges(
         parts["flipd"].append((step * 0.5 * (k[a] - k[b])).ravel())
         if geometry is None:
             parts["flip"].append(_crosses_slits(gx[a], gy[a], gx[b], gy[b], slits).ravel())
-            parts["first"].append(index[a].ravel())
-            parts["second"].append(index[b].ravel())
             parts["mx"].append((0.5 * (gx[a] + gx[b])).ravel())
             parts["my"].append((0.5 * (gy[a] + gy[b])).ravel())
     joined = {name: np.concatenate(chunks) for name, chunks in parts.items()}
@@ -260,9 +255,10 @@ def _edges(
     delta_flip = joined["flipd"].astype(np.float64)
     if geometry is not None:
         return dataclasses.replace(geometry, delta_same=delta_same, delta_flip=delta_flip)
+    first, second = grid_edges(rows, cols)  # in the same order: horizontal, then vertical
     return _Edges(
-        first=joined["first"].astype(np.int64),
-        second=joined["second"].astype(np.int64),
+        first=first,
+        second=second,
         delta_same=delta_same,
         delta_flip=delta_flip,
         flip=joined["flip"].astype(np.bool_),
