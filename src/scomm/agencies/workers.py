@@ -11,7 +11,9 @@ import gc
 import multiprocessing as mp
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from multiprocessing.connection import wait
 from multiprocessing.context import SpawnProcess
 from pathlib import Path
 from typing import Any
@@ -115,3 +117,61 @@ def start_workers(
         process.start()
         processes.append(process)
     return processes
+
+
+class WorkersFailed(RuntimeError):
+    """Worker processes kept dying while messages were left on the queues."""
+
+
+class WorkerPool:
+    """``count`` worker processes, kept at strength until the queues are drained.
+
+    A worker that dies (killed, out of memory, a crash at start) loses nothing: its leases run
+    out and the others take them. But a replay whose workers have all died would wait for no
+    one and report half its bookings, so a worker that ends with a non-zero exit code while
+    work is left is replaced, ``restarts`` times in all. Once every worker has ended, work
+    still left raises ``WorkersFailed``, naming the exit codes and what is on the queues."""
+
+    def __init__(
+        self, config: WorkerConfig, count: int, channel: WorkChannel, *, fed: Any = None,
+        report: Any = None, usage: Any = None, restarts: int = 3,
+    ) -> None:  # fmt: skip
+        self.config = config
+        self.channel = channel
+        self.fed = fed
+        self.restarts = restarts
+        self.report = report
+        self.usage = usage
+        self.failures: list[int] = []
+        """Exit codes of the workers that died, in order (replaced while ``restarts`` last)."""
+        self.processes = start_workers(config, count, report, fed, usage)
+
+    def keep_up(self) -> None:
+        """Replace the workers that have died since the last look, while work is left."""
+        for process in [p for p in self.processes if p.exitcode]:
+            self.processes.remove(process)
+            self.failures.append(int(process.exitcode or 0))
+            more_may_come = self.fed is not None and not self.fed.is_set()
+            if len(self.failures) <= self.restarts and (more_may_come or self.channel.pending()):
+                self.processes += start_workers(self.config, 1, self.report, self.fed, self.usage)
+
+    def wait(self, on_wait: Callable[[], None] | None = None, poll_seconds: float = 0.5) -> None:
+        """Until every worker has ended and the queues are empty (``on_wait`` between looks)."""
+        while True:
+            self.keep_up()
+            running = [p for p in self.processes if p.is_alive()]
+            if not running:
+                if any(p.exitcode for p in self.processes):
+                    continue  # died since ``keep_up`` looked: replaced on this next turn
+                break
+            if on_wait is not None:
+                on_wait()
+            wait([p.sentinel for p in running], timeout=poll_seconds)
+        for process in self.processes:
+            process.join()
+        left = self.channel.pending()
+        if left:
+            raise WorkersFailed(
+                f"worker processes exited with codes {self.failures} and {left:,} messages are"
+                " left on the queues (nothing is lost: `scomm run` drains them)"
+            )

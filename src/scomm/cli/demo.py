@@ -27,7 +27,7 @@ from sqlalchemy import Engine, func, select
 import scomm.cli.demo_calibration as calibration
 from scomm.agencies import enter_bookings, finish_run, open_run
 from scomm.agencies.intake import Intake
-from scomm.agencies.workers import WorkerConfig, start_workers
+from scomm.agencies.workers import WorkerConfig, WorkerPool
 from scomm.cli.demo_calibration import Thresholds
 from scomm.cli.demo_full import (
     Prepared,
@@ -123,7 +123,6 @@ def _replay(
 ) -> float:
     """Enter ``rows`` at the booking desk while worker processes drain the queues."""
     import multiprocessing as mp
-    from multiprocessing.connection import wait
 
     open_run(
         engine, run.run_id, policy="historical", mode=run.mode, scenario=DEMO_SPEC.scenario,
@@ -137,7 +136,8 @@ def _replay(
     registry = Registry.shipped()
     fed = mp.get_context("spawn").Event()
     start = time.perf_counter()
-    workers = start_workers(WorkerConfig(url, str(root), batch_size=run.batch), WORKERS, fed=fed)
+    config = WorkerConfig(url, str(root), batch_size=run.batch)
+    workers = WorkerPool(config, WORKERS, channel, fed=fed)
     with _progress(console) as progress:
         entered = progress.add_task(f"{run.mode}: bookings booked (CARs)", total=len(rows))
         answered = progress.add_task(f"{run.mode}: answered by the FBI", total=len(rows))
@@ -148,17 +148,23 @@ def _replay(
                 enter_bookings(session, channel, run.run_id, items, registry)
             progress.update(entered, advance=len(chunk))
             progress.update(answered, completed=answered_count(engine, run.run_id))
+            workers.keep_up()
         fed.set()
-        counted = time.perf_counter()
-        while any(w.is_alive() for w in workers):
-            if time.perf_counter() - counted >= COUNT_EVERY_S:
+        counted = [time.perf_counter()]
+
+        def count_now_and_then() -> None:
+            if time.perf_counter() - counted[0] >= COUNT_EVERY_S:
                 progress.update(answered, completed=answered_count(engine, run.run_id))
-                counted = time.perf_counter()
-            # wakes as soon as a worker ends (the queues are empty), not half a second later
-            wait([w.sentinel for w in workers if w.is_alive()], timeout=0.5)
+                counted[0] = time.perf_counter()
+
+        # wakes as soon as a worker ends (the queues are empty), not half a second later
+        workers.wait(count_now_and_then)
         progress.update(answered, completed=answered_count(engine, run.run_id))
-    for worker in workers:
-        worker.join()
+    if workers.failures:
+        console.print(
+            f"[yellow]{run.mode}: {len(workers.failures)} worker process(es) died (exit codes"
+            f" {workers.failures}); the queues were drained all the same: nothing was lost[/yellow]"
+        )
     finish_run(engine, run.run_id)
     return time.perf_counter() - start
 

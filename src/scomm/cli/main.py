@@ -6,6 +6,7 @@ import typer
 from rich.console import Console
 
 import scomm
+from scomm.agencies.workers import WorkersFailed
 from scomm.cli import fingerprint, pipeline, sim
 from scomm.cli.demo import run_demo
 from scomm.cli.ebts import app as ebts_app
@@ -47,7 +48,11 @@ def demo(
     ),
 ) -> None:
     """Run the main job on the embedded defaults (what `make demo` runs)."""
-    run_demo(console, quick=quick and not full)
+    try:
+        run_demo(console, quick=quick and not full)
+    except WorkersFailed as failure:
+        console.print(f"[red]scomm demo: {failure}[/red]")
+        raise typer.Exit(1) from None
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import time
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -24,7 +23,7 @@ from scomm.agencies import (
 from scomm.agencies.full import enrol_car
 from scomm.agencies.oracle import token_of
 from scomm.agencies.services import CJIS_GALLERY, IDENT_GALLERY
-from scomm.agencies.workers import WorkerConfig, make_worker, start_workers
+from scomm.agencies.workers import WorkerConfig, WorkerPool, WorkersFailed, make_worker
 from scomm.biometrics import ImageError
 from scomm.biometrics.gallery import Gallery
 from scomm.ebts import (
@@ -237,16 +236,22 @@ def run(
     channel = WorkChannel(engine)
     total = channel.pending()
     config = WorkerConfig(url, str(root), until_idle=not forever)
-    processes = start_workers(config, max(1, workers))
+    pool = WorkerPool(config, max(1, workers), channel)
     with _progress() as progress:
         task = progress.add_task("messages", total=max(total, 1))
-        while any(p.is_alive() for p in processes):
+
+        def show() -> None:
             left = channel.pending()
             progress.update(task, completed=max(0, total - left), total=max(total, left, 1))
-            time.sleep(0.5)
+
+        try:
+            pool.wait(show)
+        except WorkersFailed as failure:
+            console.print(f"[red]{failure}[/red]")
+            raise typer.Exit(1) from None
         progress.update(task, completed=total)
-    for process in processes:
-        process.join()
+    if pool.failures:
+        console.print(f"[yellow]worker processes died (exit codes {pool.failures})[/yellow]")
     dead = sum(d["dead"] for d in channel.depths().values())
     console.print(f"drained with {workers} workers; {channel.pending()} left, {dead} dead letters")
 
