@@ -45,6 +45,7 @@ def test_only_the_gate_and_the_booking_desk_enqueue_in_the_source() -> None:
     for path in PACKAGE.glob("*.py"):
         text = path.read_text()
         assert "work_tables" not in text and "WorkItem" not in text, path.name
+        assert "work_items" not in text, path.name  # no raw SQL into the channel's table
 
 
 def test_the_actors_never_hold_the_channel() -> None:
@@ -160,3 +161,71 @@ def test_a_refused_transfer_is_logged_and_not_sent(replay: Replay) -> None:
         convicted = bool(replay.world.bookings.convicted[row])
         assert [e.transfer for e in to_ident] == ["CAR", "DISP"][: 1 + convicted]
         assert all(not e.allowed and e.record_digests == () for e in to_ident)
+
+
+def test_each_agency_uses_only_its_own_services_in_the_source() -> None:
+    # A stage holds every agency's services (``Agencies``): calling another agency's search
+    # or judgement would move a booking's data to that agency without the gate.
+    own = {"criminal_search": {"cjis"}, "immigration_search": {"ident"},
+           "status_check": {"lesc"}, "detainer_rule": {"ero"}}  # fmt: skip
+    tree = ast.parse((PACKAGE / "actors.py").read_text())
+    agencies = next(n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == "Agencies")
+    used: dict[str, set[str]] = {name: set() for name in own}
+    for method in agencies.body:
+        if not isinstance(method, ast.FunctionDef):
+            continue
+        for node in ast.walk(method):
+            if isinstance(node, ast.Attribute) and node.attr in own:
+                used[node.attr].add(method.name)
+    assert used == own
+    for path in PACKAGE.glob("*.py"):
+        if path.name in ("actors.py", "__init__.py", "services.py"):
+            continue  # services.py builds them
+        tree = ast.parse(path.read_text())
+        names = {n.attr for n in ast.walk(tree) if isinstance(n, ast.Attribute)}
+        assert not names & set(own), (path.name, names & set(own))
+
+
+def test_each_agency_uses_only_its_own_services_while_bookings_run(
+    replay: Replay, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import contextvars
+
+    from scomm.agencies import Agencies, OracleSearch
+    from scomm.sim.replay import WorldDetainerRule, WorldStatusCheck
+
+    current: contextvars.ContextVar[str] = contextvars.ContextVar("stage", default="")
+    calls: set[tuple[str, str]] = set()
+    handler = Agencies.handler
+
+    def watched(self: Agencies, stage: str) -> Any:
+        handle = handler(self, stage)
+
+        def spy(tot: str, payload: bytes, booking: Any) -> Any:
+            token = current.set(stage)
+            try:
+                return handle(tot, payload, booking)
+            finally:
+                current.reset(token)
+
+        return spy
+
+    def record(cls: Any, method: str, name: Any) -> None:
+        original = getattr(cls, method)
+
+        def spy(self: Any, *args: Any) -> Any:
+            calls.add((current.get(), name(self)))
+            return original(self, *args)
+
+        monkeypatch.setattr(cls, method, spy)
+
+    monkeypatch.setattr(Agencies, "handler", watched)
+    record(OracleSearch, "search", lambda search: f"{search.name} search")
+    record(WorldStatusCheck, "determine", lambda _: "status check")
+    record(WorldDetainerRule, "decide", lambda _: "detainer rule")
+    replay.enter(replay.intakes(replay.rows(120)))
+    replay.worker().run()
+    assert calls == {
+        (routing.CJIS, "cjis search"), (routing.IDENT, "ident search"),
+        (routing.LESC, "status check"), (routing.ERO, "detainer rule"),
+    }  # fmt: skip

@@ -192,15 +192,15 @@ def submit(
     open_run(engine, run_id, policy=policy, mode=mode, parameters={"galleries": gallery})
     channel = WorkChannel(engine)
     tcn = booking.tcn.value
+    worker = make_worker(WorkerConfig(url, str(root)))
+    try:  # before the booking is accepted: a run that cannot search takes nothing in
+        worker.runner.contexts(run_id)
+    except (FileNotFoundError, NotImplementedError) as error:
+        raise _fail(str(error)) from None
     with transaction(engine) as session:
         if session.get(BookingOutcome, (run_id, tcn)) is not None:
             raise _fail(f"booking {tcn} was already submitted")
         enter_bookings(session, channel, run_id, [Intake(booking, payload)], registry)
-    worker = make_worker(WorkerConfig(url, str(root)))
-    try:
-        worker.runner.contexts(run_id)
-    except (FileNotFoundError, NotImplementedError) as error:
-        raise _fail(str(error)) from None
     worker.stages = tuple(s for s in STAGES if s != routing.LEA_INBOX)
     worker.run()
     received = channel.lease(routing.LEA_INBOX, worker.worker_id, 60.0, 1000)
