@@ -10,7 +10,17 @@ import pytest
 from scomm.agencies import ErrorRates, OracleGallery, OracleSearch, finger_token, oracle_car
 from scomm.agencies.identification import Probe, SearchOutcome
 from scomm.agencies.oracle import oracle_print, token_of
-from scomm.domain import Booking, Charge, FingerPosition, Ori, Person, Race, Sex, Tcn
+from scomm.domain import (
+    INDEX_FINGERS,
+    Booking,
+    Charge,
+    FingerPosition,
+    Ori,
+    Person,
+    Race,
+    Sex,
+    Tcn,
+)
 from scomm.ebts import EbtsError, finger_images, parse, validate
 
 AT = dt.datetime(2010, 5, 1, 12, tzinfo=dt.UTC)
@@ -75,6 +85,23 @@ def test_the_same_tcn_gets_the_same_answer() -> None:
     for i in range(30):
         p = probe(i, finger_token(f"P{i % 20}"))
         assert search.search(p) == search.search(p)
+
+
+def test_tenprint_searches_err_at_the_tenprint_rates() -> None:
+    """IDENT's ten-finger searches (``ident_tenprint_from``) err as the engine's ten-finger
+    search does, its usual two-finger ones at the two-finger rates."""
+    two, ten = ErrorRates(fnir=0.5, fpir=0.5), ErrorRates(fnir=0.0, fpir=0.0)
+    search = OracleSearch(gallery(20), two, seed=4, tenprint_rates=ten)
+    tenprints = [probe(i, finger_token(f"P{i % 20}")) for i in range(100)]
+    index_only = [
+        dataclasses.replace(p, images={f: p.images[f] for f in INDEX_FINGERS}) for p in tenprints
+    ]
+    assert all(search.search(p).hit for p in tenprints)
+    assert 30 < sum(not search.search(p).hit for p in index_only) < 70
+    strangers = [probe(i, finger_token(f"X{i}")) for i in range(100)]
+    assert not any(search.search(p).hit for p in strangers)
+    assert search.rates_for(10) == ten and search.rates_for(2) == two
+    assert OracleSearch(gallery(3), two, seed=4).rates_for(10) == two
 
 
 def test_a_subject_enrolled_after_the_booking_is_not_found() -> None:

@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from scomm.agencies.identification import Candidate, Probe, SearchOutcome
-from scomm.domain import Booking, FingerPosition
+from scomm.domain import INDEX_FINGERS, Booking, FingerPosition
 from scomm.ebts import (
     CourtDisposition,
     EbtsError,
@@ -210,12 +210,27 @@ class OracleGallery:
 
 
 class OracleSearch:
-    """1:N search of an :class:`OracleGallery` with deterministic errors."""
+    """1:N search of an :class:`OracleGallery` with deterministic errors.
 
-    def __init__(self, gallery: OracleGallery, rates: ErrorRates, seed: int) -> None:
+    ``rates`` are those of the gallery's usual probe; a probe of more fingers than the two
+    index fingers (IDENT's tenprint searches, from ``ident_tenprint_from``) errs at
+    ``tenprint_rates`` when given: the full engine's ten-finger search is far more accurate
+    than its two-finger one, and the oracle must not make it look otherwise."""
+
+    def __init__(
+        self, gallery: OracleGallery, rates: ErrorRates, seed: int,
+        tenprint_rates: ErrorRates | None = None,
+    ) -> None:  # fmt: skip
         self.gallery = gallery
         self.rates = rates
+        self.tenprint_rates = tenprint_rates
         self.seed = seed
+
+    def rates_for(self, fingers: int) -> ErrorRates:
+        """The error rates of a probe of ``fingers`` prints."""
+        if self.tenprint_rates is not None and fingers > len(INDEX_FINGERS):
+            return self.tenprint_rates
+        return self.rates
 
     @property
     def name(self) -> str:
@@ -226,12 +241,13 @@ class OracleSearch:
         if token is None:
             raise EbtsError("the prints are not oracle prints: this run searches in oracle mode")
         entry = self.gallery.enrolled(token, probe.event_time.date())
+        rates = self.rates_for(len(probe.images))
         u = _uniform(self.seed, probe.tcn, self.gallery.name)
         if entry is not None:
-            if u < self.rates.fnir:
+            if u < rates.fnir:
                 return SearchOutcome(None, mated=True)
             return SearchOutcome(Candidate(self.gallery.ids[entry], 1.0), mated=True)
-        if u < self.rates.fpir and len(self.gallery):
+        if u < rates.fpir and len(self.gallery):
             pick = int(
                 _uniform(self.seed, probe.tcn, self.gallery.name, "pick") * len(self.gallery)
             )

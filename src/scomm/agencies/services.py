@@ -103,8 +103,9 @@ def searches(
         OracleGallery.load(run.galleries / CJIS_GALLERY), run.rates["cjis"], run.seed
     )
     ident = OracleSearch(
-        OracleGallery.load(run.galleries / IDENT_GALLERY), run.rates["ident"], run.seed
-    )
+        OracleGallery.load(run.galleries / IDENT_GALLERY), run.rates["ident"], run.seed,
+        tenprint_rates=run.rates["cjis"],
+    )  # fmt: skip
     return cjis, ident
 
 
