@@ -173,6 +173,16 @@ def test_each_gallery_set_has_its_own_run_and_a_changed_one_is_refused(
     assert changed.exit_code == 1 and "'live-second' was opened with other world" in changed.output
     bad = runner.invoke(app, ["submit", car, "--gallery", "../etc"])
     assert bad.exit_code == 1 and "gallery set name" in bad.output
+    bad = runner.invoke(app, ["submit", car, "--policy", "no-such-policy"])
+    assert bad.exit_code == 1 and "no such policy" in bad.output
+    gated = runner.invoke(app, ["submit", car, "--policy", "conviction-gated"])
+    assert gated.exit_code == 0, gated.output
+    status = runner.invoke(app, ["status"], terminal_width=200)
+    assert "live-conviction-gated" in status.output
+    for name in ("cjis.npz", "ident.npz"):
+        (data / "galleries" / "default" / name).unlink()
+    gone = runner.invoke(app, ["bookings", str(out)])
+    assert gone.exit_code == 1 and "scomm enroll --synthetic 0.002" in gone.output
 
 
 def test_bookings_needs_a_synthetic_world_and_run_needs_a_worker(

@@ -86,8 +86,13 @@ def bookings_command(
     latest = time_order(world)[::-1]
     candidates = [int(r) for r in latest[in_ident[latest]][:CANDIDATES]]
     by_kind = _by_kind(world, latest, in_fbi, in_ident, count)
-    with console.status(f"running {len(candidates):,} bookings of people in IDENT"):
-        replayed = _replay(root, target, world, sorted({*candidates, *by_kind}))
+    try:
+        with console.status(f"running {len(candidates):,} bookings of people in IDENT"):
+            replayed = _replay(root, target, world, sorted({*candidates, *by_kind}))
+    except FileNotFoundError as error:  # world.json without its galleries
+        raise fail(
+            f"{error}; enrol again: `scomm enroll --synthetic {spec.sample_fraction}`"
+        ) from None
     detainers = [r for r in candidates if replayed[r].detainer][: max(1, count // 4)]
     if not detainers:
         console.print(
@@ -96,7 +101,7 @@ def bookings_command(
         )
     chosen = (detainers + [r for r in by_kind if r not in detainers])[:count]
     out_dir.mkdir(parents=True, exist_ok=True)
-    table = Table(title=f"oracle CARs of gallery set {gallery!r}'s world, in {out_dir}")
+    table = Table(title=f"oracle CARs of the world in gallery set {gallery}, written to {out_dir}")
     for column in ("file", "TCN", "agency", "booked", "FBI file", "IDENT", "status",
                    "submit gives"):  # fmt: skip
         table.add_column(column, no_wrap=column in ("TCN", "file"))
