@@ -8,6 +8,7 @@ from rich.console import Console
 import scomm
 from scomm.agencies.workers import WorkersFailed
 from scomm.cli import fingerprint, pipeline, sim
+from scomm.cli.bookings import bookings_command
 from scomm.cli.demo import run_demo
 from scomm.cli.ebts import app as ebts_app
 from scomm.cli.ledger import app as ledger_app
@@ -29,6 +30,7 @@ app.add_typer(ledger_app, name="ledger")
 app.add_typer(ebts_app, name="ebts")
 app.add_typer(sim.app, name="sim")
 app.add_typer(pipeline.app)
+app.command("bookings")(bookings_command)
 app.add_typer(report_app)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -20,9 +21,10 @@ from scomm.agencies import (
     open_run,
     routing,
 )
+from scomm.agencies.context import policy_by_name
 from scomm.agencies.full import enrol_car
 from scomm.agencies.oracle import token_of
-from scomm.agencies.services import CJIS_GALLERY, IDENT_GALLERY
+from scomm.agencies.services import CJIS_GALLERY, IDENT_GALLERY, factory, parameters_of
 from scomm.agencies.workers import WorkerConfig, WorkerPool, WorkersFailed, make_worker
 from scomm.biometrics import ImageError
 from scomm.biometrics.gallery import Gallery
@@ -51,6 +53,9 @@ from scomm.store.outcome_tables import BookingOutcome, ReplayRun
 app = typer.Typer(no_args_is_help=True)
 console = Console()
 LIVE_RUN = "live"
+DEFAULT_GALLERY = "default"
+_GALLERY_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,31}")
+_RUN_PART = re.compile(r"[^A-Za-z0-9._-]")
 STATE_NAMES = ("ready", "delayed", "leased", "dead", "done")
 
 DataDir = Annotated[
@@ -70,6 +75,72 @@ def _open(directory: Path | None) -> tuple[Path, str, Engine]:
 def _fail(message: str) -> typer.Exit:
     console.print(f"[red]error:[/red] {message}", highlight=False)
     return typer.Exit(1)
+
+
+def gallery_folder(root: Path, gallery: str) -> Path:
+    """The folder of gallery set ``gallery``; its name is also part of the set's run ids."""
+    if not _GALLERY_NAME.fullmatch(gallery):
+        raise _fail(
+            f"gallery set name {gallery!r} must be 1-32 letters, digits, '.', '_' or '-' "
+            "(starting with a letter or digit)"
+        )
+    return root / "galleries" / gallery
+
+
+def live_run_id(gallery: str, policy_name: str, mode: str) -> str:
+    """The run that ``scomm submit`` enters bookings into: one per gallery set, policy and
+    mode, because a run keeps the parameters it was opened with (``live`` for the default set
+    under ``historical`` in oracle mode)."""
+    parts = [LIVE_RUN]
+    if gallery != DEFAULT_GALLERY:
+        parts.append(gallery)
+    if policy_name != "historical":
+        parts.append(_RUN_PART.sub("_", policy_name)[:16])
+    if mode != "oracle":
+        parts.append(mode)
+    return "-".join(parts)
+
+
+def run_parameters(target: Path) -> dict[str, Any]:
+    """A live run's parameters for gallery set ``target``: a set enrolled from a synthetic
+    world is judged with that world's records (LESC) and its field office's practice."""
+    from scomm.sim.replay import SERVICES, load_world_spec
+
+    try:
+        spec = load_world_spec(target)
+    except ValueError as error:
+        raise _fail(str(error)) from None
+    if spec is None:
+        return {"galleries": target.name}
+    return {"galleries": target.name, "world": spec.to_json(), "services": SERVICES}
+
+
+def _check_run(
+    engine: Engine, run_id: str, parameters: dict[str, Any], policy: str, mode: str
+) -> None:
+    """Refuse to enter a booking into a run opened with other galleries, world, policy or
+    mode: open_run keeps the first parameters, so the booking would be judged with those."""
+    with engine.connect() as conn:
+        stored_policy, text = conn.execute(
+            select(ReplayRun.policy, ReplayRun.parameters).where(ReplayRun.run_id == run_id)
+        ).one()
+    stored = parameters_of(text)
+    wanted = {**parameters, "mode": mode}
+    differs = [
+        key
+        for key in ("galleries", "world", "services", "mode")
+        if stored.get(key) != wanted.get(key)
+    ]
+    compiled = policy_by_name(policy)
+    if stored_policy != f"{compiled.name}@{compiled.policy_hash[:16]}":
+        differs.append("policy rules")
+    if differs:
+        raise _fail(
+            f"run {run_id!r} was opened with other {', '.join(differs)} than gallery set "
+            f"{parameters['galleries']!r} and policy {policy!r} have now (enrolled again, or the "
+            "policy file changed); enrol into a new gallery set (--gallery NAME) or use a fresh "
+            "data directory"
+        )
 
 
 @app.command()
@@ -104,19 +175,26 @@ def enroll(
 ) -> None:
     """Fill the criminal master file and IDENT galleries, from a synthetic world or CAR files."""
     root, _, _ = _open(directory)
-    target = root / "galleries" / gallery
-    if synthetic > 0:
-        from scomm.sim.replay import WorldSpec, build_world, enrol
+    target = gallery_folder(root, gallery)
+    from scomm.sim.replay import WORLD_FILE, WorldSpec, build_world, enrol, save_world_spec
 
+    if synthetic > 0:
         spec = WorldSpec(sample_fraction=synthetic)
         with console.status("generating the synthetic world"):
             world = build_world(spec)
             sizes = enrol(world, target)
+        save_world_spec(target, spec)
         console.print(f"enrolled {sizes[0]:,} in {target / CJIS_GALLERY}")
         console.print(f"enrolled {sizes[1]:,} in {target / IDENT_GALLERY}")
+        console.print(f"world recorded in {target / WORLD_FILE}")
         return
     if not cjis and not ident:
         raise _fail("give --synthetic FRACTION, or --cjis/--ident CAR files")
+    if (target / WORLD_FILE).exists():
+        raise _fail(
+            f"gallery set {gallery!r} holds a synthetic world ({target / WORLD_FILE}); "
+            "enrol CAR files into another set: --gallery NAME"
+        )
     day = dt.date.fromisoformat(enrolled_on).toordinal()
     for name, files in (("cjis", cjis), ("ident", ident)):
         if files:
@@ -169,6 +247,12 @@ def _show(tot: str, payload: bytes) -> str:
     return tot
 
 
+def submitted_intake(payload: bytes) -> Intake:
+    """What the booking desk takes in from a CAR file: the booking as the CAR states it."""
+    facts = read_car_facts(parse(payload))
+    return Intake(facts.booking(f"submitted-{facts.tcn}"), payload)
+
+
 @app.command()
 def submit(
     car_file: Annotated[Path, typer.Argument(help="an ANSI/NIST CAR transaction (.an2)")],
@@ -181,26 +265,32 @@ def submit(
     root, url, engine = _open(directory)
     try:
         payload = car_file.read_bytes()
-        facts = read_car_facts(parse(payload))
-        booking = facts.booking(f"submitted-{facts.tcn}")
+        intake = submitted_intake(payload)
     except (OSError, EbtsError) as error:
         raise _fail(f"{car_file}: {error}") from None
+    booking = intake.booking
     registry = Registry.shipped()
     if mode not in ("oracle", "full"):
         raise _fail(f"mode must be oracle or full, not {mode!r}")
-    run_id = LIVE_RUN if mode == "oracle" else f"{LIVE_RUN}-full"
-    open_run(engine, run_id, policy=policy, mode=mode, parameters={"galleries": gallery})
+    try:
+        policy_name = policy_by_name(policy).name
+    except (OSError, ValueError) as error:
+        raise _fail(f"policy {policy!r}: {error}") from None
+    parameters = run_parameters(gallery_folder(root, gallery))
+    try:  # before the booking is accepted: a run that cannot search takes nothing in
+        factory(parameters)({**parameters, "mode": mode}, root, registry)
+    except (FileNotFoundError, NotImplementedError) as error:
+        raise _fail(str(error)) from None
+    run_id = live_run_id(gallery, policy_name, mode)
+    open_run(engine, run_id, policy=policy, mode=mode, parameters=parameters)
+    _check_run(engine, run_id, parameters, policy, mode)
     channel = WorkChannel(engine)
     tcn = booking.tcn.value
     worker = make_worker(WorkerConfig(url, str(root)))
-    try:  # before the booking is accepted: a run that cannot search takes nothing in
-        worker.runner.contexts(run_id)
-    except (FileNotFoundError, NotImplementedError) as error:
-        raise _fail(str(error)) from None
     with transaction(engine) as session:
         if session.get(BookingOutcome, (run_id, tcn)) is not None:
             raise _fail(f"booking {tcn} was already submitted")
-        enter_bookings(session, channel, run_id, [Intake(booking, payload)], registry)
+        enter_bookings(session, channel, run_id, [intake], registry)
     worker.stages = tuple(s for s in STAGES if s != routing.LEA_INBOX)
     worker.run()
     received = channel.lease(routing.LEA_INBOX, worker.worker_id, 60.0, 1000)
@@ -227,7 +317,7 @@ def submit(
 
 @app.command()
 def run(
-    workers: Annotated[int, typer.Option(help="worker processes")] = 2,
+    workers: Annotated[int, typer.Option(min=1, help="worker processes")] = 2,
     directory: DataDir = None,
     forever: Annotated[bool, typer.Option(help="keep polling when the queues are empty")] = False,
 ) -> None:
@@ -236,7 +326,7 @@ def run(
     channel = WorkChannel(engine)
     total = channel.pending()
     config = WorkerConfig(url, str(root), until_idle=not forever)
-    pool = WorkerPool(config, max(1, workers), channel)
+    pool = WorkerPool(config, workers, channel)
     with _progress() as progress:
         task = progress.add_task("messages", total=max(total, 1))
 

@@ -11,6 +11,7 @@ carry the world's :class:`WorldSpec`, so every worker process rebuilds the same 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from functools import cache
@@ -23,7 +24,7 @@ from scomm.agencies import Agencies, Intake, OracleGallery, finger_token, oracle
 from scomm.agencies.actors import disposition_time
 from scomm.agencies.decisions import DetainerChoice, StatusFinding
 from scomm.agencies.services import CJIS_GALLERY, IDENT_GALLERY, searches, tenprint_from
-from scomm.domain import CriminalLevel
+from scomm.domain import CriminalLevel, Tcn
 from scomm.ebts import (
     CourtDisposition,
     DetainerAction,
@@ -40,6 +41,8 @@ from scomm.sim.scenario import builtin_scenario
 from scomm.sim.world import World, person_id
 
 SERVICES = "scomm.sim.replay:world_services"
+WORLD_FILE = "world.json"
+"""In a gallery set's folder: the :class:`WorldSpec` of the world ``scomm enroll`` enrolled."""
 DEMO_COUNTIES = (48201, 6037, 17031, 4013, 12086, 36047, 53033)
 """Harris TX, Los Angeles CA, Cook IL, Maricopa AZ, Miami-Dade FL, Kings NY, King WA."""
 FILLER_SEED = 9162
@@ -62,6 +65,25 @@ class WorldSpec:
     @classmethod
     def from_json(cls, value: Mapping[str, Any]) -> WorldSpec:
         return cls(**{**value, "counties": tuple(int(c) for c in value["counties"])})
+
+
+def save_world_spec(directory: Path, spec: WorldSpec) -> Path:
+    """Record in a gallery set which world its galleries hold, so a run can judge with it."""
+    path = directory / WORLD_FILE
+    directory.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(spec.to_json(), indent=2, sort_keys=True) + "\n")
+    return path
+
+
+def load_world_spec(directory: Path) -> WorldSpec | None:
+    """The world a gallery set was enrolled from; None for galleries enrolled from files."""
+    path = directory / WORLD_FILE
+    if not path.exists():
+        return None
+    try:
+        return WorldSpec.from_json(json.loads(path.read_text()))
+    except (OSError, ValueError, TypeError, KeyError) as error:
+        raise ValueError(f"{path} is not a world spec: {error!r}") from error
 
 
 @cache
@@ -194,11 +216,27 @@ class WorldIndex:
             number = int(people.person[r])
             self.by_fin[ident_fin(finger_token(person_id(number)))] = number
 
+    def row_of(self, tcn: str) -> int | None:
+        """The booking row ``tcn`` names, or None where it names none of the world's bookings
+        (a CAR from elsewhere: another world, a file, a typing error)."""
+        _, _, sequence = tcn.rpartition("-")
+        if not (sequence.isascii() and sequence.isdigit()):
+            return None
+        row = int(sequence)
+        world = self.world
+        if row >= len(world.bookings.person):
+            return None
+        if Tcn.for_booking(world.ori(row), world.booked_at(row).date(), row).value != tcn:
+            return None
+        return row
+
     def resolve(self, fin: str, tcn: str) -> tuple[int, int] | None:
         """(person, booking row) when the record is the booked person's own."""
         number = self.by_fin.get(fin)
-        row = int(tcn.rsplit("-", 1)[-1])
-        if number is None or int(self.world.bookings.person[row]) != number:
+        if number is None:
+            return None
+        row = self.row_of(tcn)
+        if row is None or int(self.world.bookings.person[row]) != number:
             return None
         return number, row
 
