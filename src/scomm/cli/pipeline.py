@@ -170,7 +170,9 @@ def _enrol_files(target: Path, name: str, files: list[Path], day: int) -> None:
             full, people, counts=counts, tick=lambda n: progress.advance(searched, n)
         )
     full.flush()
-    values = ", ".join(f"{count} fingers {found[count]:.6f}" for count in sorted(found))
+    values = ", ".join(
+        f"{count} finger{'s' * (count > 1)} {found[count]:.6f}" for count in sorted(found)
+    )
     console.print(f"thresholds at FPIR {DEFAULT_FPIR:.0%} ({len(people)} strangers): {values}")
 
 
