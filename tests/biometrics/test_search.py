@@ -99,6 +99,30 @@ def test_non_mated_probes_are_rejected_at_the_calibrated_threshold(gallery: Gall
     assert all(m[0].score >= threshold for m in mates)
 
 
+def test_a_stored_threshold_survives_reopening_and_is_redone_once_the_gallery_grew(
+    tmp_path: Path, gallery: Gallery, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import scomm.biometrics.search as search
+
+    threshold = calibrate_threshold(gallery, INDEXES, fpir=0.05, searches=100)
+    gallery.close()
+    again = Gallery.open(tmp_path / "gallery")
+    assert again.thresholds == {"2@0.05": (threshold, 80)}  # saved with the template count
+    redone: list[int] = []
+
+    def calibrate(g: Gallery, positions: object, fpir: float) -> float:
+        redone.append(g.template_count)
+        return 0.5
+
+    monkeypatch.setattr(search, "calibrate_threshold", calibrate)
+    for number in range(10):  # 80 -> 100 templates: within 25 %, still the stored one
+        again.enrol(f"N{number}", person(100 + number, INDEXES, 0))
+    assert again.threshold(INDEXES, 0.05) == threshold and not redone
+    assert again.threshold([F.RIGHT_INDEX], 0.05) == 0.5 and redone == [100]  # another count
+    again.enrol("N10", person(110, INDEXES, 0))  # 102 templates: more than 25 % above 80
+    assert again.threshold(INDEXES, 0.05) == 0.5 and redone == [100, 102]
+
+
 def test_threshold_for_fpir_is_the_score_few_non_mated_searches_reach() -> None:
     tops = [i / 100 for i in range(100)]
     t = threshold_for_fpir(tops, 0.05)

@@ -4,7 +4,8 @@ A probe's WSQ images are decoded and each finger's template extracted
 (``scomm.biometrics.extract``); the gallery (``scomm.biometrics.Gallery``, a folder in the data
 directory) is searched with the fused score of all the probe's fingers, and the best candidate
 is a hit when it reaches the gallery's threshold for the target FPIR (calibrated once per
-finger count with non-mated searches, stored in the gallery). A worker process remembers the
+finger count with non-mated searches of strangers' extracted prints, stored in the gallery:
+``full_calibration``). A worker process remembers the
 templates of the last images it extracted (``RecentTemplates``), so IDENT does not extract
 again the index fingers that CJIS just extracted in the same process.
 """
@@ -15,6 +16,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Mapping
 
+from scomm.agencies.full_calibration import operating_threshold
 from scomm.agencies.identification import Candidate, Probe, SearchOutcome
 from scomm.agencies.oracle import MARKER
 from scomm.biometrics import FingerprintImage, Template, extract
@@ -103,7 +105,7 @@ class FullSearch:
         self.spent["extract"] += time.process_time() - cpu
         cpu = time.process_time()
         found = self._searcher.search(templates, top_k=1)
-        threshold = self.gallery.threshold(templates, self.fpir)
+        threshold = operating_threshold(self.gallery, len(templates), self.fpir)
         self.spent["search"] += time.process_time() - cpu
         if found and found[0].score >= threshold:
             return SearchOutcome(Candidate(found[0].subject_id, found[0].score))

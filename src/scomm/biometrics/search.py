@@ -299,15 +299,27 @@ def calibrate_threshold(
     return threshold
 
 
+def stored_thresholds(gallery: Gallery, fpir: float = DEFAULT_FPIR) -> dict[int, float]:
+    """The gallery's calibrated thresholds at ``fpir`` by probe finger count, those still valid:
+    calibrated when the gallery held within ``RECALIBRATE_AFTER`` of its present templates."""
+    found = {}
+    for key, (threshold, size) in gallery.thresholds.items():
+        fingers, _, at = key.partition("@")
+        fresh = abs(gallery.template_count - size) <= RECALIBRATE_AFTER * max(size, 1)
+        if at == repr(fpir) and fresh:
+            found[int(fingers)] = threshold
+    return found
+
+
 def decision_threshold(
     gallery: Gallery, positions: Iterable[FingerPosition], fpir: float = DEFAULT_FPIR
 ) -> float:
-    """The gallery's calibrated threshold for probes of these fingers, calibrated again when
-    there is none or the gallery has since grown or shrunk by more than ``RECALIBRATE_AFTER``."""
+    """The gallery's calibrated threshold for probes of these fingers, calibrated again (with
+    template-level synthetic probes) when there is none or the gallery has since grown or shrunk
+    by more than ``RECALIBRATE_AFTER``. Galleries searched with probes extracted from images
+    use ``scomm.agencies.full_calibration.operating_threshold`` instead."""
     fingers = {FingerPosition(p) for p in positions}
-    stored = gallery.thresholds.get(threshold_key(len(fingers), fpir))
+    stored = stored_thresholds(gallery, fpir).get(len(fingers))
     if stored is not None:
-        threshold, size = stored
-        if abs(gallery.template_count - size) <= RECALIBRATE_AFTER * max(size, 1):
-            return threshold
+        return stored
     return calibrate_threshold(gallery, fingers, fpir)

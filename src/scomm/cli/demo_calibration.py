@@ -18,6 +18,10 @@ all ten, eight of them at random per probe (a fused ten-finger score varies less
 those fingers costs the CJIS estimate less). Reusing 80 index-finger images over 200 IDENT
 probes, as before, set a threshold that let 3.2 % of independent strangers through
 (``benchmarks/match_rates.py``).
+
+The strangers themselves (capture, extraction, tenprint probes) live in
+``scomm.agencies.full_calibration``, which galleries enrolled from CAR files share; this module
+spreads the demo's calibration over its pool and keeps its phase times.
 """
 
 from __future__ import annotations
@@ -26,51 +30,49 @@ import dataclasses
 import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Generic, TypeVar
+from typing import Any
 
-import numpy as np
-
-from scomm.biometrics import DEFAULT_FPIR, FingerprintImage, Gallery, Searcher, Template, extract
-from scomm.biometrics.search import threshold_for_fpir, threshold_key
-from scomm.biometrics.synthetic import (
-    BOOKING_LIVE_SCAN,
-    CaptureProfile,
-    MasterPrint,
-    generate_master,
-    render_impression,
+from scomm.agencies.full_calibration import (
+    CALIBRATION_PEOPLE,
+    CALIBRATION_SEARCHES,
+    CALIBRATION_SEED,
+    CAPTURE_PROFILE,
+    FULL_STRANGERS,
+    PEOPLE_CHUNK,
+    PROBE_INDEX,
+    Made,
+    Probe,
+    captured_template,
+    car_image,
+    stranger_prints,
+    tenprint_probes,
 )
+from scomm.biometrics import DEFAULT_FPIR, Gallery, Searcher, Template
+from scomm.biometrics.search import threshold_for_fpir, threshold_key
 from scomm.cli.phase_times import PhaseTimes
 from scomm.domain import INDEX_FINGERS, TEN_FINGERS, FingerPosition
-from scomm.ebts.images import decode_wsq, encode_wsq
 
-CALIBRATION_SEARCHES = 200  # as ``calibrate_threshold``: resolves an FPIR of 1 % twice over
-CALIBRATION_PEOPLE = 200  # one per search: each search's own index fingers
-FULL_STRANGERS = 20  # rendered with all ten fingers: the tenprint probes' other eight
-CALIBRATION_SEED = 11  # booked people's prints use seed 9, template-level fillers seed 5
-PEOPLE_CHUNK = 10
-CAPTURE_PROFILE: CaptureProfile = BOOKING_LIVE_SCAN
-"""How the demo's prints are taken: CARs, booked people's gallery prints, calibration strangers
-(a supervised booking live scan; docs/synthetic-fingerprints.md, "Capture profiles")."""
-PROBE_INDEX = 1  # the impression a CAR carries; galleries hold impression 0
+__all__ = [  # the strangers' code lives in the library; the demo's callers find it here too
+    "CALIBRATION_PEOPLE",
+    "CALIBRATION_SEARCHES",
+    "CALIBRATION_SEED",
+    "CAPTURE_PROFILE",
+    "FULL_STRANGERS",
+    "PROBE_INDEX",
+    "Made",
+    "Probe",
+    "captured_template",
+    "car_image",
+    "tenprint_probes",
+]
+
 SEARCH_CHUNK = 10
 SHIPPED = "shipped"
 RUN_TIME = "calibrated at run time"
 
-Probe = dict[FingerPosition, Template]
-T = TypeVar("T")
 
-
-@dataclass(frozen=True)
-class Made(Generic[T]):
-    """What a pool job made, with the CPU seconds it took there (for the phase breakdown)."""
-
-    value: T
-    cpu_s: float
-
-
-@dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True)
 class Thresholds:
     """A full-mode run's thresholds at FPIR 1 % (``cjis``: ten fingers, ``ident``: the two
     index fingers), whether they were ``shipped`` or calibrated at run time, and from where."""
@@ -97,58 +99,16 @@ class Thresholds:
         )
 
 
-def car_image(master: MasterPrint) -> np.ndarray:
-    """The impression of ``master`` a CAR carries, captured the demo's way."""
-    return render_impression(master, PROBE_INDEX, profile=CAPTURE_PROFILE).image
-
-
-def captured_template(master: MasterPrint) -> Template:
-    """What CJIS extracts from the CAR's print of ``master``: the image through WSQ and back."""
-    pixels = decode_wsq(encode_wsq(car_image(master)), isolated=False)
-    return extract(FingerprintImage(pixels, 500))
-
-
-def stranger_prints(start: int, count: int) -> Made[list[dict[int, Template]]]:
-    """Extracted templates of calibration people ``start`` .. + ``count``: all ten fingers of
-    the first ``FULL_STRANGERS``, the two index fingers of the others."""
-    clock = time.process_time()
-    people = [
-        {
-            int(finger): captured_template(generate_master(CALIBRATION_SEED, identity, finger))
-            for finger in (TEN_FINGERS if identity < FULL_STRANGERS else INDEX_FINGERS)
-        }
-        for identity in range(start, start + count)
-    ]
-    return Made(people, time.process_time() - clock)
-
-
-def tenprint_probes(people: Sequence[dict[int, Template]], count: int) -> list[Probe]:
-    """``count`` non-mated tenprint probes: probe ``i`` has the index fingers of ``people[i]``
-    and its other fingers from eight different people who have all ten, drawn at random."""
-    full = [i for i, fingers in enumerate(people) if len(fingers) == len(TEN_FINGERS)]
-    others = [f for f in TEN_FINGERS if f not in INDEX_FINGERS]
-    if count > len(people):
-        raise ValueError(f"need a calibration person per search: {count} > {len(people)}")
-    if len(full) <= len(others):
-        raise ValueError(f"need more than {len(others)} people with ten fingers, got {len(full)}")
-    rng = np.random.default_rng(CALIBRATION_SEED)
-    probes = []
-    for i in range(count):
-        pool = [d for d in full if d != i]
-        donors = rng.choice(len(pool), size=len(others), replace=False)
-        donor = {f: pool[int(d)] for f, d in zip(others, donors, strict=True)}
-        probes.append({f: people[donor.get(f, i)][int(f)] for f in TEN_FINGERS})
-    return probes
-
-
 StrangerJobs = list[Future[Made[list[dict[int, Template]]]]]
 
 
 def submit_strangers(pool: ProcessPoolExecutor) -> StrangerJobs:
-    """Queue the rendering and extraction of every calibration stranger's prints."""
-    people, chunk = CALIBRATION_PEOPLE, PEOPLE_CHUNK
+    """Queue the rendering and extraction of every calibration stranger's prints (this
+    module's counts, which a test may make smaller)."""
+    people, chunk, full = CALIBRATION_PEOPLE, PEOPLE_CHUNK, FULL_STRANGERS
     return [
-        pool.submit(stranger_prints, i, min(chunk, people - i)) for i in range(0, people, chunk)
+        pool.submit(stranger_prints, i, min(chunk, people - i), full)
+        for i in range(0, people, chunk)
     ]
 
 

@@ -202,7 +202,12 @@ def enroll(
 
 
 def _enrol_files(target: Path, name: str, files: list[Path], day: int) -> None:
-    """Oracle CARs go to the oracle gallery; CARs with images are extracted into the full one."""
+    """Oracle CARs go to the oracle gallery; CARs with images are extracted into the full one,
+    which is then calibrated on strangers' extracted prints (cached beside the galleries) and
+    keeps its thresholds for every later search."""
+    from scomm.agencies import full_calibration
+    from scomm.biometrics import DEFAULT_FPIR
+
     tokens: list[str] = []
     ids: list[str] = []
     full: Gallery | None = None
@@ -223,9 +228,30 @@ def _enrol_files(target: Path, name: str, files: list[Path], day: int) -> None:
         filename = CJIS_GALLERY if name == "cjis" else IDENT_GALLERY
         OracleGallery(name, tokens, [day] * len(tokens), ids).save(target / filename)
         console.print(f"enrolled {len(tokens)} oracle subjects in {target / filename}")
-    if full is not None:
-        full.flush()
-        console.print(f"enrolled {len(full):,} subjects (extracted templates) in {full.path}")
+    if full is None:
+        return
+    full.flush()
+    console.print(f"enrolled {len(full):,} subjects (extracted templates) in {full.path}")
+    strangers = full_calibration.STRANGERS
+    counts = tuple(full_calibration.CALIBRATED_FINGERS)
+    with _progress() as progress:
+        made = progress.add_task("calibration: strangers' prints", total=strangers.fingers)
+        people = full_calibration.cached_strangers(
+            target / full_calibration.STRANGERS_FOLDER,
+            strangers,
+            lambda n: progress.advance(made, n),
+        )
+        searched = progress.add_task(
+            f"calibration: {name} non-mated searches", total=len(people) * len(counts)
+        )
+        found = full_calibration.calibrate_counts(
+            full, people, counts=counts, tick=lambda n: progress.advance(searched, n)
+        )
+    full.flush()
+    values = ", ".join(
+        f"{count} finger{'s' * (count > 1)} {found[count]:.6f}" for count in sorted(found)
+    )
+    console.print(f"thresholds at FPIR {DEFAULT_FPIR:.0%} ({len(people)} strangers): {values}")
 
 
 def _show(tot: str, payload: bytes) -> str:
