@@ -15,11 +15,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import Connection, Engine, select, text
 
 from scomm.agencies.workers import WorkerConfig, start_workers
 from scomm.ledger import Ledger
-from scomm.store import RetryPolicy
+from scomm.store import RetryPolicy, begin
 from scomm.store.outcome_tables import BookingOutcome
 from scomm.store.work_tables import ProcessedRecord
 
@@ -42,31 +42,81 @@ def _naive_utc(value: Any) -> Any:
     return value
 
 
-def _run_with_kills(replay: Any, seed: int) -> int:
+def _lease_holders(conn: Connection) -> set[int]:
+    """Pids of the workers holding leased work (worker ids are ``host:pid``). Leases past their
+    time count too: on a busy machine a batch can outlast its lease and still be acked."""
+    owners = conn.execute(
+        text("SELECT DISTINCT lease_owner FROM work_items WHERE lease_owner IS NOT NULL")
+    ).scalars()
+    return {int(owner.rsplit(":", 1)[1]) for owner in owners if owner}
+
+
+def _wait_for_leases(engine: Engine, deadline: float) -> None:
+    """Spawned workers take a while to start: a kill before any holds work interrupts only a
+    start-up, so the kills begin once work is under way."""
+    while time.monotonic() < deadline:
+        with engine.connect() as conn:
+            if _lease_holders(conn):
+                return
+        time.sleep(0.02)
+
+
+def _kill_a_lease_holder(engine: Engine, running: list[Any], rng: random.Random) -> Any:
+    """Freeze the channel, kill a worker holding leased work while it cannot commit: work
+    that only redelivery can finish (None: no running worker holds any now)."""
+    # SQLite: the writers' turn (queued fairly with the workers', see scomm.store.database)
+    # and BEGIN IMMEDIATE: no worker can commit meanwhile.
+    with begin(engine) as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("LOCK TABLE work_items IN EXCLUSIVE MODE"))
+        holders = _lease_holders(conn)
+        candidates = [p for p in running if p.pid in holders]
+        if not candidates:
+            return None
+        victim = rng.choice(candidates)
+        os.kill(victim.pid, signal.SIGKILL)
+        victim.join()
+        return victim
+
+
+def _run_with_kills(replay: Any, seed: int) -> tuple[int, int]:
+    """Kills and restarts workers while they drain; returns (kills, kills of a lease holder)."""
     config = WorkerConfig(
-        replay.url, str(replay.data_dir), batch_size=20, lease_seconds=2.0,
+        replay.url, str(replay.data_dir), batch_size=5, lease_seconds=2.0,
         retry=RetryPolicy(max_attempts=5, base_delay=0.05, max_delay=0.5, max_deliveries=25),
     )  # fmt: skip
     rng = random.Random(seed)
     alive = start_workers(config, WORKERS)
-    kills = 0
+    kills = interrupted = 0
     deadline = time.monotonic() + 240
+    _wait_for_leases(replay.engine, deadline)
+    gap = 0.0
     while kills < KILLS and time.monotonic() < deadline:
-        # short gaps: an idle machine drains 500 bookings in a few seconds
-        time.sleep(rng.uniform(0.05, 0.4))
+        # Short gaps: once started, two workers drain 500 oracle bookings on SQLite in under a
+        # second (small batches keep them at it longer, and holding leases more often).
+        time.sleep(gap)
+        gap = rng.uniform(0.02, 0.2)
         running = [p for p in alive if p.is_alive()]
         if not running or replay.channel.pending() == 0:
             break
-        victim = rng.choice(running)
-        os.kill(victim.pid, signal.SIGKILL)  # type: ignore[arg-type]
-        victim.join()
+        if kills % 2 == 0:
+            victim = _kill_a_lease_holder(replay.engine, running, rng)
+            if victim is None:
+                gap = 0.005  # between a worker's ack and its next lease: try again at once
+                continue
+            interrupted += 1
+        else:
+            # Anywhere at all: starting, leasing, preparing, mid-transaction, committing.
+            victim = rng.choice(running)
+            os.kill(victim.pid, signal.SIGKILL)  # type: ignore[arg-type]
+            victim.join()
         kills += 1
         alive.remove(victim)
         alive += start_workers(config, 1)
     for process in alive:
         process.join(timeout=max(1.0, deadline - time.monotonic()))
         assert not process.is_alive(), "a worker did not finish draining"
-    return kills
+    return kills, interrupted
 
 
 def check_exactly_once(replay: Any, tcns: list[str]) -> None:
@@ -98,8 +148,9 @@ def test_killed_workers_lose_nothing_and_repeat_nothing(
     rows = replay.rows(BOOKINGS)
     items = replay.intakes(rows)
     replay.enter(items)
-    kills = _run_with_kills(replay, seed=len(database_url))
+    kills, interrupted = _run_with_kills(replay, seed=len(database_url))
     assert kills >= 3
+    assert interrupted >= 2, "no kill interrupted a held lease; the test proved nothing"
     tcns = [item.booking.tcn.value for item in items]
     check_exactly_once(replay, tcns)
 

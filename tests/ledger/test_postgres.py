@@ -1,15 +1,13 @@
-"""The same log on PostgreSQL (SCOMM_TEST_DATABASE_URL, default the project's local server),
-in a throwaway schema; skipped where no server answers, except under CI."""
+"""The same log on PostgreSQL (SCOMM_TEST_DATABASE_URL, default the project's local server,
+else a throwaway cluster; see ``tests/conftest.py``), in a throwaway schema."""
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, text, update
+from sqlalchemy import Engine, update
 from sqlalchemy.orm import Session
 
 from scomm.ledger import DisclosureEvent, Ledger, verify_consistency, verify_inclusion
@@ -17,30 +15,19 @@ from scomm.store import make_engine
 from scomm.store.ledger_tables import ENTRY_TABLE
 
 EventFactory = Callable[..., DisclosureEvent]
-URL = os.environ.get("SCOMM_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
 pytestmark = pytest.mark.postgres
 
 
 @pytest.fixture
-def pg_engine() -> Iterator[Engine]:
-    schema = f"ledger_test_{uuid.uuid4().hex[:12]}"
-    admin = make_engine(URL, connect_args={"connect_timeout": 3})
-    try:
-        with admin.begin() as conn:
-            conn.execute(text(f"CREATE SCHEMA {schema}"))
-    except Exception as e:  # no server: skip, unless CI must have one
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"PostgreSQL at {URL} is required under CI: {e}")
-        pytest.skip(f"no PostgreSQL at {URL} (install postgresql or set SCOMM_TEST_DATABASE_URL)")
-    engine = make_engine(URL, connect_args={"options": f"-csearch_path={schema}"})
+def pg_engine(postgres_url: str) -> Iterator[Engine]:
+    """An engine on a schema of its own: the shared set-up finds the server, else starts a
+    throwaway cluster, else skips (fails under CI) naming the package to install."""
+    engine = make_engine(postgres_url)
     try:
         yield engine
     finally:
         engine.dispose()
-        with admin.begin() as conn:
-            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-        admin.dispose()
 
 
 def test_log_on_postgres(pg_engine: Engine, tmp_path: Path, make_event: EventFactory) -> None:

@@ -3,6 +3,8 @@ install."""
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from sqlalchemy import text
 
@@ -29,6 +31,8 @@ def test_without_server_or_binaries_the_error_names_the_package(
 def test_a_throwaway_cluster_starts_serves_and_goes(monkeypatch: pytest.MonkeyPatch) -> None:
     bindir = pg.find_server_binaries()
     if bindir is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"PostgreSQL is required under CI: no initdb/pg_ctl: {pg.INSTALL_HINT}")
         pytest.skip(f"no initdb/pg_ctl: {pg.INSTALL_HINT}")
     monkeypatch.setenv(pg.TEST_URL_ENV, "postgresql://postgres@127.0.0.1:1/test")
     with pg.postgres_server() as server:

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, make_url, select, text
 
 from scomm.store import (
     AlreadyProcessed,
@@ -281,3 +281,25 @@ def test_a_failed_lease_is_released_and_cannot_be_settled_again(channel: WorkCha
     with pytest.raises(LeaseLost):
         channel.extend(lease, 30)
     assert channel.depths()["cjis"]["delayed"] == 1
+
+
+@pytest.mark.postgres
+def test_postgresql_leases_skip_rows_another_worker_has_locked(postgres_url: str) -> None:
+    url = make_url(postgres_url)
+    # Without SKIP LOCKED the lease would wait on the rows below: make that an error, not a hang.
+    waits = url.update_query_dict({"options": f"{url.query['options']} -clock_timeout=2000"})
+    engine = make_engine(waits.render_as_string(hide_password=False))
+    other = make_engine(postgres_url)
+    try:
+        upgrade_to_head(engine)
+        channel = WorkChannel(engine)
+        for i in range(4):
+            channel.put("cjis", f"T{i}", b"x")
+        with other.begin() as conn:
+            # another worker's lease transaction, not yet committed, holds the oldest two
+            conn.execute(text("SELECT id FROM work_items ORDER BY id LIMIT 2 FOR UPDATE"))
+            leases = channel.lease("cjis", "w", 30, limit=4)  # neither waits nor fails
+        assert [lease.key for lease in leases] == ["T2", "T3"]
+    finally:
+        other.dispose()
+        engine.dispose()
