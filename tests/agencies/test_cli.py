@@ -170,7 +170,11 @@ def test_each_gallery_set_has_its_own_run_and_a_changed_one_is_refused(
     assert other.exit_code == 1 and "x.an2" in other.output  # no such file: named first
     (tmp_path / "y.an2").write_bytes((out / "booking-01.an2").read_bytes())
     changed = runner.invoke(app, ["submit", str(tmp_path / "y.an2"), "--gallery", "second"])
-    assert changed.exit_code == 1 and "'live-second' was opened with other world" in changed.output
+    assert (
+        changed.exit_code == 1
+        and "'live-second-" in changed.output
+        and "was opened with other world" in changed.output
+    )
     bad = runner.invoke(app, ["submit", car, "--gallery", "../etc"])
     assert bad.exit_code == 1 and "gallery set name" in bad.output
     bad = runner.invoke(app, ["submit", car, "--policy", "no-such-policy"])
@@ -196,3 +200,18 @@ def test_bookings_needs_a_synthetic_world_and_run_needs_a_worker(
     assert result.exit_code == 1 and "scomm enroll --synthetic" in result.output
     result = runner.invoke(app, ["run", "--workers", "0"])
     assert result.exit_code == 2 and "--workers" in result.output
+
+
+def test_live_run_ids_of_different_submits_never_coincide() -> None:
+    from scomm.cli.pipeline import live_run_id
+
+    cases = [
+        ("default", "historical", "oracle"), ("default", "historical", "full"),
+        ("full", "historical", "oracle"), ("a-full", "historical", "oracle"),
+        ("a", "historical", "full"), ("a", "conviction-gated-1", "oracle"),
+        ("a", "conviction-gated-2", "oracle"), ("a", "my.policy", "oracle"),
+        ("a", "my_policy", "oracle"),
+    ]  # fmt: skip
+    ids = [live_run_id(*case) for case in cases]
+    assert ids[0] == "live" and len(set(ids)) == len(ids)
+    assert all(run_id.startswith("live") and len(run_id) <= 64 for run_id in ids)

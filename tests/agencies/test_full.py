@@ -8,10 +8,11 @@ from pathlib import Path
 import pytest
 
 from scomm.agencies.full import FullSearch, enrol_car
+from scomm.agencies.full_calibration import Uncalibrated
 from scomm.agencies.identification import Probe
 from scomm.agencies.oracle import finger_token, oracle_car
 from scomm.biometrics.gallery import Gallery
-from scomm.biometrics.search import calibrate_threshold
+from scomm.biometrics.search import DEFAULT_FPIR, calibrate_threshold, threshold_key
 from scomm.biometrics.synthetic import generate_master, render_impression
 from scomm.domain import Booking, Charge, FingerPosition, Ori, Person, Race, Sex, Tcn
 from scomm.ebts import EbtsError, build_car, finger_images, parse
@@ -51,8 +52,15 @@ def test_a_booked_person_is_found_and_a_stranger_is_not(tmp_path: Path) -> None:
     assert search.search(probe(car(9, 1))).candidate is None
 
 
+def test_an_uncalibrated_gallery_is_refused_when_the_run_starts(tmp_path: Path) -> None:
+    with pytest.raises(Uncalibrated, match="scomm enroll"):
+        FullSearch(Gallery.open(tmp_path / "g"))
+
+
 def test_oracle_prints_are_refused_in_full_mode(tmp_path: Path) -> None:
-    search = FullSearch(Gallery.open(tmp_path / "g"))
+    gallery = Gallery.open(tmp_path / "g")
+    gallery.thresholds[threshold_key(10, DEFAULT_FPIR)] = (0.5, gallery.template_count)
+    search = FullSearch(gallery)
     data = oracle_car(booking(1), finger_token("P1"))
     with pytest.raises(EbtsError, match="oracle prints"):
         search.search(Probe("T", AT, finger_images(parse(data))))

@@ -14,6 +14,7 @@ from scomm.agencies import full_calibration
 from scomm.agencies.full import FullSearch
 from scomm.agencies.full_calibration import (
     CAPTURE_PROFILE,
+    Uncalibrated,
     cached_strangers,
     operating_threshold,
 )
@@ -160,32 +161,22 @@ def test_each_probe_gets_the_threshold_of_its_count_or_the_next_below(
         operating_threshold(reopened, 0)
 
 
-def test_a_gallery_that_grew_is_calibrated_again_on_strangers_and_saved(
+def test_a_gallery_that_grew_past_its_calibration_is_refused_not_recalibrated(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """A search never calibrates (agency workers cannot, and must not write the gallery): past
+    25 % growth the stored thresholds no longer apply, and the error says what to run."""
     gallery = _gallery_with_thresholds(tmp_path / "set" / "g", 8)
-    calls: list[tuple[int, float]] = []
-
-    def calibrate(
-        gallery: Gallery, people: object, fpir: float, counts: list[int], tick: object
-    ) -> dict[int, float]:
-        calls.append((gallery.template_count, fpir))
-        assert sorted(counts) == [1, 2, 10]
-        found = {1: 0.6, 2: 0.55, 10: 0.45}
-        for count, value in found.items():
-            gallery.thresholds[threshold_key(count, fpir)] = (value, gallery.template_count)
-        gallery.mark_changed()
-        return found
-
-    monkeypatch.setattr(full_calibration, "calibrate_counts", calibrate)
-    monkeypatch.setattr(full_calibration, "cached_strangers", lambda folder, _: [folder])
+    monkeypatch.setattr(full_calibration, "calibrate_counts", _no_calibration)
+    monkeypatch.setattr(full_calibration, "cached_strangers", _no_calibration)
+    saved = (tmp_path / "set" / "g" / "gallery.json").read_bytes()
     for number, probe in enumerate(synthetic_probes(10, [FingerPosition.RIGHT_INDEX], 8)):
         gallery.enrol(f"T{number}", probe)
         if gallery.template_count == 10:  # grown by 25 %: still the stored thresholds
-            assert operating_threshold(gallery, 10) == 0.3 and not calls
-    assert operating_threshold(gallery, 10) == 0.45 and calls == [(18, 0.01)]
-    assert operating_threshold(gallery, 2) == 0.55 and len(calls) == 1  # once for all counts
-    assert Gallery.open(tmp_path / "set" / "g").thresholds[threshold_key(10, 0.01)] == (0.45, 18)
+            assert operating_threshold(gallery, 10) == 0.3
+    with pytest.raises(Uncalibrated, match=r"18 subjects\).*scomm enroll"):
+        operating_threshold(gallery, 10)
+    assert (tmp_path / "set" / "g" / "gallery.json").read_bytes() == saved
 
 
 @pytest.mark.slow
@@ -206,28 +197,11 @@ def test_a_damaged_or_stale_strangers_cache_is_not_used(tmp_path: Path, stranger
     assert read_strangers_cache(folder, full_calibration.STRANGERS) is None
 
 
-def test_a_count_below_all_calibrated_ones_is_calibrated_alone(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The demo's galleries hold 10- and 2-finger thresholds only: a one-finger probe adds the
-    one-finger threshold and leaves theirs as they were."""
+def test_a_count_below_all_calibrated_ones_is_refused(tmp_path: Path) -> None:
+    """The demo's galleries hold 10- and 2-finger thresholds only: a one-finger probe has no
+    threshold to borrow (a higher count's would be too low), so its search is refused."""
     gallery = _gallery_with_thresholds(tmp_path / "set" / "g", 8)
     del gallery.thresholds[threshold_key(1, 0.01)]
-    gallery.mark_changed()
-    gallery.flush()
-    before = dict(gallery.thresholds)
-
-    def calibrate(
-        gallery: Gallery, people: object, fpir: float, counts: list[int], tick: object
-    ) -> dict[int, float]:
-        assert counts == [1]
-        gallery.thresholds[threshold_key(1, fpir)] = (0.7, gallery.template_count)
-        gallery.mark_changed()
-        return {1: 0.7}
-
-    monkeypatch.setattr(full_calibration, "calibrate_counts", calibrate)
-    monkeypatch.setattr(full_calibration, "cached_strangers", lambda folder, _: [folder])
-    assert operating_threshold(gallery, 1) == 0.7
     assert operating_threshold(gallery, 10) == 0.3 and operating_threshold(gallery, 3) == 0.4
-    saved = Gallery.open(tmp_path / "set" / "g").thresholds
-    assert saved == {**before, threshold_key(1, 0.01): (0.7, 8)}
+    with pytest.raises(Uncalibrated, match="probes of 1 finger"):
+        operating_threshold(gallery, 1)

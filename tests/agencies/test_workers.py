@@ -53,3 +53,22 @@ def test_workers_that_keep_dying_end_in_an_error_naming_what_is_left(
     with pytest.raises(WorkersFailed, match=f"exited with codes \\[1, 1, 1\\] and {left} messages"):
         pool.wait(poll_seconds=0.1)
     assert replay.channel.pending() == left  # nothing was lost
+
+
+def test_a_dead_pool_is_reported_while_bookings_are_still_being_entered(
+    replay: Any, tmp_path: Path
+) -> None:
+    """The desk hears of it at its next chunk, not once it has entered every booking."""
+    import multiprocessing as mp
+    import time
+
+    replay.enter(replay.intakes(replay.rows(3)))
+    fed = mp.get_context("spawn").Event()  # never set: more bookings may come
+    broken = WorkerConfig(f"sqlite:///{tmp_path / 'no-such-folder' / 'x.db'}", str(tmp_path))
+    pool = WorkerPool(broken, 1, replay.channel, fed=fed, restarts=1)
+    deadline = time.monotonic() + 60
+    with pytest.raises(WorkersFailed, match=r"exited with codes \[1, 1\]"):
+        while time.monotonic() < deadline:
+            pool.keep_up()
+            time.sleep(0.05)
+    assert pool.processes == []

@@ -22,7 +22,7 @@ from scomm.agencies.oracle import MARKER
 from scomm.biometrics import FingerprintImage, Template, extract
 from scomm.biometrics.gallery import Gallery
 from scomm.biometrics.search import DEFAULT_FPIR, Searcher
-from scomm.domain import FingerPosition
+from scomm.domain import TEN_FINGERS, FingerPosition
 from scomm.ebts import EbtsError, ImageInfo, finger_images, parse
 
 FULL_PPI = 500
@@ -79,6 +79,8 @@ class FullSearch:
     """1:N search of a template gallery with the probe's extracted templates."""
 
     def __init__(self, gallery: Gallery, fpir: float = DEFAULT_FPIR) -> None:
+        # an uncalibrated gallery is refused when a run starts, not at its first booking
+        operating_threshold(gallery, len(TEN_FINGERS), fpir)
         self.gallery = gallery
         self.fpir = fpir
         self._searcher = Searcher(gallery)

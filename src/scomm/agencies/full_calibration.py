@@ -256,21 +256,26 @@ def calibrate_counts(
     return found
 
 
-def operating_threshold(
-    gallery: Gallery, fingers: int, fpir: float = DEFAULT_FPIR, tick: Tick = lambda _: None
-) -> float:
+class Uncalibrated(LookupError):
+    """A full gallery with no threshold, valid at its present size, for a probe's count."""
+
+
+def operating_threshold(gallery: Gallery, fingers: int, fpir: float = DEFAULT_FPIR) -> float:
     """The threshold for a probe of ``fingers`` fingers: the gallery's stored one for that count,
     else that of the largest calibrated count below it (higher: fewer fingers average less, so
-    the FPIR stays under target at some cost in misses). With none valid for the gallery's
-    present size, the counts it lacks are calibrated now on image-level strangers
-    (``calibrate_counts``, the strangers cached beside the gallery; the valid ones are kept) and
-    saved, so that later searches and processes reuse them."""
+    the FPIR stays under target at some cost in misses).
+
+    A search never calibrates: that takes minutes and writes the gallery, which agency workers
+    (daemon processes, several at once, with no pool of their own) must not do. A gallery with
+    none valid for its present size is refused with ``Uncalibrated``, naming the remedy."""
     if fingers < 1:
         raise ValueError(f"a probe needs at least one finger, got {fingers}")
     stored = stored_thresholds(gallery, fpir)
-    if not any(count <= fingers for count in stored):
-        missing = [count for count in CALIBRATED_FINGERS if count not in stored]
-        people = cached_strangers(gallery.path.parent / STRANGERS_FOLDER, STRANGERS)
-        stored |= calibrate_counts(gallery, people, fpir, missing, tick)
-        gallery.flush()
-    return stored[max(count for count in stored if count <= fingers)]
+    usable = [count for count in stored if count <= fingers]
+    if not usable:
+        raise Uncalibrated(
+            f"gallery {gallery.path} has no threshold at FPIR {fpir:g} for probes of {fingers}"
+            f" finger(s) calibrated at its present size ({len(gallery):,} subjects): enrol it"
+            " again with `scomm enroll`, which calibrates it on strangers' extracted prints"
+        )
+    return stored[max(usable)]

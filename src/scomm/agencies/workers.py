@@ -151,9 +151,13 @@ class WorkerPool:
         for process in [p for p in self.processes if p.exitcode]:
             self.processes.remove(process)
             self.failures.append(int(process.exitcode or 0))
-            more_may_come = self.fed is not None and not self.fed.is_set()
+            more_may_come = (self.fed is not None and not self.fed.is_set()) or (
+                not self.config.until_idle  # `scomm run --forever`
+            )
             if len(self.failures) <= self.restarts and (more_may_come or self.channel.pending()):
                 self.processes += start_workers(self.config, 1, self.report, self.fed, self.usage)
+        if not self.processes and (left := self.channel.pending()):
+            raise self._failed(left)  # all dead, none to replace them: say so now, not later
 
     def wait(self, on_wait: Callable[[], None] | None = None, poll_seconds: float = 0.5) -> None:
         """Until every worker has ended and the queues are empty (``on_wait`` between looks)."""
@@ -169,9 +173,11 @@ class WorkerPool:
             wait([p.sentinel for p in running], timeout=poll_seconds)
         for process in self.processes:
             process.join()
-        left = self.channel.pending()
-        if left:
-            raise WorkersFailed(
-                f"worker processes exited with codes {self.failures} and {left:,} messages are"
-                " left on the queues (nothing is lost: `scomm run` drains them)"
-            )
+        if left := self.channel.pending():
+            raise self._failed(left)
+
+    def _failed(self, left: int) -> WorkersFailed:
+        return WorkersFailed(
+            f"worker processes exited with codes {self.failures} and {left:,} messages are left"
+            " on the queues (kept: nothing is lost)"
+        )

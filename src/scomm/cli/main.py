@@ -53,7 +53,7 @@ def demo(
     try:
         run_demo(console, quick=quick and not full)
     except WorkersFailed as failure:
-        console.print(f"[red]scomm demo: {failure}[/red]")
+        console.print(f"[red]scomm demo: {failure}; run `scomm demo` again[/red]")
         raise typer.Exit(1) from None
 
 

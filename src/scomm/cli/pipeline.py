@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import re
 from pathlib import Path
 from typing import Annotated, Any
@@ -23,6 +25,7 @@ from scomm.agencies import (
 )
 from scomm.agencies.context import policy_by_name
 from scomm.agencies.full import enrol_car
+from scomm.agencies.full_calibration import Uncalibrated
 from scomm.agencies.oracle import token_of
 from scomm.agencies.services import CJIS_GALLERY, IDENT_GALLERY, factory, parameters_of
 from scomm.agencies.workers import WorkerConfig, WorkerPool, WorkersFailed, make_worker
@@ -90,7 +93,8 @@ def gallery_folder(root: Path, gallery: str) -> Path:
 def live_run_id(gallery: str, policy_name: str, mode: str) -> str:
     """The run that ``scomm submit`` enters bookings into: one per gallery set, policy and
     mode, because a run keeps the parameters it was opened with (``live`` for the default set
-    under ``historical`` in oracle mode)."""
+    under ``historical`` in oracle mode). Other runs' ids end in a digest of the three, as the
+    readable part alone can coincide (set ``a-full`` in oracle mode, set ``a`` in full mode)."""
     parts = [LIVE_RUN]
     if gallery != DEFAULT_GALLERY:
         parts.append(gallery)
@@ -98,7 +102,10 @@ def live_run_id(gallery: str, policy_name: str, mode: str) -> str:
         parts.append(_RUN_PART.sub("_", policy_name)[:16])
     if mode != "oracle":
         parts.append(mode)
-    return "-".join(parts)
+    if len(parts) == 1:
+        return LIVE_RUN
+    digest = hashlib.sha256(json.dumps([gallery, policy_name, mode]).encode()).hexdigest()
+    return "-".join(parts)[:55] + "-" + digest[:8]
 
 
 def run_parameters(target: Path) -> dict[str, Any]:
@@ -305,7 +312,7 @@ def submit(
     parameters = run_parameters(gallery_folder(root, gallery))
     try:  # before the booking is accepted: a run that cannot search takes nothing in
         factory(parameters)({**parameters, "mode": mode}, root, registry)
-    except (FileNotFoundError, NotImplementedError) as error:
+    except (FileNotFoundError, NotImplementedError, Uncalibrated) as error:
         raise _fail(str(error)) from None
     run_id = live_run_id(gallery, policy_name, mode)
     open_run(engine, run_id, policy=policy, mode=mode, parameters=parameters)
@@ -363,7 +370,7 @@ def run(
         try:
             pool.wait(show)
         except WorkersFailed as failure:
-            console.print(f"[red]{failure}[/red]")
+            console.print(f"[red]{failure}: `scomm run` again drains them[/red]")
             raise typer.Exit(1) from None
         progress.update(task, completed=total)
     if pool.failures:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+import typer
 from rich.console import Console
 from rich.progress import (
     BarColumn,
@@ -26,7 +27,7 @@ from rich.progress import (
 from sqlalchemy import Engine, func, select
 
 from scomm.agencies import enter_bookings, finish_run, open_run
-from scomm.agencies.workers import WorkerConfig, WorkerPool
+from scomm.agencies.workers import WorkerConfig, WorkerPool, WorkersFailed
 from scomm.ledger import Ledger
 from scomm.policy import Registry
 from scomm.sim.replay import intakes
@@ -95,20 +96,24 @@ def replay(
         TextColumn("{task.description:<30}"), BarColumn(), MofNCompleteColumn(),
         TimeElapsedColumn(), TimeRemainingColumn(),
     )  # fmt: skip
-    with Progress(*columns, console=console) as progress:
-        entered = progress.add_task(f"{run_id}: booked (CARs)", total=len(rows))
-        done = progress.add_task(f"{run_id}: answered by the FBI", total=len(rows))
-        for i in range(0, len(rows), FEED_CHUNK):
-            chunk = rows[i : i + FEED_CHUNK]
-            items = [replace(i, weight=i.weight * weight_factor) for i in intakes(world, chunk)]
-            with transaction(store.engine) as session:
-                enter_bookings(session, channel, run_id, items, registry)
-            progress.update(entered, advance=len(chunk))
+    try:
+        with Progress(*columns, console=console) as progress:
+            entered = progress.add_task(f"{run_id}: booked (CARs)", total=len(rows))
+            done = progress.add_task(f"{run_id}: answered by the FBI", total=len(rows))
+            for i in range(0, len(rows), FEED_CHUNK):
+                chunk = rows[i : i + FEED_CHUNK]
+                items = [replace(i, weight=i.weight * weight_factor) for i in intakes(world, chunk)]
+                with transaction(store.engine) as session:
+                    enter_bookings(session, channel, run_id, items, registry)
+                progress.update(entered, advance=len(chunk))
+                progress.update(done, completed=answered(store.engine, run_id))
+                pool.keep_up()
+            fed.set()
+            pool.wait(lambda: progress.update(done, completed=answered(store.engine, run_id)))
             progress.update(done, completed=answered(store.engine, run_id))
-            pool.keep_up()
-        fed.set()
-        pool.wait(lambda: progress.update(done, completed=answered(store.engine, run_id)))
-        progress.update(done, completed=answered(store.engine, run_id))
+    except WorkersFailed as failure:
+        console.print(f"[red]{run_id}: {failure}; run the command again[/red]")
+        raise typer.Exit(1) from None
     if pool.failures:
         console.print(
             f"[yellow]{run_id}: worker processes died (exit codes {pool.failures}); the queues"
