@@ -55,7 +55,7 @@ import scomm.cli.demo_calibration as calibration
 from scomm.biometrics import DEFAULT_FPIR, Gallery, Searcher, Template
 from scomm.biometrics.synthetic import generate_master, template_impression, to_engine_template
 from scomm.cli import demo_full
-from scomm.cli.demo_calibration import Made, Probe
+from scomm.cli.demo_calibration import Made, TemplateProbe
 from scomm.cli.demo_thresholds import calibrated_for
 from scomm.cli.phase_times import PhaseTimes
 from scomm.domain import INDEX_FINGERS, TEN_FINGERS, FingerPosition
@@ -74,7 +74,7 @@ class Person:
 
     subject: str
     gallery: dict[FingerPosition, Template]
-    probe: Probe
+    probe: TemplateProbe
 
 
 def people_prints(start: int, count: int, fingers: Sequence[int]) -> Made[list[Person]]:
@@ -93,7 +93,7 @@ def people_prints(start: int, count: int, fingers: Sequence[int]) -> Made[list[P
     return Made(people, time.process_time() - clock)
 
 
-def best_candidates(path: Path, probes: Sequence[Probe]) -> Made[list[tuple[str, float]]]:
+def best_candidates(path: Path, probes: Sequence[TemplateProbe]) -> Made[list[tuple[str, float]]]:
     """Each probe's best candidate and fused score (``""`` and 0 when none), as ``FullSearch``."""
     clock = time.process_time()
     searcher = Searcher(Gallery.open(path))
@@ -177,7 +177,11 @@ def _ignore(_what: str, _count: int) -> None:
 
 
 def search_all(
-    pool: ProcessPoolExecutor, path: Path, probes: Sequence[Probe], times: PhaseTimes, name: str
+    pool: ProcessPoolExecutor,
+    path: Path,
+    probes: Sequence[TemplateProbe],
+    times: PhaseTimes,
+    name: str,
 ) -> list[tuple[str, float]]:
     jobs = [
         pool.submit(best_candidates, path, probes[i : i + SEARCH_CHUNK])

@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from scomm.agencies import finger_token, oracle_cars
+from scomm.cli.live_runs import console
 from scomm.cli.main import app
-from scomm.cli.pipeline import console
 from scomm.domain import Booking, Tcn
 from scomm.sim.replay import (
     WorldSpec,
@@ -71,7 +72,7 @@ def test_submit_before_enroll_takes_nothing_in(tmp_path: Path, monkeypatch) -> N
     assert "SRE" in result.output and item.booking.tcn.value in result.output
 
 
-def _enrolled(tmp_path: Path, monkeypatch) -> Path:  # type: ignore[no-untyped-def]
+def _enrolled(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A data directory after `scomm init` and `scomm enroll --synthetic 0.002`."""
     data = tmp_path / "data"
     monkeypatch.setattr(console, "_width", 200)  # the tables' rows whole
@@ -85,7 +86,7 @@ def _enrolled(tmp_path: Path, monkeypatch) -> Path:  # type: ignore[no-untyped-d
 
 def test_bookings_then_submit_prints_the_detainer_and_its_hand_over(
     tmp_path: Path,
-    monkeypatch,  # type: ignore[no-untyped-def]
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     data = _enrolled(tmp_path, monkeypatch)
     spec = load_world_spec(data / "galleries" / "default")
@@ -115,7 +116,7 @@ def _car(booking: Booking, token: str) -> bytes:
 
 def test_a_car_not_of_the_world_gets_no_detainer_and_breaks_nothing(
     tmp_path: Path,
-    monkeypatch,  # type: ignore[no-untyped-def]
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     _enrolled(tmp_path, monkeypatch)
     world = build_world(WorldSpec(sample_fraction=0.002))
@@ -149,7 +150,7 @@ def test_a_car_not_of_the_world_gets_no_detainer_and_breaks_nothing(
 
 def test_each_gallery_set_has_its_own_run_and_a_changed_one_is_refused(
     tmp_path: Path,
-    monkeypatch,  # type: ignore[no-untyped-def]
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     data = _enrolled(tmp_path, monkeypatch)
     result = runner.invoke(app, ["enroll", "--synthetic", "0.002", "--gallery", "second"])
@@ -191,7 +192,7 @@ def test_each_gallery_set_has_its_own_run_and_a_changed_one_is_refused(
 
 def test_bookings_needs_a_synthetic_world_and_run_needs_a_worker(
     tmp_path: Path,
-    monkeypatch,  # type: ignore[no-untyped-def]
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("SCOMM_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.delenv("SCOMM_DATABASE_URL", raising=False)
@@ -203,7 +204,7 @@ def test_bookings_needs_a_synthetic_world_and_run_needs_a_worker(
 
 
 def test_live_run_ids_of_different_submits_never_coincide() -> None:
-    from scomm.cli.pipeline import live_run_id
+    from scomm.cli.live_runs import live_run_id
 
     cases = [
         ("default", "historical", "oracle"), ("default", "historical", "full"),

@@ -28,6 +28,12 @@ def policy_by_name(name: str) -> PolicySet:
     return load_policy(Path(name))
 
 
+def policy_label(compiled: PolicySet) -> str:
+    """How a run records its policy: the name and the start of the rules' hash (the same name
+    with edited rules is another policy)."""
+    return f"{compiled.name}@{compiled.policy_hash[:16]}"
+
+
 def open_run(
     engine: Engine,
     run_id: str,
@@ -48,7 +54,7 @@ def open_run(
         conn.execute(
             ReplayRun.__table__.insert().values(  # type: ignore[attr-defined]
                 run_id=run_id,
-                policy=f"{compiled.name}@{compiled.policy_hash[:16]}",
+                policy=policy_label(compiled),
                 scenario=scenario[:64],
                 seed=seed,
                 mode=mode,

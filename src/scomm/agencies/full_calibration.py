@@ -31,7 +31,11 @@ from typing import Generic, TypeVar
 import numpy as np
 
 from scomm.biometrics import DEFAULT_FPIR, FingerprintImage, Gallery, Searcher, Template, extract
-from scomm.biometrics.search import stored_thresholds, threshold_for_fpir, threshold_key
+from scomm.biometrics.search import (
+    store_threshold,
+    stored_thresholds,
+    threshold_for_fpir,
+)
 from scomm.biometrics.synthetic import (
     BOOKING_LIVE_SCAN,
     CaptureProfile,
@@ -60,7 +64,7 @@ CALIBRATED_FINGERS: dict[int, tuple[FingerPosition, ...]] = {
 count's probes carry: a tenprint CAR at CJIS, the two index fingers at IDENT, and one finger so
 that every probe has a calibrated count at or below its own (``threshold_for_count``)."""
 
-Probe = dict[FingerPosition, Template]
+TemplateProbe = dict[FingerPosition, Template]
 People = list[dict[int, Template]]
 T = TypeVar("T")
 Tick = Callable[[int], None]
@@ -99,7 +103,7 @@ def stranger_prints(start: int, count: int, full: int = FULL_STRANGERS) -> Made[
     return Made(people, time.process_time() - clock)
 
 
-def tenprint_probes(people: Sequence[dict[int, Template]], count: int) -> list[Probe]:
+def tenprint_probes(people: Sequence[dict[int, Template]], count: int) -> list[TemplateProbe]:
     """``count`` non-mated tenprint probes: probe ``i`` has the index fingers of ``people[i]``
     and its other fingers from eight different people who have all ten, drawn at random."""
     full = [i for i, fingers in enumerate(people) if len(fingers) == len(TEN_FINGERS)]
@@ -250,9 +254,7 @@ def calibrate_counts(
             best = searcher.search({f: probe[f] for f in fingers}, top_k=1)
             tops.append(best[0].score if best else 0.0)
             tick(1)
-        found[count] = threshold_for_fpir(tops, fpir)
-        gallery.thresholds[threshold_key(count, fpir)] = (found[count], gallery.template_count)
-    gallery.mark_changed()
+        found[count] = store_threshold(gallery, count, fpir, threshold_for_fpir(tops, fpir))
     return found
 
 

@@ -293,10 +293,15 @@ def calibrate_threshold(
     tops = [(found[0].score if (found := searcher.search(p, 1)) else 0.0) for p in probes]
     if len(tops) * fpir < 1:
         raise ValueError(f"{len(tops)} non-mated searches cannot resolve an FPIR of {fpir}")
-    threshold = threshold_for_fpir(tops, fpir)
-    gallery.thresholds[threshold_key(len(fingers), fpir)] = (threshold, gallery.template_count)
+    return store_threshold(gallery, len(fingers), fpir, threshold_for_fpir(tops, fpir))
+
+
+def store_threshold(gallery: Gallery, fingers: int, fpir: float, value: float) -> float:
+    """Keep ``value`` as the gallery's threshold at ``fpir`` for probes of ``fingers`` fingers,
+    valid for its present size (``stored_thresholds``; saved by its next ``flush``)."""
+    gallery.thresholds[threshold_key(fingers, fpir)] = (value, gallery.template_count)
     gallery.mark_changed()
-    return threshold
+    return value
 
 
 def stored_thresholds(gallery: Gallery, fpir: float = DEFAULT_FPIR) -> dict[int, float]:

@@ -22,16 +22,16 @@ from sqlalchemy import select
 
 from scomm.agencies import enter_bookings, open_run
 from scomm.agencies.workers import WorkerConfig, make_worker
-from scomm.cli.pipeline import (
+from scomm.cli.live_runs import (
     DEFAULT_GALLERY,
     DataDir,
     console,
+    fail,
     gallery_folder,
+    open_data_dir,
     run_parameters,
     submitted_intake,
 )
-from scomm.cli.pipeline import _fail as fail
-from scomm.cli.pipeline import _open as open_data_dir
 from scomm.cli.replay_driver import Store
 from scomm.policy import Registry
 from scomm.sim.replay import WORLD_FILE, build_world, intakes, load_world_spec, time_order
@@ -165,7 +165,9 @@ def _replay(root: Path, target: Path, world: World, rows: Sequence[int]) -> dict
         desk = [submitted_intake(item.car) for item in intakes(world, rows)]
         with transaction(store.engine) as session:
             enter_bookings(session, channel, PROBE_RUN, desk, Registry.shipped())
-        make_worker(WorkerConfig(store.url, str(store.root))).run()
+        worker = make_worker(WorkerConfig(store.url, str(store.root)))
+        worker.run()
+        worker.channel.engine.dispose()  # its own engine: closed before the folder goes
         o = BookingOutcome
         query = select(o.tcn, o.cjis_result, o.ident_match, o.detainer_form).where(
             o.run_id == PROBE_RUN

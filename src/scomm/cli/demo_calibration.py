@@ -42,14 +42,14 @@ from scomm.agencies.full_calibration import (
     PEOPLE_CHUNK,
     PROBE_INDEX,
     Made,
-    Probe,
+    TemplateProbe,
     captured_template,
     car_image,
     stranger_prints,
     tenprint_probes,
 )
 from scomm.biometrics import DEFAULT_FPIR, Gallery, Searcher, Template
-from scomm.biometrics.search import threshold_for_fpir, threshold_key
+from scomm.biometrics.search import store_threshold, threshold_for_fpir, threshold_key
 from scomm.cli.phase_times import PhaseTimes
 from scomm.domain import INDEX_FINGERS, TEN_FINGERS, FingerPosition
 
@@ -61,7 +61,7 @@ __all__ = [  # the strangers' code lives in the library; the demo's callers find
     "FULL_STRANGERS",
     "PROBE_INDEX",
     "Made",
-    "Probe",
+    "TemplateProbe",
     "captured_template",
     "car_image",
     "tenprint_probes",
@@ -135,7 +135,7 @@ def calibrate(
     pool: ProcessPoolExecutor,
     gallery: Gallery,
     positions: Sequence[FingerPosition],
-    tenprints: Sequence[Probe],
+    tenprints: Sequence[TemplateProbe],
     tick: Callable[[str, int], None],
     times: PhaseTimes,
 ) -> None:
@@ -154,9 +154,8 @@ def calibrate(
             times.worker(f"{name}: calibration searches (workers)", made.cpu_s)
             tops += made.value
             tick("calibration", len(made.value))
-        key = threshold_key(len(positions), DEFAULT_FPIR)
-        gallery.thresholds[key] = (threshold_for_fpir(tops, DEFAULT_FPIR), gallery.template_count)
-        gallery.mark_changed()
+        threshold = threshold_for_fpir(tops, DEFAULT_FPIR)
+        store_threshold(gallery, len(positions), DEFAULT_FPIR, threshold)
         gallery.flush()
 
 
@@ -166,11 +165,8 @@ GALLERY_FINGERS = {"cjis": len(TEN_FINGERS), "ident": len(INDEX_FINGERS)}
 def store_thresholds(galleries: Mapping[str, Gallery], thresholds: Thresholds) -> None:
     """Operate both galleries at ``thresholds`` (valid for their present size)."""
     for name, value in (("cjis", thresholds.cjis), ("ident", thresholds.ident)):
-        gallery = galleries[name]
-        key = threshold_key(GALLERY_FINGERS[name], DEFAULT_FPIR)
-        gallery.thresholds[key] = (value, gallery.template_count)
-        gallery.mark_changed()
-        gallery.flush()
+        store_threshold(galleries[name], GALLERY_FINGERS[name], DEFAULT_FPIR, value)
+        galleries[name].flush()
 
 
 def calibrated_thresholds(galleries: Mapping[str, Gallery]) -> Thresholds:
@@ -183,7 +179,7 @@ def calibrated_thresholds(galleries: Mapping[str, Gallery]) -> Thresholds:
     return Thresholds(values["cjis"], values["ident"], RUN_TIME, source)
 
 
-def nonmated_tops(path: Path, probes: Sequence[Probe]) -> Made[list[float]]:
+def nonmated_tops(path: Path, probes: Sequence[TemplateProbe]) -> Made[list[float]]:
     """The best candidate's score of each probe's search (0 when none)."""
     clock = time.process_time()
     searcher = Searcher(Gallery.open(path))

@@ -3,21 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
-import re
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from sqlalchemy import Engine, func, select
 
 from scomm.agencies import (
     STAGES,
-    Intake,
     OracleGallery,
     enter_bookings,
     open_run,
@@ -27,15 +22,25 @@ from scomm.agencies.context import policy_by_name
 from scomm.agencies.full import enrol_car
 from scomm.agencies.full_calibration import Uncalibrated
 from scomm.agencies.oracle import token_of
-from scomm.agencies.services import CJIS_GALLERY, IDENT_GALLERY, factory, parameters_of
+from scomm.agencies.services import CJIS_GALLERY, IDENT_GALLERY, factory
 from scomm.agencies.workers import WorkerConfig, WorkerPool, WorkersFailed, make_worker
 from scomm.biometrics import ImageError
 from scomm.biometrics.gallery import Gallery
+from scomm.cli.live_runs import (
+    DataDir,
+    check_run,
+    console,
+    fail,
+    gallery_folder,
+    live_run_id,
+    open_data_dir,
+    run_parameters,
+    submitted_intake,
+)
 from scomm.ebts import (
     EbtsError,
     finger_images,
     parse,
-    read_car_facts,
     read_detainer,
     read_errt,
     read_iar,
@@ -45,115 +50,18 @@ from scomm.ledger import Ledger
 from scomm.policy import Registry
 from scomm.store import (
     WorkChannel,
-    data_dir,
-    default_database_url,
-    make_engine,
     transaction,
-    upgrade_to_head,
 )
 from scomm.store.outcome_tables import BookingOutcome, ReplayRun
 
 app = typer.Typer(no_args_is_help=True)
-console = Console()
-LIVE_RUN = "live"
-DEFAULT_GALLERY = "default"
-_GALLERY_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,31}")
-_RUN_PART = re.compile(r"[^A-Za-z0-9._-]")
 STATE_NAMES = ("ready", "delayed", "leased", "dead", "done")
-
-DataDir = Annotated[
-    Path | None, typer.Option("--data-dir", help="data directory (default: $SCOMM_DATA_DIR)")
-]
-
-
-def _open(directory: Path | None) -> tuple[Path, str, Engine]:
-    root = (directory or data_dir()).resolve()
-    root.mkdir(parents=True, exist_ok=True)
-    url = default_database_url(root)
-    engine = make_engine(url)
-    upgrade_to_head(engine)
-    return root, url, engine
-
-
-def _fail(message: str) -> typer.Exit:
-    console.print(f"[red]error:[/red] {message}", highlight=False)
-    return typer.Exit(1)
-
-
-def gallery_folder(root: Path, gallery: str) -> Path:
-    """The folder of gallery set ``gallery``; its name is also part of the set's run ids."""
-    if not _GALLERY_NAME.fullmatch(gallery):
-        raise _fail(
-            f"gallery set name {gallery!r} must be 1-32 letters, digits, '.', '_' or '-' "
-            "(starting with a letter or digit)"
-        )
-    return root / "galleries" / gallery
-
-
-def live_run_id(gallery: str, policy_name: str, mode: str) -> str:
-    """The run that ``scomm submit`` enters bookings into: one per gallery set, policy and
-    mode, because a run keeps the parameters it was opened with (``live`` for the default set
-    under ``historical`` in oracle mode). Other runs' ids end in a digest of the three, as the
-    readable part alone can coincide (set ``a-full`` in oracle mode, set ``a`` in full mode)."""
-    parts = [LIVE_RUN]
-    if gallery != DEFAULT_GALLERY:
-        parts.append(gallery)
-    if policy_name != "historical":
-        parts.append(_RUN_PART.sub("_", policy_name)[:16])
-    if mode != "oracle":
-        parts.append(mode)
-    if len(parts) == 1:
-        return LIVE_RUN
-    digest = hashlib.sha256(json.dumps([gallery, policy_name, mode]).encode()).hexdigest()
-    return "-".join(parts)[:55] + "-" + digest[:8]
-
-
-def run_parameters(target: Path) -> dict[str, Any]:
-    """A live run's parameters for gallery set ``target``: a set enrolled from a synthetic
-    world is judged with that world's records (LESC) and its field office's practice."""
-    from scomm.sim.replay import SERVICES, load_world_spec
-
-    try:
-        spec = load_world_spec(target)
-    except ValueError as error:
-        raise _fail(str(error)) from None
-    if spec is None:
-        return {"galleries": target.name}
-    return {"galleries": target.name, "world": spec.to_json(), "services": SERVICES}
-
-
-def _check_run(
-    engine: Engine, run_id: str, parameters: dict[str, Any], policy: str, mode: str
-) -> None:
-    """Refuse to enter a booking into a run opened with other galleries, world, policy or
-    mode: open_run keeps the first parameters, so the booking would be judged with those."""
-    with engine.connect() as conn:
-        stored_policy, text = conn.execute(
-            select(ReplayRun.policy, ReplayRun.parameters).where(ReplayRun.run_id == run_id)
-        ).one()
-    stored = parameters_of(text)
-    wanted = {**parameters, "mode": mode}
-    differs = [
-        key
-        for key in ("galleries", "world", "services", "mode")
-        if stored.get(key) != wanted.get(key)
-    ]
-    compiled = policy_by_name(policy)
-    if stored_policy != f"{compiled.name}@{compiled.policy_hash[:16]}":
-        differs.append("policy rules")
-    if differs:
-        raise _fail(
-            f"run {run_id!r} was opened with other {', '.join(differs)} than gallery set "
-            f"{parameters['galleries']!r} and policy {policy!r} have now (enrolled again, or the "
-            "policy file changed); enrol into a new gallery set (--gallery NAME) or use a fresh "
-            "data directory"
-        )
 
 
 @app.command()
 def init(directory: DataDir = None) -> None:
     """Create the data directory: database (migrated), ledger signing key, gallery folder."""
-    root, _, engine = _open(directory)
+    root, _, engine = open_data_dir(directory)
     ledger = Ledger(engine, root / "keys", migrate=False)
     verifier = ledger.verifier
     (root / "galleries" / "default").mkdir(parents=True, exist_ok=True)
@@ -181,7 +89,7 @@ def enroll(
     ] = "2000-01-01",
 ) -> None:
     """Fill the criminal master file and IDENT galleries, from a synthetic world or CAR files."""
-    root, _, _ = _open(directory)
+    root, _, _ = open_data_dir(directory)
     target = gallery_folder(root, gallery)
     from scomm.sim.replay import WORLD_FILE, WorldSpec, build_world, enrol, save_world_spec
 
@@ -196,9 +104,9 @@ def enroll(
         console.print(f"world recorded in {target / WORLD_FILE}")
         return
     if not cjis and not ident:
-        raise _fail("give --synthetic FRACTION, or --cjis/--ident CAR files")
+        raise fail("give --synthetic FRACTION, or --cjis/--ident CAR files")
     if (target / WORLD_FILE).exists():
-        raise _fail(
+        raise fail(
             f"gallery set {gallery!r} holds a synthetic world ({target / WORLD_FILE}); "
             "enrol CAR files into another set: --gallery NAME"
         )
@@ -230,7 +138,7 @@ def _enrol_files(target: Path, name: str, files: list[Path], day: int) -> None:
                 tokens.append(token)
                 ids.append(record_id)
         except (OSError, EbtsError, ImageError) as error:
-            raise _fail(f"{path}: {error}") from None
+            raise fail(f"{path}: {error}") from None
     if tokens:
         filename = CJIS_GALLERY if name == "cjis" else IDENT_GALLERY
         OracleGallery(name, tokens, [day] * len(tokens), ids).save(target / filename)
@@ -280,12 +188,6 @@ def _show(tot: str, payload: bytes) -> str:
     return tot
 
 
-def submitted_intake(payload: bytes) -> Intake:
-    """What the booking desk takes in from a CAR file: the booking as the CAR states it."""
-    facts = read_car_facts(parse(payload))
-    return Intake(facts.booking(f"submitted-{facts.tcn}"), payload)
-
-
 @app.command()
 def submit(
     car_file: Annotated[Path, typer.Argument(help="an ANSI/NIST CAR transaction (.an2)")],
@@ -295,34 +197,34 @@ def submit(
     mode: Annotated[str, typer.Option(help="oracle, or full (images searched 1:N)")] = "oracle",
 ) -> None:
     """Submit one booking end to end; print the SRE, any IAR and detainer, and the ledger."""
-    root, url, engine = _open(directory)
+    root, url, engine = open_data_dir(directory)
     try:
         payload = car_file.read_bytes()
         intake = submitted_intake(payload)
     except (OSError, EbtsError) as error:
-        raise _fail(f"{car_file}: {error}") from None
+        raise fail(f"{car_file}: {error}") from None
     booking = intake.booking
     registry = Registry.shipped()
     if mode not in ("oracle", "full"):
-        raise _fail(f"mode must be oracle or full, not {mode!r}")
+        raise fail(f"mode must be oracle or full, not {mode!r}")
     try:
         policy_name = policy_by_name(policy).name
     except (OSError, ValueError) as error:
-        raise _fail(f"policy {policy!r}: {error}") from None
+        raise fail(f"policy {policy!r}: {error}") from None
     parameters = run_parameters(gallery_folder(root, gallery))
     try:  # before the booking is accepted: a run that cannot search takes nothing in
         factory(parameters)({**parameters, "mode": mode}, root, registry)
     except (FileNotFoundError, NotImplementedError, Uncalibrated) as error:
-        raise _fail(str(error)) from None
+        raise fail(str(error)) from None
     run_id = live_run_id(gallery, policy_name, mode)
     open_run(engine, run_id, policy=policy, mode=mode, parameters=parameters)
-    _check_run(engine, run_id, parameters, policy, mode)
+    check_run(engine, run_id, parameters, policy, mode)
     channel = WorkChannel(engine)
     tcn = booking.tcn.value
     worker = make_worker(WorkerConfig(url, str(root)))
     with transaction(engine) as session:
         if session.get(BookingOutcome, (run_id, tcn)) is not None:
-            raise _fail(f"booking {tcn} was already submitted")
+            raise fail(f"booking {tcn} was already submitted")
         enter_bookings(session, channel, run_id, [intake], registry)
     worker.stages = tuple(s for s in STAGES if s != routing.LEA_INBOX)
     worker.run()
@@ -355,7 +257,7 @@ def run(
     forever: Annotated[bool, typer.Option(help="keep polling when the queues are empty")] = False,
 ) -> None:
     """Drain the queues with N worker processes."""
-    root, url, engine = _open(directory)
+    root, url, engine = open_data_dir(directory)
     channel = WorkChannel(engine)
     total = channel.pending()
     config = WorkerConfig(url, str(root), until_idle=not forever)
@@ -411,7 +313,7 @@ def run_counts(engine: Engine) -> list[dict[str, Any]]:
 @app.command()
 def status(directory: DataDir = None) -> None:
     """Queue depths per stage, bookings per run, the ledger's size."""
-    root, _, engine = _open(directory)
+    root, _, engine = open_data_dir(directory)
     channel = WorkChannel(engine)
     depths = Table(title="work queues")
     depths.add_column("stage")
