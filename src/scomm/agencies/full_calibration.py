@@ -12,9 +12,11 @@ extracted (``captured_template``).
 Each search's index fingers are its own stranger's (``CALIBRATION_PEOPLE``: one per search), so
 two-finger probes are independent; a tenprint probe's other eight fingers come from
 ``FULL_STRANGERS`` people rendered with all ten, eight at random per probe (``tenprint_probes``).
-The demo (``scomm.cli.demo_calibration``) and galleries enrolled from files share these
-strangers; the latter keep their extracted templates in a cache folder (``cached_strangers``)
-so that only the first calibration pays for rendering them (~45 CPU-s).
+The demo (``scomm.cli.demo_calibration``) uses these; galleries enrolled from files use all
+200 strangers with ten fingers (``STRANGERS``), each tenprint search one stranger's own
+(``calibrate_counts``), and keep their extracted templates in a cache folder
+(``cached_strangers``) so that only the first calibration pays for rendering them (2,000 prints,
+about 150 CPU-s).
 """
 
 from __future__ import annotations
@@ -150,8 +152,9 @@ class StrangerSet:
         }
 
 
-STRANGERS = StrangerSet()
-"""The strangers galleries enrolled from files are calibrated with (the demo's)."""
+STRANGERS = StrangerSet(full=CALIBRATION_PEOPLE)
+"""The strangers galleries enrolled from files are calibrated with: the demo's 200 (seed 11),
+all with ten fingers, so that each tenprint search is one person's (``calibrate_counts``)."""
 
 
 def make_strangers(strangers: StrangerSet, tick: Tick = lambda _: None) -> People:
@@ -238,10 +241,21 @@ def calibrate_counts(
 ) -> dict[int, float]:
     """The gallery's thresholds at ``fpir`` for probes of these finger counts, from one
     non-mated search per stranger (``tick`` counts them), stored in the gallery (saved by its
-    next ``flush``) with its template count."""
-    probes = tenprint_probes(people, len(people))
-    if len(probes) * fpir < 1:
-        raise ValueError(f"{len(probes)} non-mated searches cannot resolve an FPIR of {fpir}")
+    next ``flush``) with its template count.
+
+    A tenprint search is one stranger's own ten fingers where enough strangers have all ten to
+    resolve ``fpir``: a tenprint stitched from several people scores lower than a real one
+    (its fingers' chance agreements are independent, a person's are not), and calibrated on
+    those, a three-subject gallery identified 8 of 150 strangers (5.3 %) instead of 1 %.
+    Fewer than that, and the stitched probes of ``tenprint_probes`` stand in."""
+    if len(people) * fpir < 1:
+        raise ValueError(f"{len(people)} non-mated searches cannot resolve an FPIR of {fpir}")
+    whole = [p for p in people if len(p) == len(TEN_FINGERS)]
+    if len(whole) * fpir >= 1:
+        tenprints = [{FingerPosition(f): t for f, t in p.items()} for p in whole]
+    else:
+        tenprints = tenprint_probes(people, len(people))
+    own = [{FingerPosition(f): t for f, t in p.items()} for p in people]  # index fingers each
     searcher = Searcher(gallery)
     found = {}
     for count in counts:
@@ -250,7 +264,7 @@ def calibrate_counts(
             raise ValueError(f"no calibration probes of {count} fingers (only of {known})")
         fingers = CALIBRATED_FINGERS[count]
         tops = []
-        for probe in probes:
+        for probe in tenprints if count == len(TEN_FINGERS) else own:
             best = searcher.search({f: probe[f] for f in fingers}, top_k=1)
             tops.append(best[0].score if best else 0.0)
             tick(1)
