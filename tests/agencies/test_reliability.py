@@ -15,12 +15,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Connection, Engine, select, text
+from sqlalchemy import Engine, select
 
 from scomm.agencies.workers import WorkerConfig, start_workers
 from scomm.ledger import Ledger
-from scomm.store import RetryPolicy, begin
+from scomm.store import RetryPolicy
 from scomm.store.outcome_tables import BookingOutcome
+from scomm.store.testing import lease_holders_frozen
 from scomm.store.work_tables import ProcessedRecord
 
 BOOKINGS = 500
@@ -42,35 +43,23 @@ def _naive_utc(value: Any) -> Any:
     return value
 
 
-def _lease_holders(conn: Connection) -> set[int]:
-    """Pids of the workers holding leased work (worker ids are ``host:pid``). Leases past their
-    time count too: on a busy machine a batch can outlast its lease and still be acked."""
-    owners = conn.execute(
-        text("SELECT DISTINCT lease_owner FROM work_items WHERE lease_owner IS NOT NULL")
-    ).scalars()
-    return {int(owner.rsplit(":", 1)[1]) for owner in owners if owner}
-
-
-def _wait_for_leases(engine: Engine, deadline: float) -> None:
+def _wait_for_leases(channel: Any, deadline: float) -> None:
     """Spawned workers take a while to start: a kill before any holds work interrupts only a
     start-up, so the kills begin once work is under way."""
     while time.monotonic() < deadline:
-        with engine.connect() as conn:
-            if _lease_holders(conn):
-                return
+        if any(depth["leased"] for depth in channel.depths().values()):
+            return
         time.sleep(0.02)
 
 
 def _kill_a_lease_holder(engine: Engine, running: list[Any], rng: random.Random) -> Any:
     """Freeze the channel, kill a worker holding leased work while it cannot commit: work
-    that only redelivery can finish (None: no running worker holds any now)."""
-    # SQLite: the writers' turn (queued fairly with the workers', see scomm.store.database)
-    # and BEGIN IMMEDIATE: no worker can commit meanwhile.
-    with begin(engine) as conn:
-        if conn.dialect.name == "postgresql":
-            conn.execute(text("LOCK TABLE work_items IN EXCLUSIVE MODE"))
-        holders = _lease_holders(conn)
-        candidates = [p for p in running if p.pid in holders]
+    that only redelivery can finish (None: no running worker holds any now). Worker ids are
+    ``host:pid``; leases past their time count too (a busy machine's batch can outlast its
+    lease and still be acked)."""
+    with lease_holders_frozen(engine, expired_too=True) as holders:
+        pids = {int(owner.rsplit(":", 1)[1]) for owner in holders}
+        candidates = [p for p in running if p.pid in pids]
         if not candidates:
             return None
         victim = rng.choice(candidates)
@@ -89,7 +78,7 @@ def _run_with_kills(replay: Any, seed: int) -> tuple[int, int]:
     alive = start_workers(config, WORKERS)
     kills = interrupted = 0
     deadline = time.monotonic() + 240
-    _wait_for_leases(replay.engine, deadline)
+    _wait_for_leases(replay.channel, deadline)
     gap = 0.0
     while kills < KILLS and time.monotonic() < deadline:
         # Short gaps: once started, two workers drain 500 oracle bookings on SQLite in under a

@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import Engine, text
 
 from scomm.store import Message, WorkChannel, make_engine, upgrade_to_head
+from scomm.store.testing import lease_holders_frozen
 
 WORKER = Path(__file__).with_name("crash_worker.py")
 STAGES = ("lea", "sib", "cjis")
@@ -37,14 +38,8 @@ def kill_a_lease_holder(
     alive: set[subprocess.Popen[bytes]],
     rng: random.Random,
 ) -> subprocess.Popen[bytes] | None:
-    with engine.begin() as conn:  # SQLite: BEGIN IMMEDIATE holds the write lock
-        if conn.dialect.name == "postgresql":
-            conn.execute(text("LOCK TABLE work_items IN EXCLUSIVE MODE"))
-        holders = conn.execute(
-            text("SELECT DISTINCT lease_owner FROM work_items WHERE available_at > :now"),
-            {"now": time.time()},
-        ).scalars()
-        candidates = [names[w] for w in sorted(w for w in holders if w) if names[w] in alive]
+    with lease_holders_frozen(engine) as holders:
+        candidates = [names[w] for w in sorted(holders) if names[w] in alive]
         if not candidates:
             return None
         victim = rng.choice(candidates)

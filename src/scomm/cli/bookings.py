@@ -64,10 +64,10 @@ def bookings_command(
 ) -> None:
     """Write sample booking CARs of the enrolled synthetic world, for `scomm submit`.
 
-    The CARs are oracle CARs (their prints stand for the person, as the synthetic galleries
-    do): submit them in the default oracle mode. The first ones lead to a detainer under
-    `historical` (found by running the world's rules); the rest cover people in the FBI file,
-    in IDENT, in both and in neither.
+    Oracle CARs (their prints stand for the person, as in the synthetic
+    galleries): submit them in the default oracle mode. The first ones lead
+    to a detainer under `historical` (found by running the world's rules);
+    the rest cover people in the FBI file, in IDENT, in both and in neither.
     """
     root, _, _ = open_data_dir(directory)
     target = gallery_folder(root, gallery)

@@ -18,14 +18,15 @@ import shutil
 import socket
 import subprocess
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import make_url, text
+from sqlalchemy import Engine, make_url, text
 
-from scomm.store.database import make_engine
+from scomm.store.database import begin, make_engine
 
 TEST_URL_ENV = "SCOMM_TEST_DATABASE_URL"
 DEFAULT_TEST_URL = "postgresql://postgres@127.0.0.1:5432/test"
@@ -216,3 +217,19 @@ def fresh_schema(database_url: str) -> Iterator[str]:
                 conn.execute(text(f'DROP SCHEMA IF EXISTS "{name}" CASCADE'))
     finally:
         admin.dispose()
+
+
+@contextmanager
+def lease_holders_frozen(engine: Engine, expired_too: bool = False) -> Iterator[set[str]]:
+    """The worker ids holding leased work, read while this holds the work channel's write lock
+    (no worker can commit meanwhile): the crash tests kill one of them inside, so that only
+    redelivery can finish its work. ``expired_too``: leases past their time count as well (on a
+    busy machine a batch can outlast its lease and still be acked)."""
+    with begin(engine) as conn:  # SQLite: the writers' turn and BEGIN IMMEDIATE
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("LOCK TABLE work_items IN EXCLUSIVE MODE"))
+        query = "SELECT DISTINCT lease_owner FROM work_items WHERE lease_owner IS NOT NULL"
+        bound = {} if expired_too else {"now": time.time()}
+        if bound:
+            query += " AND available_at > :now"
+        yield {owner for owner in conn.execute(text(query), bound).scalars() if owner}
