@@ -25,7 +25,7 @@ import json
 import os
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Generic, TypeVar
@@ -157,18 +157,26 @@ STRANGERS = StrangerSet(full=CALIBRATION_PEOPLE)
 all with ten fingers, so that each tenprint search is one person's (``calibrate_counts``)."""
 
 
+StrangerJobs = list[Future[Made[People]]]
+"""Pool jobs making strangers' prints, ``PEOPLE_CHUNK`` people each."""
+
+
+def submit_strangers(pool: ProcessPoolExecutor, strangers: StrangerSet) -> StrangerJobs:
+    """Queue the rendering and extraction of every stranger's prints, ``PEOPLE_CHUNK`` a job."""
+    return [
+        pool.submit(stranger_prints, i, min(PEOPLE_CHUNK, strangers.people - i), strangers.full)
+        for i in range(0, strangers.people, PEOPLE_CHUNK)
+    ]
+
+
 def make_strangers(strangers: StrangerSet, tick: Tick = lambda _: None) -> People:
     """Every stranger's extracted prints, made in worker processes (one per core, at most two:
     the rest of the machine is left to others); ``tick`` counts the fingers made."""
-    chunks = range(0, strangers.people, PEOPLE_CHUNK)
     people: People = []
-    workers = max(1, min(2, os.cpu_count() or 1, len(chunks)))
+    jobs_wanted = -(-strangers.people // PEOPLE_CHUNK)
+    workers = max(1, min(2, os.cpu_count() or 1, jobs_wanted))
     with ProcessPoolExecutor(workers) as pool:
-        jobs = [
-            pool.submit(stranger_prints, i, min(PEOPLE_CHUNK, strangers.people - i), strangers.full)
-            for i in chunks
-        ]
-        for job in jobs:
+        for job in submit_strangers(pool, strangers):
             made = job.result()
             people += made.value
             tick(sum(len(p) for p in made.value))

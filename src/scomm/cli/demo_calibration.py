@@ -29,7 +29,7 @@ from __future__ import annotations
 import dataclasses
 import time
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -39,15 +39,16 @@ from scomm.agencies.full_calibration import (
     CALIBRATION_SEED,
     CAPTURE_PROFILE,
     FULL_STRANGERS,
-    PEOPLE_CHUNK,
     PROBE_INDEX,
     Made,
+    StrangerJobs,
+    StrangerSet,
     TemplateProbe,
     captured_template,
     car_image,
-    stranger_prints,
     tenprint_probes,
 )
+from scomm.agencies.full_calibration import submit_strangers as stranger_jobs
 from scomm.biometrics import DEFAULT_FPIR, Gallery, Searcher, Template
 from scomm.biometrics.search import store_threshold, threshold_for_fpir, threshold_key
 from scomm.cli.phase_times import PhaseTimes
@@ -61,6 +62,7 @@ __all__ = [  # the strangers' code lives in the library; the demo's callers find
     "FULL_STRANGERS",
     "PROBE_INDEX",
     "Made",
+    "StrangerJobs",
     "TemplateProbe",
     "captured_template",
     "car_image",
@@ -99,17 +101,10 @@ class Thresholds:
         )
 
 
-StrangerJobs = list[Future[Made[list[dict[int, Template]]]]]
-
-
 def submit_strangers(pool: ProcessPoolExecutor) -> StrangerJobs:
     """Queue the rendering and extraction of every calibration stranger's prints (this
     module's counts, which a test may make smaller)."""
-    people, chunk, full = CALIBRATION_PEOPLE, PEOPLE_CHUNK, FULL_STRANGERS
-    return [
-        pool.submit(stranger_prints, i, min(chunk, people - i), full)
-        for i in range(0, people, chunk)
-    ]
+    return stranger_jobs(pool, StrangerSet(CALIBRATION_PEOPLE, FULL_STRANGERS))
 
 
 def calibrate_galleries(

@@ -15,6 +15,7 @@ from scomm.agencies import (
     STAGES,
     OracleGallery,
     enter_bookings,
+    full_calibration,
     open_run,
     routing,
 )
@@ -24,9 +25,10 @@ from scomm.agencies.full_calibration import Uncalibrated
 from scomm.agencies.oracle import token_of
 from scomm.agencies.services import CJIS_GALLERY, IDENT_GALLERY, factory
 from scomm.agencies.workers import WorkerConfig, WorkerPool, WorkersFailed, make_worker
-from scomm.biometrics import ImageError
+from scomm.biometrics import DEFAULT_FPIR, ImageError
 from scomm.biometrics.gallery import Gallery
 from scomm.cli.live_runs import (
+    DEFAULT_GALLERY,
     DataDir,
     check_run,
     console,
@@ -74,7 +76,7 @@ def init(directory: DataDir = None) -> None:
 @app.command()
 def enroll(
     directory: DataDir = None,
-    gallery: Annotated[str, typer.Option(help="gallery set under galleries/")] = "default",
+    gallery: Annotated[str, typer.Option(help="gallery set under galleries/")] = DEFAULT_GALLERY,
     synthetic: Annotated[
         float, typer.Option(help="enrol a synthetic world with this sample fraction")
     ] = 0.0,
@@ -120,9 +122,6 @@ def _enrol_files(target: Path, name: str, files: list[Path], day: int) -> None:
     """Oracle CARs go to the oracle gallery; CARs with images are extracted into the full one,
     which is then calibrated on strangers' extracted prints (cached beside the galleries) and
     keeps its thresholds for every later search."""
-    from scomm.agencies import full_calibration
-    from scomm.biometrics import DEFAULT_FPIR
-
     tokens: list[str] = []
     ids: list[str] = []
     full: Gallery | None = None
@@ -193,7 +192,7 @@ def submit(
     car_file: Annotated[Path, typer.Argument(help="an ANSI/NIST CAR transaction (.an2)")],
     directory: DataDir = None,
     policy: Annotated[str, typer.Option(help="policy preset or file")] = "historical",
-    gallery: Annotated[str, typer.Option(help="gallery set under galleries/")] = "default",
+    gallery: Annotated[str, typer.Option(help="gallery set under galleries/")] = DEFAULT_GALLERY,
     mode: Annotated[str, typer.Option(help="oracle, or full (images searched 1:N)")] = "oracle",
 ) -> None:
     """Submit one booking end to end; print the SRE, any IAR and detainer, and the ledger."""
